@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+// Spindle: a deterministic parallel simulator for multi-chip DNN accelerators.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Spindle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spindle", targets: ["spindle"]),
+        .library(name: "Spindle", targets: ["Spindle"]),
+    ],
+    traits: [
+        .trait(
+            name: "ExpensiveChecks",
+            description: "Re-verify event ordering and causality on every delivery (slow)."),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System-library shim for libnuma (apt: libnuma-dev).
+        .systemLibrary(
+            name: "CNUMA",
+            pkgConfig: "numa",
+            providers: [.apt(["libnuma-dev"])]),
+        .target(name: "SpindleCore", swiftSettings: strict),
+        .target(
+            name: "SpindleEngine",
+            dependencies: ["SpindleCore", "CNUMA"],
+            swiftSettings: strict + [.define("SPINDLE_EXPENSIVE_CHECKS", .when(traits: ["ExpensiveChecks"]))]),
+        .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
+        .target(name: "SpindleHardware", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
+        .target(
+            name: "SpindleMapping", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload"],
+            swiftSettings: strict),
+        .target(
+            name: "SpindleScenario",
+            dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "Yams"],
+            swiftSettings: strict),
+        .target(name: "SpindleReport", dependencies: ["SpindleCore"], swiftSettings: strict),
+        .target(
+            name: "Spindle",
+            dependencies: [
+                "SpindleCore", "SpindleEngine", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
+                "SpindleScenario", "SpindleReport",
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "spindle",
+            dependencies: ["Spindle", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
+        .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleScenarioTests", dependencies: ["Spindle"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleEndToEndTests", dependencies: ["spindle"],
+            swiftSettings: strict),
+    ]
+)

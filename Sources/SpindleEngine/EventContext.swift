@@ -1,0 +1,105 @@
+import SpindleCore
+
+/// Read-only facts about where every component lives, shared by all workers.
+final class SimulationMap: Sendable {
+    /// Partition index of each component, indexed by `ComponentID.raw`.
+    let partitionOf: [UInt32]
+    /// Index of each component within its partition, indexed by `ComponentID.raw`.
+    let localIndexOf: [UInt32]
+    /// Worker (rank) that runs each partition.
+    let workerOf: [Int]
+    /// Minimum latency of any link crossing partitions (`.max` when none does).
+    let lookahead: Picoseconds
+
+    init(partitionOf: [UInt32], localIndexOf: [UInt32], workerOf: [Int], lookahead: Picoseconds) {
+        self.partitionOf = partitionOf
+        self.localIndexOf = localIndexOf
+        self.workerOf = workerOf
+        self.lookahead = lookahead
+    }
+}
+
+/// A partition at run time, and the handle components use to read the time and send events.
+///
+/// One `EventContext` exists per partition and lives on its worker's thread. Components receive it in
+/// `handle(_:_:)`; they must not keep it beyond the call.
+public final class EventContext: @unchecked Sendable {
+    // @unchecked Sendable is safe: a context is created inside its worker's job and handed only to
+    // components whose executor is that same worker's executor (every delivery goes through
+    // `assumeIsolated`, which traps otherwise), so it is only ever touched by the worker's one thread.
+    /// The current simulated time: the time of the event being handled.
+    public private(set) var now: Picoseconds = 0
+    /// The component whose event is being handled.
+    public private(set) var current: ComponentID = ComponentID(0)
+    /// The partition this context runs.
+    public let partition: PartitionID
+
+    @usableFromInline var heap = EventHeap()
+    var components: [any Component] = []
+    var sequences: [UInt64] = []
+    var currentLocal = 0
+    var windowEnd: Picoseconds = 0
+    var eventsHandled: UInt64 = 0
+    var busyNs: UInt64 = 0
+    let map: SimulationMap
+    /// The worker's partitions (for direct delivery between partitions of one worker) and its outboxes.
+    unowned(unsafe) var worker: WorkerRuntime!
+
+    init(partition: PartitionID, map: SimulationMap) {
+        self.partition = partition
+        self.map = map
+    }
+
+    /// Sends `message` to `target`, to arrive `delay` picoseconds from now.
+    ///
+    /// A target in another partition must be reached with a delay of at least the lookahead (the latency
+    /// of the link that joins them); anything shorter is a modelling error and stops the run.
+    @inline(__always)
+    public func send(to target: ComponentID, after delay: Picoseconds, priority: UInt8 = 0, _ message: Message) {
+        let seq = sequences[currentLocal]
+        sequences[currentLocal] = seq &+ 1
+        let event = Event(
+            time: now + delay, priority: priority, source: current, sequence: seq, target: target, message: message)
+        let tp = map.partitionOf[Int(target.raw)]
+        if tp == partition.raw {
+            heap.push(event)
+        } else {
+            route(event, toPartition: Int(tp))
+        }
+    }
+
+    private func route(_ event: Event, toPartition tp: Int) {
+        precondition(
+            event.time >= windowEnd,
+            "component \(current) sent an event to another partition \(event.time - now) ps ahead, below the lookahead of \(map.lookahead) ps")
+        worker.post(event, toPartition: tp)
+    }
+
+    /// Runs all events with time < `end`.
+    func runWindow(until end: Picoseconds, progress: ProgressCell) {
+        windowEnd = end
+        var handled: UInt64 = 0
+        #if SPINDLE_EXPENSIVE_CHECKS
+        var last: Picoseconds = now
+        #endif
+        while heap.minTime < end {
+            let event = heap.pop()
+            #if SPINDLE_EXPENSIVE_CHECKS
+            precondition(event.time >= last, "event ordering violated: \(event.time) after \(last)")
+            last = event.time
+            #endif
+            now = event.time
+            current = event.target
+            let local = Int(map.localIndexOf[Int(event.target.raw)])
+            currentLocal = local
+            components[local].deliver(event, self)
+            handled &+= 1
+            if handled & 0xFFFF == 0 { progress.report(time: now, events: 65_536) }
+        }
+        progress.report(time: now, events: handled & 0xFFFF)
+        eventsHandled &+= handled
+    }
+
+    /// Schedules an initial event before the run (source = the target itself).
+    func scheduleInitial(_ event: Event) { heap.push(event) }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import SpindleCore
+
+/// Settings of the engine itself (not of the model).
+public struct EngineOptions: Sendable {
+    /// Worker threads. Workers beyond the number of partitions stay idle and are not started.
+    public var workers: Int
+    /// NUMA placement of worker threads.
+    public var numa: NUMAPolicy
+    /// Events later than this time are not delivered (`nil` runs until no event is left).
+    public var stopTime: Picoseconds?
+
+    public init(workers: Int = EngineOptions.defaultWorkers, numa: NUMAPolicy = .off, stopTime: Picoseconds? = nil) {
+        self.workers = workers
+        self.numa = numa
+        self.stopTime = stopTime
+    }
+
+    /// The number of active processor cores.
+    public static var defaultWorkers: Int { ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// Builds a simulation: partitions, component slots, links and initial events.
+///
+/// ```swift
+/// let builder = try SimulationBuilder(options: EngineOptions(workers: 2))
+/// let p = builder.addPartition()
+/// let counter = Counter(slot: builder.makeSlot(in: p))
+/// builder.add(counter)
+/// builder.schedule(to: counter.id, at: 0, Message(kind: 1))
+/// let result = await try builder.build().run()
+/// ```
+public final class SimulationBuilder {
+    public let options: EngineOptions
+    /// Notes for the user about the engine set-up (for example NUMA not available).
+    public private(set) var notes: [String] = []
+    private let executors: [WorkerExecutor]
+    private var partitionOf: [UInt32] = []
+    private var localIndexOf: [UInt32] = []
+    private var partitionSizes: [Int] = []
+    private var components: [(any Component)?] = []
+    private var initial: [[Event]] = []
+    private var initialSequence: [UInt64] = []
+    private var lookahead: Picoseconds = .max
+
+    /// Creates a builder; fails when the worker count or NUMA request is invalid.
+    public init(options: EngineOptions) throws(SpindleError) {
+        guard options.workers >= 1 else {
+            throw SpindleError(.invalidValue, "--workers must be at least 1 (got \(options.workers))")
+        }
+        guard options.workers <= 1024 else {
+            throw SpindleError(.invalidValue, "--workers must be at most 1024 (got \(options.workers))")
+        }
+        self.options = options
+        let (nodes, note) = try NUMA.plan(options.numa, workers: options.workers)
+        if let note { notes.append(note) }
+        executors = (0..<options.workers).map { WorkerExecutor(index: $0, numaNode: nodes[$0]) }
+    }
+
+    /// Number of partitions added so far.
+    public var partitionCount: Int { partitionSizes.count }
+
+    /// Adds a partition; partitions are assigned to workers round-robin in the order they are added.
+    public func addPartition() -> PartitionID {
+        partitionSizes.append(0)
+        initial.append([])
+        return PartitionID(UInt32(partitionSizes.count - 1))
+    }
+
+    /// Reserves the next component identifier in `partition`.
+    public func makeSlot(in partition: PartitionID) -> ComponentSlot {
+        precondition(Int(partition.raw) < partitionSizes.count, "unknown partition \(partition)")
+        let id = ComponentID(UInt32(partitionOf.count))
+        partitionOf.append(partition.raw)
+        localIndexOf.append(UInt32(partitionSizes[Int(partition.raw)]))
+        partitionSizes[Int(partition.raw)] += 1
+        components.append(nil)
+        initialSequence.append(0)
+        return ComponentSlot(id: id, partition: partition, executor: executor(for: partition))
+    }
+
+    /// Registers a component created from a slot of this builder.
+    public func add(_ component: any Component) {
+        let i = Int(component.id.raw)
+        precondition(i < components.count && components[i] == nil, "component \(component.id) added twice or has no slot")
+        components[i] = component
+    }
+
+    /// The partition a component was placed in.
+    public func partition(of id: ComponentID) -> PartitionID { PartitionID(partitionOf[Int(id.raw)]) }
+
+    /// Declares a link of the given latency from `a` to `b`. Links that cross partitions set the lookahead.
+    public func connect(_ a: ComponentID, _ b: ComponentID, latency: Picoseconds) throws(SpindleError) {
+        guard partitionOf[Int(a.raw)] != partitionOf[Int(b.raw)] else { return }
+        guard latency > 0 else {
+            throw SpindleError(
+                .invalidValue,
+                "a link of zero latency joins \(a) in partition p\(partitionOf[Int(a.raw)]) and \(b) in partition p\(partitionOf[Int(b.raw)])",
+                expected: "a positive latency on every link between partitions (it is the lookahead that lets partitions run in parallel)")
+        }
+        lookahead = min(lookahead, latency)
+    }
+
+    /// Schedules an event before the run; its source is the target itself.
+    public func schedule(to target: ComponentID, at time: Picoseconds, priority: UInt8 = 0, _ message: Message) {
+        let i = Int(target.raw)
+        let seq = initialSequence[i]
+        initialSequence[i] = seq + 1
+        let e = Event(time: time, priority: priority, source: target, sequence: seq, target: target, message: message)
+        initial[Int(partitionOf[i])].append(e)
+    }
+
+    private func executor(for partition: PartitionID) -> WorkerExecutor {
+        executors[Int(partition.raw) % executors.count]
+    }
+
+    /// Checks that every slot has its component and freezes the model into a runnable simulation.
+    public func build() throws(SpindleError) -> Simulation {
+        if let missing = components.firstIndex(where: { $0 == nil }) {
+            throw SpindleError(.invalidValue, "component slot #\(missing) was reserved but no component was added")
+        }
+        guard !partitionSizes.isEmpty else { throw SpindleError(.invalidValue, "the simulation has no partitions") }
+        let activeWorkers = min(options.workers, partitionSizes.count)
+        let workerOf = (0..<partitionSizes.count).map { $0 % activeWorkers }
+        let map = SimulationMap(
+            partitionOf: partitionOf, localIndexOf: localIndexOf, workerOf: workerOf, lookahead: lookahead)
+        var plans: [WorkerPlan] = []
+        for w in 0..<activeWorkers {
+            let parts = (0..<partitionSizes.count).filter { workerOf[$0] == w }
+            var comps: [[any Component]] = parts.map { _ in [] }
+            var seqs: [[UInt64]] = parts.map { _ in [] }
+            for (i, c) in components.enumerated() {
+                let p = Int(partitionOf[i])
+                if let slot = parts.firstIndex(of: p) {
+                    comps[slot].append(c!)
+                    seqs[slot].append(initialSequence[i])
+                }
+            }
+            plans.append(
+                WorkerPlan(
+                    rank: w, partitions: parts.map { PartitionID(UInt32($0)) }, components: comps, sequences: seqs,
+                    initial: parts.map { initial[$0] }))
+        }
+        return Simulation(
+            map: map, plans: plans, executors: Array(executors.prefix(activeWorkers)),
+            stopTime: options.stopTime, requestedWorkers: options.workers, notes: notes, numa: options.numa)
+    }
+}
+
+/// What one worker runs: its partitions with their components and initial events.
+struct WorkerPlan: Sendable {
+    let rank: Int
+    let partitions: [PartitionID]
+    let components: [[any Component]]
+    let sequences: [[UInt64]]
+    let initial: [[Event]]
+}

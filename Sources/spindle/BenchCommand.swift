@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Spindle
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure Spindle's own speed.",
+        subcommands: [BenchEngine.self])
+}
+
+struct BenchEngine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Run the PHOLD model on the engine and on a plain heap loop, and compare events per second.")
+
+    @Option(help: "Worker threads for the engine run (default: cores).")
+    var workers: Int = EngineOptions.defaultWorkers
+    @Option(help: "NUMA placement: auto, off, or a node list such as 0,1.")
+    var numa: String = "off"
+    @Option(help: "Partitions in the PHOLD model.")
+    var partitions: Int = 8
+    @Option(help: "Components per partition.")
+    var components: Int = 128
+    @Option(help: "Events in flight per component.")
+    var population: Int = 8
+    @Option(help: "Simulated end time in microseconds.")
+    var endUs: Double = 4
+    @Option(help: "Extra handler work per event (mixing rounds).")
+    var work: Int = 0
+    @Option(name: .customLong("repeat"), help: "Repetitions; the best run is reported.")
+    var repetitions: Int = 3
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() async throws {
+        try await CLI.guarded {
+            let model = PHOLD(
+                partitions: partitions, componentsPerPartition: components, population: population,
+                endTime: Picoseconds(endUs * 1e6), work: work)
+            let numaPolicy = try NUMAPolicy.parse(numa)
+            var plain: (PHOLD.Outcome, seconds: Double)?
+            for _ in 0..<max(1, repetitions) {
+                let p = model.runPlainLoop()
+                if plain == nil || p.seconds < plain!.seconds { plain = p }
+            }
+            var best: (SimulationResult, PHOLD.Outcome)?
+            for _ in 0..<max(1, repetitions) {
+                let sim = try model.build(options: EngineOptions(workers: workers, numa: numaPolicy, stopTime: model.endTime))
+                let r = await sim.run()
+                if best == nil || r.profile.wallSeconds < best!.0.profile.wallSeconds { best = (r, model.outcome(of: r)) }
+            }
+            let (result, outcome) = best!
+            let plainRate = Double(plain!.0.events) / plain!.seconds
+            let engineRate = Double(result.events) / result.profile.wallSeconds
+            let identical = outcome == plain!.0
+            if json {
+                let report = EngineBenchReport(
+                    model: .init(
+                        partitions: partitions, componentsPerPartition: components, population: population,
+                        endPs: model.endTime, work: work),
+                    events: result.events, fingerprint: String(outcome.fingerprint, radix: 16), identical: identical,
+                    plainEventsPerSecond: plainRate, engineEventsPerSecond: engineRate,
+                    dispatchCostRatio: plainRate / engineRate, workers: result.profile.activeWorkers,
+                    windows: result.windows, run: result.profile)
+                try CLI.printJSON(report)
+            } else {
+                print("PHOLD: \(model.componentCount) components in \(partitions) partitions, population \(population), end \(Units.formatTime(model.endTime)), work \(work)")
+                print("  plain heap loop   : \(CLI.rate(plainRate)) events/s  (\(plain!.0.events) events, \(Units.format(plain!.seconds, 3)) s)")
+                print("  engine, \(result.profile.activeWorkers) worker(s) : \(CLI.rate(engineRate)) events/s  (\(result.events) events, \(Units.format(result.profile.wallSeconds, 3)) s, \(result.windows) windows)")
+                print("  plain / engine    : \(Units.format(plainRate / engineRate, 2))x")
+                print("  identical outcome : \(identical ? "yes" : "NO") (\(outcome))")
+                for w in result.profile.workers {
+                    print("  worker \(w.worker): \(CLI.rate(w.eventsPerSecond)) ev/s, barrier wait \(Units.format(w.barrierWaitShare * 100, 1)) %, cpu \(w.cpu), node \(w.numaNode)")
+                }
+            }
+            if !identical { throw ExitCode(1) }
+        }
+    }
+}
+
+struct EngineBenchReport: Encodable {
+    struct Model: Encodable {
+        var partitions: Int
+        var componentsPerPartition: Int
+        var population: Int
+        var endPs: UInt64
+        var work: Int
+        enum CodingKeys: String, CodingKey {
+            case partitions, population, work
+            case componentsPerPartition = "components_per_partition"
+            case endPs = "end_ps"
+        }
+    }
+    var model: Model
+    var events: UInt64
+    var fingerprint: String
+    var identical: Bool
+    var plainEventsPerSecond: Double
+    var engineEventsPerSecond: Double
+    var dispatchCostRatio: Double
+    var workers: Int
+    var windows: UInt64
+    var run: RunProfile
+    enum CodingKeys: String, CodingKey {
+        case model, events, fingerprint, identical, workers, windows, run
+        case plainEventsPerSecond = "plain_events_per_s"
+        case engineEventsPerSecond = "engine_events_per_s"
+        case dispatchCostRatio = "plain_over_engine"
+    }
+}

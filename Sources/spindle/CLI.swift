@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Spindle
+
+/// Shared CLI plumbing: error reporting, JSON output, number formatting.
+enum CLI {
+    /// Runs `body`; a `SpindleError` is printed as one paragraph on stderr and exits with status 2.
+    static func guarded(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as SpindleError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    static func rate(_ perSecond: Double) -> String {
+        if perSecond >= 1e6 { return Units.format(perSecond / 1e6, 2) + " M" }
+        if perSecond >= 1e3 { return Units.format(perSecond / 1e3, 2) + " k" }
+        return Units.format(perSecond, 1) + " "
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a scenario.")
+    func run() async throws {}
+}
