@@ -25,13 +25,34 @@ public protocol Component: Actor {
     func handle(_ event: Event, _ context: EventContext)
     /// Called once after the run, on the component's executor: the counts it wants reported.
     func finish() -> Counters
+    /// The engine's entry point for delivery. Do not implement or call it: the default is the only
+    /// correct implementation. It is a requirement (not just an extension method) so that each component
+    /// type gets a specialized, allocation-free copy.
+    nonisolated func _deliver(_ event: Event, _ context: EventContext)
 }
 
 extension Component {
-    /// Delivers an event synchronously; the caller must be running on this component's executor.
+    /// Delivers an event synchronously, without checking the executor.
+    ///
+    /// The caller must be running on this component's executor. The worker verifies that once per
+    /// component at the start of every run (`preconditionIsolated`), and `unownedExecutor` cannot change,
+    /// so the per-event check of `assumeIsolated` would only repeat it. The cast from an isolated to a plain
+    /// function type is the one `assumeIsolated` performs; the closure captures nothing, so nothing is
+    /// allocated per event. Builds with the ExpensiveChecks trait check on every event.
     @inlinable @inline(__always)
-    nonisolated func deliver(_ event: Event, _ context: EventContext) {
-        assumeIsolated { $0.handle(event, context) }
+    public nonisolated func _deliver(_ event: Event, _ context: EventContext) {
+        #if SPINDLE_EXPENSIVE_CHECKS
+        preconditionIsolated("component \(id) delivered off its executor")
+        #endif
+        typealias Isolated = (isolated Self, Event, EventContext) -> Void
+        typealias Plain = (Self, Event, EventContext) -> Void
+        let handler: Isolated = { me, event, context in me.handle(event, context) }
+        unsafeBitCast(handler, to: Plain.self)(self, event, context)
+    }
+
+    /// Traps unless the caller runs on this component's executor.
+    nonisolated func verifyExecutor() {
+        preconditionIsolated("component \(id) must use the executor of its ComponentSlot")
     }
 
     @inlinable

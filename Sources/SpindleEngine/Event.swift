@@ -62,54 +62,73 @@ public struct Event: Sendable {
     }
 }
 
-/// A binary min-heap of events ordered by their key.
+/// A binary min-heap of events ordered by their key, on manually managed storage.
 ///
-/// Partitions keep one heap each as a local variable during a window (not as an actor property, which
-/// costs 12-14 % in measurements).
+/// A final class with raw storage rather than an array: pushes from inside handlers then need no dynamic
+/// exclusivity check and no copy-on-write check. Not thread-safe; a heap belongs to one partition.
 @usableFromInline
-struct EventHeap {
-    @usableFromInline var items: ContiguousArray<Event> = []
+final class EventHeap {
+    // Unchecked exclusivity: these are plain scalars on a single-threaded object and are never passed
+    // inout, so the dynamic check could never fire; it cost about 10 % of event throughput.
+    @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<Event>
+    @exclusivity(unchecked) @usableFromInline var count: Int = 0
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
 
-    @inlinable init() {}
+    init(capacity: Int = 256) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
 
-    @inlinable var isEmpty: Bool { items.isEmpty }
-    @inlinable var count: Int { items.count }
-    @inlinable var minTime: Picoseconds { items.isEmpty ? .max : items[0].time }
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
 
-    @inlinable
-    mutating func push(_ e: Event) {
-        items.append(e)
-        items.withUnsafeMutableBufferPointer { buf in
-            var i = buf.count - 1
-            let x = buf[i]
-            while i > 0 {
-                let parent = (i - 1) >> 1
-                if !Event.precedes(x, buf[parent]) { break }
-                buf[i] = buf[parent]
-                i = parent
-            }
-            buf[i] = x
-        }
+    @inlinable var isEmpty: Bool { count == 0 }
+    @inlinable var minTime: Picoseconds { count == 0 ? .max : base[0].time }
+
+    @usableFromInline func grow() {
+        let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
     }
 
     @inlinable
-    mutating func pop() -> Event {
-        let top = items[0]
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items.withUnsafeMutableBufferPointer { buf in
-                let n = buf.count
-                var i = 0
-                while true {
-                    var child = 2 * i + 1
-                    if child >= n { break }
-                    if child + 1 < n && Event.precedes(buf[child + 1], buf[child]) { child += 1 }
-                    if !Event.precedes(buf[child], last) { break }
-                    buf[i] = buf[child]
-                    i = child
-                }
-                buf[i] = last
+    func push(_ e: Event) {
+        if count == capacity { grow() }
+        let b = base
+        var i = count
+        count = i + 1
+        while i > 0 {
+            let parent = (i - 1) >> 1
+            if !Event.precedes(e, b[parent]) { break }
+            (b + i).initialize(to: b[parent])
+            (b + parent).deinitialize(count: 1)
+            i = parent
+        }
+        (b + i).initialize(to: e)
+    }
+
+    @inlinable
+    func pop() -> Event {
+        let b = base
+        let top = b.move()
+        let n = count - 1
+        count = n
+        if n > 0 {
+            let last = (b + n).move()
+            var i = 0
+            while true {
+                var child = 2 * i + 1
+                if child >= n { break }
+                if child + 1 < n && Event.precedes(b[child + 1], b[child]) { child += 1 }
+                if !Event.precedes(b[child], last) { break }
+                (b + i).moveInitialize(from: b + child, count: 1)
+                i = child
             }
+            (b + i).initialize(to: last)
         }
         return top
     }

@@ -1,21 +1,29 @@
 import SpindleCore
 
 /// Read-only facts about where every component lives, shared by all workers.
-final class SimulationMap: Sendable {
+final class SimulationMap: @unchecked Sendable {
+    // @unchecked Sendable is safe: the two buffers are written once in init and only read afterwards.
     /// Partition index of each component, indexed by `ComponentID.raw`.
-    let partitionOf: [UInt32]
+    let partitionOf: UnsafeMutableBufferPointer<UInt32>
     /// Index of each component within its partition, indexed by `ComponentID.raw`.
-    let localIndexOf: [UInt32]
+    let localIndexOf: UnsafeMutableBufferPointer<UInt32>
     /// Worker (rank) that runs each partition.
     let workerOf: [Int]
     /// Minimum latency of any link crossing partitions (`.max` when none does).
     let lookahead: Picoseconds
 
     init(partitionOf: [UInt32], localIndexOf: [UInt32], workerOf: [Int], lookahead: Picoseconds) {
-        self.partitionOf = partitionOf
-        self.localIndexOf = localIndexOf
+        self.partitionOf = .allocate(capacity: partitionOf.count)
+        _ = self.partitionOf.initialize(from: partitionOf)
+        self.localIndexOf = .allocate(capacity: localIndexOf.count)
+        _ = self.localIndexOf.initialize(from: localIndexOf)
         self.workerOf = workerOf
         self.lookahead = lookahead
+    }
+
+    deinit {
+        partitionOf.deallocate()
+        localIndexOf.deallocate()
     }
 }
 
@@ -28,27 +36,37 @@ public final class EventContext: @unchecked Sendable {
     // components whose executor is that same worker's executor (every delivery goes through
     // `assumeIsolated`, which traps otherwise), so it is only ever touched by the worker's one thread.
     /// The current simulated time: the time of the event being handled.
-    public private(set) var now: Picoseconds = 0
+    @exclusivity(unchecked) public private(set) var now: Picoseconds = 0
     /// The component whose event is being handled.
-    public private(set) var current: ComponentID = ComponentID(0)
+    @exclusivity(unchecked) public private(set) var current: ComponentID = ComponentID(0)
     /// The partition this context runs.
     public let partition: PartitionID
 
-    @usableFromInline var heap = EventHeap()
-    var components: [any Component] = []
-    var sequences: [UInt64] = []
-    var currentLocal = 0
-    var windowEnd: Picoseconds = 0
+    let heap = EventHeap()
+    var components: ContiguousArray<any Component> = []
+    /// Next sequence number of each local component (raw storage: written on every send).
+    var sequences: UnsafeMutablePointer<UInt64>
+    let partitionOf: UnsafeMutableBufferPointer<UInt32>
+    let localIndexOf: UnsafeMutableBufferPointer<UInt32>
+    @exclusivity(unchecked) var currentLocal = 0
+    @exclusivity(unchecked) var windowEnd: Picoseconds = 0
     var eventsHandled: UInt64 = 0
     var busyNs: UInt64 = 0
     let map: SimulationMap
     /// The worker's partitions (for direct delivery between partitions of one worker) and its outboxes.
     unowned(unsafe) var worker: WorkerRuntime!
 
-    init(partition: PartitionID, map: SimulationMap) {
+    init(partition: PartitionID, map: SimulationMap, components: [any Component], sequences: [UInt64]) {
         self.partition = partition
         self.map = map
+        self.partitionOf = map.partitionOf
+        self.localIndexOf = map.localIndexOf
+        self.components = ContiguousArray(components)
+        self.sequences = .allocate(capacity: max(sequences.count, 1))
+        self.sequences.initialize(from: sequences, count: sequences.count)
     }
+
+    deinit { sequences.deallocate() }
 
     /// Sends `message` to `target`, to arrive `delay` picoseconds from now.
     ///
@@ -60,7 +78,7 @@ public final class EventContext: @unchecked Sendable {
         sequences[currentLocal] = seq &+ 1
         let event = Event(
             time: now + delay, priority: priority, source: current, sequence: seq, target: target, message: message)
-        let tp = map.partitionOf[Int(target.raw)]
+        let tp = partitionOf[Int(target.raw)]
         if tp == partition.raw {
             heap.push(event)
         } else {
@@ -82,6 +100,7 @@ public final class EventContext: @unchecked Sendable {
         #if SPINDLE_EXPENSIVE_CHECKS
         var last: Picoseconds = now
         #endif
+        let heap = self.heap
         while heap.minTime < end {
             let event = heap.pop()
             #if SPINDLE_EXPENSIVE_CHECKS
@@ -90,9 +109,9 @@ public final class EventContext: @unchecked Sendable {
             #endif
             now = event.time
             current = event.target
-            let local = Int(map.localIndexOf[Int(event.target.raw)])
+            let local = Int(localIndexOf[Int(event.target.raw)])
             currentLocal = local
-            components[local].deliver(event, self)
+            components[local]._deliver(event, self)
             handled &+= 1
             if handled & 0xFFFF == 0 { progress.report(time: now, events: 65_536) }
         }

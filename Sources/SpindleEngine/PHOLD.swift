@@ -98,7 +98,7 @@ public struct PHOLD: Sendable {
         }
         let n = componentCount
         var nodes: [Node] = []
-        var heap = EventHeap()
+        let heap = EventHeap()
         for c in 0..<n {
             var rng = RandomStream(seed: seed ^ 0x5EED, stream: UInt64(c))
             for s in 0..<population {
@@ -116,8 +116,10 @@ public struct PHOLD: Sendable {
             events += 1
             let node = nodes[Int(e.target.raw)]
             node.fingerprint = PHOLD.fold(node.fingerprint, e, work: work)
-            let delay = minDelay + node.rng.nextExponential(mean: meanExtraDelay)
-            let target = ComponentID(UInt32(node.rng.nextBelow(UInt64(n))))
+            var r = node.rng
+            let delay = minDelay + r.nextExponential(mean: meanExtraDelay)
+            let target = ComponentID(UInt32(r.nextBelow(UInt64(n))))
+            node.rng = r
             heap.push(
                 Event(time: e.time + delay, priority: 0, source: e.target, sequence: node.sequence, target: target,
                       message: Message(kind: 1, a: e.message.a &+ 1)))
@@ -162,8 +164,11 @@ actor PHOLDNode: Component {
 
     func handle(_ event: Event, _ context: EventContext) {
         fingerprint = PHOLD.fold(fingerprint, event, work: work)
-        let delay = minDelay + rng.nextExponential(mean: meanExtraDelay)
-        let target = ComponentID(UInt32(rng.nextBelow(componentCount)))
+        // Draw on a local copy: a mutating call on an actor property is a dynamic exclusivity access.
+        var r = rng
+        let delay = minDelay + r.nextExponential(mean: meanExtraDelay)
+        let target = ComponentID(UInt32(r.nextBelow(componentCount)))
+        rng = r
         context.send(to: target, after: delay, Message(kind: 1, a: event.message.a &+ 1))
     }
 

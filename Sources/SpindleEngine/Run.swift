@@ -263,9 +263,9 @@ actor WorkerAgent {
         let placement = NUMA.currentPlacement()
         let runtime = WorkerRuntime(rank: plan.rank, ranks: transport.ranks, map: map)
         for (i, pid) in plan.partitions.enumerated() {
-            let ctx = EventContext(partition: pid, map: map)
-            ctx.components = plan.components[i]
-            ctx.sequences = plan.sequences[i]
+            let ctx = EventContext(
+                partition: pid, map: map, components: plan.components[i], sequences: plan.sequences[i])
+            for c in plan.components[i] { c.verifyExecutor() }
             ctx.worker = runtime
             for e in plan.initial[i] { ctx.scheduleInitial(e) }
             runtime.localPartition[Int(pid.raw)] = i

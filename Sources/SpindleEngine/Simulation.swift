@@ -28,7 +28,7 @@ public struct EngineOptions: Sendable {
 /// let counter = Counter(slot: builder.makeSlot(in: p))
 /// builder.add(counter)
 /// builder.schedule(to: counter.id, at: 0, Message(kind: 1))
-/// let result = await try builder.build().run()
+/// let result = try await builder.build().run()
 /// ```
 public final class SimulationBuilder {
     public let options: EngineOptions

@@ -44,8 +44,8 @@ struct DeterminismTests {
     func moreWorkersThanPartitions() async throws {
         var small = model
         small.partitions = 2
-        let one = small.outcome(of: await try small.build(options: EngineOptions(workers: 1, stopTime: small.endTime)).run())
-        let r = await try small.build(options: EngineOptions(workers: 4, stopTime: small.endTime)).run()
+        let one = small.outcome(of: try await small.build(options: EngineOptions(workers: 1, stopTime: small.endTime)).run())
+        let r = try await small.build(options: EngineOptions(workers: 4, stopTime: small.endTime)).run()
         #expect(r.profile.activeWorkers == 2)
         #expect(small.outcome(of: r) == one)
     }
@@ -56,7 +56,7 @@ struct DeterminismTests {
         let sparse = PHOLD(
             partitions: 2, componentsPerPartition: 1, population: 1, minDelay: 1_000, meanExtraDelay: 1_000_000,
             endTime: 100_000_000, seed: 7)
-        let r = await try sparse.build(options: EngineOptions(workers: 2, stopTime: sparse.endTime)).run()
+        let r = try await sparse.build(options: EngineOptions(workers: 2, stopTime: sparse.endTime)).run()
         // Without skipping there would be endTime / lookahead = 100,000 windows.
         #expect(r.windows <= 2 * r.events + 2)
         #expect(sparse.outcome(of: r) == sparse.runPlainLoop().0)
@@ -68,7 +68,7 @@ struct OrderingTests {
     @Test("Heap pops in (time, priority, source, sequence) order")
     func heapOrder() {
         var rng = RandomStream(seed: 9)
-        var heap = EventHeap()
+        let heap = EventHeap()
         var all: [Event] = []
         for i in 0..<2_000 {
             let e = Event(
@@ -138,7 +138,7 @@ struct SetupErrorTests {
     @Test("Pinned workers still give the same result")
     func pinnedRun() async throws {
         let model = PHOLD(partitions: 2, componentsPerPartition: 8, population: 2, endTime: 50_000, seed: 3)
-        let pinned = await try model.build(options: EngineOptions(workers: 2, numa: .auto, stopTime: model.endTime)).run()
+        let pinned = try await model.build(options: EngineOptions(workers: 2, numa: .auto, stopTime: model.endTime)).run()
         #expect(model.outcome(of: pinned) == model.runPlainLoop().0)
         #expect(pinned.profile.workers.count == 2)
     }
