@@ -43,7 +43,7 @@ let package = Package(
             name: "SpindleScenario",
             dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "Yams"],
             swiftSettings: strict),
-        .target(name: "SpindleReport", dependencies: ["SpindleCore"], swiftSettings: strict),
+        .target(name: "SpindleReport", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
         .target(
             name: "Spindle",
             dependencies: [

@@ -1,5 +1,10 @@
 @_exported import SpindleCore
 @_exported import SpindleEngine
+@_exported import SpindleHardware
+@_exported import SpindleMapping
+@_exported import SpindleReport
+@_exported import SpindleScenario
+@_exported import SpindleWorkload
 
 /// The umbrella module: `import Spindle` gives the whole library.
 public enum Spindle {

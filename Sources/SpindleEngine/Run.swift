@@ -16,8 +16,8 @@ public struct SimulationResult: Sendable {
 }
 
 /// Wall-clock profile of one run, per worker and per partition.
-public struct RunProfile: Sendable, Codable {
-    public struct Worker: Sendable, Codable {
+public struct RunProfile: Sendable, Codable, Equatable {
+    public struct Worker: Sendable, Codable, Equatable {
         public var worker: Int
         public var partitions: [Int]
         public var events: UInt64
@@ -34,7 +34,7 @@ public struct RunProfile: Sendable, Codable {
             case numaNode = "numa_node"
         }
     }
-    public struct Partition: Sendable, Codable {
+    public struct Partition: Sendable, Codable, Equatable {
         public var partition: Int
         public var worker: Int
         public var events: UInt64

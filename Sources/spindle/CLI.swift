@@ -22,6 +22,19 @@ enum CLI {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
+    /// Writes `data` to `path` atomically (a temporary file renamed into place).
+    static func writeAtomically(_ data: Data, to path: String) throws(SpindleError) {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw SpindleError(.io, "cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data(("note: " + text + "\n").utf8))
+    }
+
     static func rate(_ perSecond: Double) -> String {
         if perSecond >= 1e6 { return Units.format(perSecond / 1e6, 2) + " M" }
         if perSecond >= 1e3 { return Units.format(perSecond / 1e3, 2) + " k" }
@@ -29,7 +42,3 @@ enum CLI {
     }
 }
 
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a scenario.")
-    func run() async throws {}
-}

@@ -1,0 +1,117 @@
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
+
+/// Runs scenarios end to end: map, simulate, price the action counts, and report.
+///
+/// ```swift
+/// import Spindle
+/// let scenario = try ScenarioLoader.load("scenarios/quickstart.yaml")
+/// let report = try await ScenarioRunner.run(scenario, options: EngineOptions(workers: 2))
+/// print(report.latencyPs, report.energyPJ.total)
+/// ```
+public enum ScenarioRunner {
+    /// A scenario mapped onto its topology, ready to simulate.
+    public struct Prepared: Sendable {
+        public var scenario: Scenario
+        public var schedule: Schedule
+        public var placements: [SimpleMapper.LayerPlacement]
+        /// Sum of the per-layer analytic estimates.
+        public var predictedLatencyPs: Picoseconds { placements.reduce(0) { $0 + $1.predictedPs } }
+    }
+
+    /// Maps the scenario's network onto its topology.
+    public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
+        let (schedule, placements) = try SimpleMapper().map(scenario.network, batch: scenario.batch, on: scenario.topology)
+        return Prepared(scenario: scenario, schedule: schedule, placements: placements)
+    }
+
+    /// Simulates a prepared scenario. `progress` receives the fraction of the analytic estimate reached
+    /// (it may pass 1 when the simulation is slower than the estimate).
+    public static func run(
+        _ prepared: Prepared, options: EngineOptions, profile: Bool = false,
+        progress: (@Sendable (Double, RunProgress) -> Void)? = nil
+    ) async throws(SpindleError) -> RunReport {
+        var model = AcceleratorModel(topology: prepared.scenario.topology, schedule: prepared.schedule)
+        let simulation = try model.build(options: options)
+        let predicted = max(prepared.predictedLatencyPs, 1)
+        let result = await simulation.run(progress: progress.map { report in
+            { @Sendable p in report(Double(p.time) / Double(predicted), p) }
+        })
+        return report(prepared, model: model, result: result, profile: profile)
+    }
+
+    /// Loads nothing, maps and runs: the one-call form.
+    public static func run(_ scenario: Scenario, options: EngineOptions) async throws(SpindleError) -> RunReport {
+        try await run(try prepare(scenario), options: options)
+    }
+
+    static func report(_ prepared: Prepared, model: AcceleratorModel, result: SimulationResult, profile: Bool) -> RunReport {
+        let scenario = prepared.scenario
+        let topology = scenario.topology
+        let prices = model.prices
+        var byComponent: [String: Double] = [:]
+        var byAction: [String: Double] = [:]
+        var counts = Counters()
+        var total = 0.0
+        var latency: Picoseconds = 0
+        var busy: UInt64 = 0
+        var marks = Counters()
+        for (id, counters) in result.counters {
+            let kind = model.kinds[Int(id.raw)]
+            for key in counters.sortedKeys {
+                let n = counters[key]
+                if let price = prices[key] {
+                    let e = Double(n) * price
+                    byComponent[kind.rawValue, default: 0] += e
+                    byAction[key, default: 0] += e
+                    total += e
+                    counts.add(key, n)
+                }
+            }
+            busy += counters["tile.busy_ps"]
+            if kind == .package { latency = counters["run.end_ps"] }
+            if kind == .controller && model.chipOf[Int(id.raw)] == 0 { marks = counters }
+        }
+        let tiles = topology.tiles.count * topology.chips
+        let layers = prepared.placements.enumerated().map { i, p in
+            RunReport.LayerRow(
+                name: p.layer, startPs: marks[ChipControllerKeys.key(i, "start_ps")], endPs: marks[ChipControllerKeys.key(i, "end_ps")],
+                macs: p.macs, tiles: p.tilesUsed, weightBytes: p.weightBytes, predictedPs: p.predictedPs)
+        }
+        var warnings: [String] = []
+        let nodes = topology.technology.nodes
+        if nodes.count > 1 {
+            warnings.append(
+                "technology '\(topology.technology.name)' mixes nodes " + nodes.map { "\($0) nm" }.joined(separator: ", ")
+                    + "; energies are used at their own node, without scaling")
+        }
+        let technology = prices.keys.sorted().compactMap { key -> RunReport.TechnologyRow? in
+            if key == "noc.link.bits", let wire = topology.technology.actions["noc.wire.bit_mm"] {
+                return .init(
+                    action: key, energyPJ: prices[key]!, per: "bit per link (\(Units.format(topology.noc.linkLengthMM, 2)) mm)",
+                    nodeNm: wire.nodeNm, source: wire.source + " [INF: x link length]")
+            }
+            guard let a = topology.technology.actions[key] else { return nil }
+            return .init(action: key, energyPJ: a.energyPJ, per: a.per, nodeNm: a.nodeNm, source: a.source)
+        }
+        let data = RunReport.DataMoved(
+            dramRead: counts["dram.read.bits"] / 8, dramWrite: counts["dram.write.bits"] / 8,
+            nocLinkHops: counts["noc.link.bits"] / 8, nocRouter: counts["noc.router.bits"] / 8,
+            bufferRead: counts["sram.read.bytes"], bufferWrite: counts["sram.write.bytes"], package: counts["nop.link.bits"] / 8)
+        let facts = RunFacts(
+            wallSeconds: result.profile.wallSeconds, eventsPerSecond: result.profile.eventsPerSecond,
+            workers: result.profile.activeWorkers, spindleVersion: Spindle.version, profile: profile ? result.profile : nil)
+        return RunReport(
+            scenario: scenario.name, topology: topology.name, model: scenario.network.name, batch: scenario.batch,
+            chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
+            events: result.events, energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction),
+            dataBytes: data, actionCounts: counts.values,
+            tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0, layers: layers,
+            technology: technology, warnings: warnings, run: facts)
+    }
+}

@@ -1,0 +1,76 @@
+/// A physical dimension that a configuration value may carry, with the units Spindle accepts for it.
+public enum UnitKind: String, Sendable, CaseIterable {
+    case time, frequency, bandwidth, size, energy, length
+
+    /// Accepted unit spellings and their factor to the base unit
+    /// (time: ps, frequency: GHz, bandwidth: GB/s = bytes/ns, size: bytes, energy: pJ, length: mm).
+    public var units: [(String, Double)] {
+        switch self {
+        case .time: return [("ps", 1), ("ns", 1e3), ("us", 1e6), ("ms", 1e9), ("s", 1e12)]
+        case .frequency: return [("MHz", 1e-3), ("GHz", 1), ("kHz", 1e-6)]
+        case .bandwidth: return [("GB/s", 1), ("MB/s", 1e-3), ("TB/s", 1e3), ("GiB/s", 1.073_741_824)]
+        case .size: return [("B", 1), ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("kB", 1e3), ("MB", 1e6), ("bit", 0.125)]
+        case .energy: return [("pJ", 1), ("fJ", 1e-3), ("nJ", 1e3), ("uJ", 1e6)]
+        case .length: return [("mm", 1), ("um", 1e-3), ("cm", 10)]
+        }
+    }
+
+    /// The base unit values are converted to.
+    public var baseUnit: String {
+        switch self {
+        case .time: return "ps"
+        case .frequency: return "GHz"
+        case .bandwidth: return "GB/s"
+        case .size: return "B"
+        case .energy: return "pJ"
+        case .length: return "mm"
+        }
+    }
+
+    /// Parses `"<number> <unit>"` (the space is optional) into the base unit.
+    /// Returns `nil` with no number; throws a message listing the valid units for a bad unit.
+    public func parse(_ text: String) -> Result<Double, QuantityError> {
+        let trimmed = text.trimmingCharacters()
+        var numberEnd = trimmed.startIndex
+        for i in trimmed.indices {
+            let c = trimmed[i]
+            if c.isNumber || c == "." || c == "-" || c == "+" || c == "e" || c == "E" || c == "_" {
+                // 'e' only counts as part of the number when a digit follows.
+                if c == "e" || c == "E" {
+                    let next = trimmed.index(after: i)
+                    guard next < trimmed.endIndex, trimmed[next].isNumber || trimmed[next] == "-" else { break }
+                }
+                numberEnd = trimmed.index(after: i)
+            } else {
+                break
+            }
+        }
+        let numberText = trimmed[..<numberEnd].replacingUnderscores()
+        let unit = String(trimmed[numberEnd...]).trimmingCharacters()
+        guard let value = Double(numberText) else { return .failure(QuantityError("'\(text)' is not a number with a unit")) }
+        guard !unit.isEmpty else {
+            return .failure(QuantityError("'\(text)' has no unit"))
+        }
+        guard let factor = units.first(where: { $0.0 == unit })?.1 else {
+            return .failure(QuantityError("'\(unit)' is not a unit of \(rawValue)"))
+        }
+        return .success(value * factor)
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+
+    func replacingUnderscores() -> String { String(self.filter { $0 != "_" }) }
+}
+
+/// Why a quantity did not parse.
+public struct QuantityError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}

@@ -1,0 +1,117 @@
+import SpindleCore
+import SpindleEngine
+
+/// What kind of hardware a component is, for grouping results.
+public enum ComponentKind: String, Sendable, Codable, CaseIterable {
+    case router, dram, peArray = "pe-array", spinCrossbar = "spin-crossbar", controller, package
+}
+
+/// Builds the engine model of a topology running a schedule, and turns the run's counts into results.
+public struct AcceleratorModel: Sendable {
+    public let topology: Topology
+    public let schedule: Schedule
+    /// Kind and chip of every component, indexed by `ComponentID.raw`.
+    public private(set) var kinds: [ComponentKind] = []
+    public private(set) var chipOf: [Int] = []
+
+    /// The actions that cost energy, with their price in pJ per count for this topology.
+    ///
+    /// `noc.link.bits` (bits per link traversal) is priced as the wire energy per bit and mm times the
+    /// topology's link length: the composition rule router + wire × length.
+    public var prices: [String: Double] {
+        var p: [String: Double] = [:]
+        for (k, v) in topology.technology.actions where k != "noc.wire.bit_mm" { p[k] = v.energyPJ }
+        p["noc.link.bits"] = (topology.technology.actions["noc.wire.bit_mm"]?.energyPJ ?? 0) * topology.noc.linkLengthMM
+        return p
+    }
+
+    public init(topology: Topology, schedule: Schedule) {
+        self.topology = topology
+        self.schedule = schedule
+    }
+
+    /// Creates the components (one partition per chip) and the start event.
+    public mutating func build(options: EngineOptions) throws(SpindleError) -> Simulation {
+        let t = topology
+        precondition(schedule.chips.count == t.chips, "schedule must have one entry per chip")
+        let builder = try SimulationBuilder(options: options)
+        let w = t.noc.width, h = t.noc.height
+        let perChip = w * h + t.tiles.count + t.dram.count + 1
+        let coordinatorID = ComponentID(UInt32(t.chips * perChip))
+        // Plan ids: chip c holds routers (row-major), tiles, DRAM channels, controller; the coordinator is last.
+        func routerID(_ c: Int, _ x: Int, _ y: Int) -> ComponentID { ComponentID(UInt32(c * perChip + y * w + x)) }
+        func tileID(_ c: Int, _ i: Int) -> ComponentID { ComponentID(UInt32(c * perChip + w * h + i)) }
+        func dramID(_ c: Int, _ i: Int) -> ComponentID { ComponentID(UInt32(c * perChip + w * h + t.tiles.count + i)) }
+        func controllerID(_ c: Int) -> ComponentID { ComponentID(UInt32(c * perChip + perChip - 1)) }
+        var position = [UInt32](repeating: 0, count: t.chips * perChip + 1)
+        kinds = []
+        chipOf = []
+        for c in 0..<t.chips {
+            for y in 0..<h { for x in 0..<w { position[Int(routerID(c, x, y).raw)] = UInt32(x << 16 | y) } }
+            for (i, tile) in t.tiles.enumerated() { position[Int(tileID(c, i).raw)] = UInt32(tile.at.x << 16 | tile.at.y) }
+            for (i, d) in t.dram.enumerated() { position[Int(dramID(c, i).raw)] = UInt32(d.at.x << 16 | d.at.y) }
+        }
+        let map = NoCMap(position: position)
+        var components: [any Component] = []
+        for c in 0..<t.chips {
+            let p = builder.addPartition()
+            for y in 0..<h {
+                for x in 0..<w {
+                    let n: [ComponentID?] = [
+                        x + 1 < w ? routerID(c, x + 1, y) : nil, x > 0 ? routerID(c, x - 1, y) : nil,
+                        y + 1 < h ? routerID(c, x, y + 1) : nil, y > 0 ? routerID(c, x, y - 1) : nil,
+                    ]
+                    components.append(Router(slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n))
+                    kinds.append(.router)
+                    chipOf.append(c)
+                }
+            }
+            for (i, tile) in t.tiles.enumerated() {
+                components.append(
+                    ComputeTile(slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc))
+                kinds.append(tile.type.kind == .peArray ? .peArray : .spinCrossbar)
+                chipOf.append(c)
+            }
+            for (i, d) in t.dram.enumerated() {
+                components.append(
+                    DRAMChannel(
+                        slot: slot(builder, p, dramID(c, i)), spec: d, router: routerID(c, d.at.x, d.at.y),
+                        controller: controllerID(c), packetBytes: t.noc.packetBytes, controlLatencyPs: t.controlLatencyPs))
+                kinds.append(.dram)
+                chipOf.append(c)
+            }
+            let steps = schedule.chips[c].map { step in
+                step.jobs.map { j in
+                    ResolvedJob(
+                        tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), weightBytes: j.weightBytes,
+                        inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs)
+                }
+            }
+            components.append(
+                ChipController(
+                    slot: slot(builder, p, controllerID(c)), steps: steps, coordinator: coordinatorID,
+                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: t.package.linkLatencyPs))
+            kinds.append(.controller)
+            chipOf.append(c)
+        }
+        let coordinator = PackageCoordinator(
+            slot: slot(builder, PartitionID(0), coordinatorID), controllers: (0..<t.chips).map(controllerID),
+            latencyPs: t.package.linkLatencyPs)
+        components.append(coordinator)
+        kinds.append(.package)
+        chipOf.append(0)
+        for c in components { builder.add(c) }
+        for c in 0..<t.chips {
+            try builder.connect(coordinatorID, controllerID(c), latency: t.package.linkLatencyPs)
+            try builder.connect(controllerID(c), coordinatorID, latency: t.package.linkLatencyPs)
+        }
+        builder.schedule(to: coordinatorID, at: 0, Message(kind: HW.start))
+        return try builder.build()
+    }
+
+    private func slot(_ b: SimulationBuilder, _ p: PartitionID, _ expected: ComponentID) -> ComponentSlot {
+        let s = b.makeSlot(in: p)
+        precondition(s.id == expected, "component id plan out of step: \(s.id) != \(expected)")
+        return s
+    }
+}

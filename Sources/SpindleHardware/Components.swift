@@ -1,0 +1,241 @@
+import SpindleCore
+import SpindleEngine
+
+/// Mesh coordinates of every NoC endpoint and router, shared read-only by all components.
+final class NoCMap: Sendable {
+    /// `x << 16 | y` of each component's mesh node, indexed by `ComponentID.raw`.
+    let position: [UInt32]
+    init(position: [UInt32]) { self.position = position }
+    func xy(_ id: ComponentID) -> (Int, Int) {
+        let p = position[Int(id.raw)]
+        return (Int(p >> 16), Int(p & 0xFFFF))
+    }
+}
+
+/// Splits `bytes` into packets of at most `packetBytes` and calls `body(index, size, isLast)`.
+func forEachPacket(_ bytes: UInt64, _ packetBytes: UInt64, _ body: (UInt64, UInt64, Bool) -> Void) {
+    guard bytes > 0 else { return }
+    let n = (bytes + packetBytes - 1) / packetBytes
+    for i in 0..<n {
+        let size = i == n - 1 ? bytes - packetBytes * (n - 1) : packetBytes
+        body(i, size, i == n - 1)
+    }
+}
+
+/// A mesh router: dimension-order (XY) routing, a pipeline latency per hop, and one output link per
+/// direction whose occupancy serialises packets (virtual cut-through; buffers are not limited here).
+actor Router: Component {
+    nonisolated let id: ComponentID
+    private nonisolated let executor: WorkerExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    let x: Int, y: Int
+    /// Neighbour routers: +x, -x, +y, -y (nil at the mesh edge).
+    var neighbours: [ComponentID?] = [nil, nil, nil, nil]
+    private let map: NoCMap
+    private let spec: NoCSpec
+    /// When each output port (0 local, 1 +x, 2 -x, 3 +y, 4 -y) is next free.
+    private var portFree: [Picoseconds] = [0, 0, 0, 0, 0]
+    private var routedBits: UInt64 = 0
+    private var linkBits: UInt64 = 0
+    private var flits: UInt64 = 0
+    private var packets: UInt64 = 0
+
+    init(slot: ComponentSlot, x: Int, y: Int, map: NoCMap, spec: NoCSpec, neighbours: [ComponentID?]) {
+        id = slot.id
+        executor = slot.executor
+        self.x = x
+        self.y = y
+        self.map = map
+        self.spec = spec
+        self.neighbours = neighbours
+    }
+
+    func handle(_ event: Event, _ context: EventContext) {
+        let m = event.message
+        let dst = ComponentID(UInt32(truncatingIfNeeded: m.a))
+        let (dx, dy) = map.xy(dst)
+        let port: Int
+        if dx > x { port = 1 } else if dx < x { port = 2 } else if dy > y { port = 3 } else if dy < y { port = 4 } else { port = 0 }
+        let bytes = m.b
+        let ready = context.now + spec.routerLatencyPs
+        let depart = max(ready, portFree[port])
+        let serial = Units.transferPs(bytes: bytes, gbPerSecond: spec.linkBandwidthGBps)
+        portFree[port] = depart + serial
+        routedBits += bytes * 8
+        flits += (bytes + spec.flitBytes - 1) / spec.flitBytes
+        packets += 1
+        if port == 0 {
+            context.send(to: dst, after: depart + serial - context.now, m)
+        } else {
+            linkBits += bytes * 8
+            context.send(to: neighbours[port - 1]!, after: depart + serial + spec.linkLatencyPs - context.now, m)
+        }
+    }
+
+    func finish() -> Counters {
+        Counters(["noc.router.bits": routedBits, "noc.link.bits": linkBits, "noc.flits": flits, "noc.packets": packets])
+    }
+}
+
+/// A DRAM channel: serves read streams first-come first-served at its bandwidth after a fixed latency,
+/// and absorbs write packets, telling the controller when a tile's write-back is complete.
+actor DRAMChannel: Component {
+    nonisolated let id: ComponentID
+    private nonisolated let executor: WorkerExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private let spec: DRAMChannelSpec
+    private let router: ComponentID
+    private let controller: ComponentID
+    private let packetBytes: UInt64
+    private let controlLatencyPs: Picoseconds
+    private var busyUntil: Picoseconds = 0
+    private var busyPs: UInt64 = 0
+    private var readBits: UInt64 = 0
+    private var writeBits: UInt64 = 0
+
+    init(slot: ComponentSlot, spec: DRAMChannelSpec, router: ComponentID, controller: ComponentID, packetBytes: UInt64,
+         controlLatencyPs: Picoseconds) {
+        id = slot.id
+        executor = slot.executor
+        self.spec = spec
+        self.router = router
+        self.controller = controller
+        self.packetBytes = packetBytes
+        self.controlLatencyPs = controlLatencyPs
+    }
+
+    func handle(_ event: Event, _ context: EventContext) {
+        let m = event.message
+        switch m.kind {
+        case HW.readRequest:
+            // a = destination endpoint, b = bytes, tag = purpose.
+            var t = max(context.now, busyUntil)
+            let first = t
+            let router = self.router
+            let latency = spec.latencyPs
+            let bw = spec.bandwidthGBps
+            forEachPacket(m.b, packetBytes) { _, size, last in
+                t += Units.transferPs(bytes: size, gbPerSecond: bw)
+                let tag = m.tag | (last ? HW.lastFlag : 0)
+                context.send(to: router, after: t + latency - context.now, Message(kind: HW.packet, tag: tag, a: m.a, b: size, c: m.c))
+            }
+            busyUntil = t
+            busyPs += t - first
+            readBits += m.b * 8
+        case HW.packet:
+            // A write-back packet from a tile; c = the tile's id.
+            let serial = Units.transferPs(bytes: m.b, gbPerSecond: spec.bandwidthGBps)
+            let start = max(context.now, busyUntil)
+            busyUntil = start + serial
+            busyPs += serial
+            writeBits += m.b * 8
+            if m.tag & HW.lastFlag != 0 {
+                context.send(to: controller, after: busyUntil - context.now + controlLatencyPs, Message(kind: HW.flowDone, a: m.c))
+            }
+        default:
+            preconditionFailure("DRAM channel got message kind \(m.kind)")
+        }
+    }
+
+    func finish() -> Counters {
+        Counters(["dram.read.bits": readBits, "dram.write.bits": writeBits, "dram.busy_ps": busyPs])
+    }
+}
+
+/// A compute tile: waits for its weights and inputs, computes for `ceil(macs / macsPerCycle)` cycles, and
+/// writes its outputs back to DRAM through the NoC.
+actor ComputeTile: Component {
+    nonisolated let id: ComponentID
+    private nonisolated let executor: WorkerExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private let type: TileType
+    private let router: ComponentID
+    private let linkBandwidthGBps: Double
+    private let packetBytes: UInt64
+    private let cyclePs: Picoseconds
+    // Current job.
+    private var expectedBytes: UInt64 = 0
+    private var receivedBytes: UInt64 = 0
+    private var macs: UInt64 = 0
+    private var outputBytes: UInt64 = 0
+    private var dram: ComponentID = ComponentID(0)
+    private var hasJob = false
+    // Totals.
+    private var totalMacs: UInt64 = 0
+    private var sramRead: UInt64 = 0
+    private var sramWrite: UInt64 = 0
+    private var weightBitsWritten: UInt64 = 0
+    private var busyPs: UInt64 = 0
+    private var jobs: UInt64 = 0
+
+    init(slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec) {
+        id = slot.id
+        executor = slot.executor
+        self.type = type
+        self.router = router
+        linkBandwidthGBps = noc.linkBandwidthGBps
+        packetBytes = noc.packetBytes
+        cyclePs = Units.cyclePs(gHz: type.clockGHz)
+    }
+
+    func handle(_ event: Event, _ context: EventContext) {
+        let m = event.message
+        switch m.kind {
+        case HW.job:
+            // a = weight + input bytes expected, b = MACs, c = output bytes, tag = DRAM channel id.
+            precondition(!hasJob, "tile \(id) got a job while busy")
+            hasJob = true
+            expectedBytes = m.a
+            receivedBytes = 0
+            macs = m.b
+            outputBytes = m.c
+            dram = ComponentID(m.tag)
+            startIfReady(context)
+        case HW.packet:
+            receivedBytes += m.b
+            sramWrite += m.b
+            if m.tag & 0xFF == HW.weights && type.kind == .spinCrossbar { weightBitsWritten += m.b * 8 }
+            startIfReady(context)
+        case HW.computeDone:
+            sramRead += outputBytes
+            let router = self.router
+            let tileID = UInt64(id.raw)
+            let dst = UInt64(dram.raw)
+            var t: Picoseconds = 0
+            let bw = linkBandwidthGBps
+            forEachPacket(outputBytes, packetBytes) { _, size, last in
+                t += Units.transferPs(bytes: size, gbPerSecond: bw)
+                context.send(
+                    to: router, after: t,
+                    Message(kind: HW.packet, tag: HW.outputs | (last ? HW.lastFlag : 0), a: dst, b: size, c: tileID))
+            }
+            hasJob = false
+        default:
+            preconditionFailure("tile got message kind \(m.kind)")
+        }
+    }
+
+    private func startIfReady(_ context: EventContext) {
+        guard hasJob, receivedBytes >= expectedBytes, macs > 0 || expectedBytes > 0 else { return }
+        guard receivedBytes == expectedBytes else {
+            preconditionFailure("tile \(id) received \(receivedBytes) bytes, expected \(expectedBytes)")
+        }
+        let cycles = (macs + UInt64(type.macsPerCycle) - 1) / UInt64(type.macsPerCycle)
+        let duration = cycles * cyclePs
+        totalMacs += macs
+        sramRead += receivedBytes
+        busyPs += duration
+        jobs += 1
+        expectedBytes = .max  // consumed; wait for computeDone
+        context.send(to: id, after: duration, Message(kind: HW.computeDone))
+    }
+
+    func finish() -> Counters {
+        var c = Counters([
+            "sram.read.bytes": sramRead, "sram.write.bytes": sramWrite, "tile.busy_ps": busyPs, "tile.jobs": jobs,
+            type.kind.macAction: totalMacs,
+        ])
+        if type.kind == .spinCrossbar { c["mram.write.bits"] = weightBitsWritten }
+        return c
+    }
+}

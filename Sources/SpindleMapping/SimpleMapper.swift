@@ -1,0 +1,80 @@
+import SpindleCore
+import SpindleHardware
+import SpindleWorkload
+
+/// The first mapping rule: the batch is split evenly over the chips; on each chip every layer's output
+/// channels are split evenly over all tiles, and each tile is served by its nearest DRAM channel.
+///
+/// Every tile working on a layer loads its share of the weights and the whole input of the chip's samples,
+/// and writes back its share of the outputs. Layers run one after another.
+public struct SimpleMapper: Sendable {
+    public init() {}
+
+    /// A mapped layer's totals over all chips, for the mapping table.
+    public struct LayerPlacement: Sendable, Equatable {
+        public var layer: String
+        public var tilesUsed: Int
+        public var weightBytes: UInt64
+        public var inputBytes: UInt64
+        public var outputBytes: UInt64
+        public var macs: UInt64
+        /// Analytic latency estimate: the busiest DRAM channel's transfer time plus the longest compute.
+        public var predictedPs: Picoseconds
+    }
+
+    /// Maps `network` at `batch` samples onto `topology`.
+    public func map(_ network: Network, batch: Int, on topology: Topology) throws(SpindleError) -> (Schedule, [LayerPlacement]) {
+        guard batch >= 1 else { throw SpindleError(.invalidValue, "batch must be at least 1 (got \(batch))") }
+        guard !topology.tiles.isEmpty else { throw SpindleError(.invalidValue, "topology '\(topology.name)' has no tiles to compute on") }
+        guard !topology.dram.isEmpty else { throw SpindleError(.invalidValue, "topology '\(topology.name)' has no DRAM channel") }
+        let chips = topology.chips
+        let samples = (0..<chips).map { c in batch / chips + (c < batch % chips ? 1 : 0) }
+        let nearest = topology.tiles.map { tile in
+            topology.dram.indices.min { a, b in
+                let da = topology.dram[a].at.distance(to: tile.at), db = topology.dram[b].at.distance(to: tile.at)
+                return da != db ? da < db : a < b
+            }!
+        }
+        var chipSteps: [[LayerStep]] = Array(repeating: [], count: chips)
+        var placements: [LayerPlacement] = []
+        for layer in network.layers {
+            var total = LayerPlacement(layer: layer.name, tilesUsed: 0, weightBytes: 0, inputBytes: 0, outputBytes: 0, macs: 0, predictedPs: 0)
+            for c in 0..<chips where samples[c] > 0 {
+                let n = UInt64(samples[c])
+                let tiles = topology.tiles.count
+                var jobs: [TileJob] = []
+                var channelBytes = [UInt64](repeating: 0, count: topology.dram.count)
+                var longestCompute: Picoseconds = 0
+                for (i, tile) in topology.tiles.enumerated() {
+                    let share = layer.outChannels / tiles + (i < layer.outChannels % tiles ? 1 : 0)
+                    guard share > 0 else { continue }
+                    let fraction = Double(share) / Double(layer.outChannels)
+                    let weights = (UInt64(share * layer.weightsPerFilter) * UInt64(layer.weightBits) + 7) / 8
+                    let outputs = (UInt64(share * layer.outHeight * layer.outWidth) * UInt64(layer.activationBits) + 7) / 8 * n
+                    let macs = UInt64((Double(layer.macsPerSample) * fraction).rounded()) * n
+                    let inputs = layer.inputBytesPerSample * n
+                    guard weights + inputs <= tile.type.bufferBytes else {
+                        throw SpindleError(
+                            .capacity,
+                            "layer '\(layer.name)' needs \(Units.formatBytes(weights + inputs)) of weights and inputs in tile \(i) (\(tile.type.name)), whose buffer holds \(Units.formatBytes(tile.type.bufferBytes)): short by \(Units.formatBytes(weights + inputs - tile.type.bufferBytes))",
+                            hint: "Use a smaller batch, more tiles, or tiles with larger buffers")
+                    }
+                    jobs.append(TileJob(tile: i, dramChannel: nearest[i], weightBytes: weights, inputBytes: inputs, outputBytes: outputs, macs: macs))
+                    channelBytes[nearest[i]] += weights + inputs + outputs
+                    let cycles = (macs + UInt64(tile.type.macsPerCycle) - 1) / UInt64(tile.type.macsPerCycle)
+                    longestCompute = max(longestCompute, cycles * Units.cyclePs(gHz: tile.type.clockGHz))
+                    total.weightBytes += weights
+                    total.inputBytes += inputs
+                    total.outputBytes += outputs
+                    total.macs += macs
+                }
+                total.tilesUsed = max(total.tilesUsed, jobs.count)
+                let dramPs = topology.dram.indices.map { Units.transferPs(bytes: channelBytes[$0], gbPerSecond: topology.dram[$0].bandwidthGBps) }.max() ?? 0
+                total.predictedPs = max(total.predictedPs, dramPs + longestCompute + (topology.dram.first?.latencyPs ?? 0))
+                chipSteps[c].append(LayerStep(name: layer.name, jobs: jobs))
+            }
+            placements.append(total)
+        }
+        return (Schedule(chips: chipSteps), placements)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import SpindleCore
+import SpindleEngine
+
+/// The result of one scenario run, as written to JSON.
+///
+/// Everything outside `run` depends only on the inputs, never on worker count or wall-clock time, so two
+/// reports of the same scenario can be compared byte for byte once `run` is removed.
+public struct RunReport: Sendable, Codable, Equatable {
+    public struct Energy: Sendable, Codable, Equatable {
+        public var total: Double
+        /// Component kind (dram, router, pe-array, ...) to pJ.
+        public var byComponent: [String: Double]
+        /// Action (dram.read.bits, mac.int8, ...) to pJ.
+        public var byAction: [String: Double]
+        public init(total: Double, byComponent: [String: Double], byAction: [String: Double]) {
+            self.total = total
+            self.byComponent = byComponent
+            self.byAction = byAction
+        }
+        enum CodingKeys: String, CodingKey {
+            case total
+            case byComponent = "by_component"
+            case byAction = "by_action"
+        }
+    }
+    public struct DataMoved: Sendable, Codable, Equatable {
+        public var dramRead: UInt64
+        public var dramWrite: UInt64
+        /// Bytes summed over every link they crossed.
+        public var nocLinkHops: UInt64
+        /// Bytes summed over every router they passed through.
+        public var nocRouter: UInt64
+        public var bufferRead: UInt64
+        public var bufferWrite: UInt64
+        public var package: UInt64
+        public init(dramRead: UInt64, dramWrite: UInt64, nocLinkHops: UInt64, nocRouter: UInt64, bufferRead: UInt64, bufferWrite: UInt64, package: UInt64) {
+            self.dramRead = dramRead
+            self.dramWrite = dramWrite
+            self.nocLinkHops = nocLinkHops
+            self.nocRouter = nocRouter
+            self.bufferRead = bufferRead
+            self.bufferWrite = bufferWrite
+            self.package = package
+        }
+        enum CodingKeys: String, CodingKey {
+            case dramRead = "dram_read"
+            case dramWrite = "dram_write"
+            case nocLinkHops = "noc_link_hops"
+            case nocRouter = "noc_router"
+            case bufferRead = "buffer_read"
+            case bufferWrite = "buffer_write"
+            case package
+        }
+    }
+    public struct LayerRow: Sendable, Codable, Equatable {
+        public var name: String
+        public var startPs: UInt64
+        public var endPs: UInt64
+        public var macs: UInt64
+        public var tiles: Int
+        public var weightBytes: UInt64
+        public var predictedPs: UInt64
+        public init(name: String, startPs: UInt64, endPs: UInt64, macs: UInt64, tiles: Int, weightBytes: UInt64, predictedPs: UInt64) {
+            self.name = name
+            self.startPs = startPs
+            self.endPs = endPs
+            self.macs = macs
+            self.tiles = tiles
+            self.weightBytes = weightBytes
+            self.predictedPs = predictedPs
+        }
+        enum CodingKeys: String, CodingKey {
+            case name, macs, tiles
+            case startPs = "start_ps"
+            case endPs = "end_ps"
+            case weightBytes = "weight_bytes"
+            case predictedPs = "predicted_ps"
+        }
+    }
+    public struct TechnologyRow: Sendable, Codable, Equatable {
+        public var action: String
+        public var energyPJ: Double
+        public var per: String
+        public var nodeNm: Int?
+        public var source: String
+        public init(action: String, energyPJ: Double, per: String, nodeNm: Int?, source: String) {
+            self.action = action
+            self.energyPJ = energyPJ
+            self.per = per
+            self.nodeNm = nodeNm
+            self.source = source
+        }
+        enum CodingKeys: String, CodingKey {
+            case action, per, source
+            case energyPJ = "energy_pj"
+            case nodeNm = "node_nm"
+        }
+    }
+
+    public var scenario: String
+    public var topology: String
+    public var model: String
+    public var batch: Int
+    public var chips: Int
+    public var tiles: Int
+    public var latencyPs: UInt64
+    public var predictedLatencyPs: UInt64
+    public var events: UInt64
+    public var energyPJ: Energy
+    public var dataBytes: DataMoved
+    public var actionCounts: [String: UInt64]
+    public var tileUtilisation: Double
+    public var layers: [LayerRow]
+    public var technology: [TechnologyRow]
+    public var warnings: [String]
+    /// Wall-clock and machine facts; the only part that may differ between runs of the same inputs.
+    public var run: RunFacts?
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, topology, model, batch, chips, tiles, events, layers, technology, warnings, run
+        case latencyPs = "latency_ps"
+        case predictedLatencyPs = "predicted_latency_ps"
+        case energyPJ = "energy_pj"
+        case dataBytes = "data_bytes"
+        case actionCounts = "action_counts"
+        case tileUtilisation = "tile_utilisation"
+    }
+
+    public init(
+        scenario: String, topology: String, model: String, batch: Int, chips: Int, tiles: Int, latencyPs: UInt64,
+        predictedLatencyPs: UInt64, events: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
+        tileUtilisation: Double, layers: [LayerRow], technology: [TechnologyRow], warnings: [String], run: RunFacts?
+    ) {
+        self.scenario = scenario
+        self.topology = topology
+        self.model = model
+        self.batch = batch
+        self.chips = chips
+        self.tiles = tiles
+        self.latencyPs = latencyPs
+        self.predictedLatencyPs = predictedLatencyPs
+        self.events = events
+        self.energyPJ = energyPJ
+        self.dataBytes = dataBytes
+        self.actionCounts = actionCounts
+        self.tileUtilisation = tileUtilisation
+        self.layers = layers
+        self.technology = technology
+        self.warnings = warnings
+        self.run = run
+    }
+}
+
+/// Wall-clock facts of a run (under the `run` key).
+public struct RunFacts: Sendable, Codable, Equatable {
+    public var wallSeconds: Double
+    public var eventsPerSecond: Double
+    public var workers: Int
+    public var spindleVersion: String
+    /// Present with `--profile`: per worker and partition statistics.
+    public var profile: RunProfile?
+    enum CodingKeys: String, CodingKey {
+        case workers, profile
+        case wallSeconds = "wall_s"
+        case eventsPerSecond = "events_per_s"
+        case spindleVersion = "spindle_version"
+    }
+    public init(wallSeconds: Double, eventsPerSecond: Double, workers: Int, spindleVersion: String, profile: RunProfile?) {
+        self.wallSeconds = wallSeconds
+        self.eventsPerSecond = eventsPerSecond
+        self.workers = workers
+        self.spindleVersion = spindleVersion
+        self.profile = profile
+    }
+}
+
+extension RunReport {
+    /// Encodes as pretty JSON with sorted keys (deterministic).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// The summary table for people.
+    public func summary() -> String {
+        var lines: [String] = []
+        lines.append("scenario \(scenario): \(model), batch \(batch), on \(topology) (\(chips) chip(s), \(tiles) tiles per chip)")
+        lines.append("")
+        lines.append("latency            \(Units.formatTime(latencyPs))   (analytic estimate \(Units.formatTime(predictedLatencyPs)))")
+        lines.append("energy             \(Units.formatEnergy(energyPJ.total))")
+        lines.append("tile utilisation   \(Units.format(tileUtilisation * 100, 1)) %")
+        lines.append("events             \(events)")
+        lines.append("")
+        lines.append(pad("energy by component", 22) + pad("pJ", 16, right: true) + pad("share", 9, right: true))
+        for (k, v) in energyPJ.byComponent.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+            lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(Units.format(energyPJ.total > 0 ? v / energyPJ.total * 100 : 0, 1) + " %", 9, right: true))
+        }
+        lines.append("")
+        lines.append("data moved")
+        lines.append(pad("  DRAM read", 22) + pad(Units.formatBytes(dataBytes.dramRead), 14, right: true))
+        lines.append(pad("  DRAM write", 22) + pad(Units.formatBytes(dataBytes.dramWrite), 14, right: true))
+        lines.append(pad("  NoC (byte x hops)", 22) + pad(Units.formatBytes(dataBytes.nocLinkHops), 14, right: true))
+        lines.append(pad("  buffers read", 22) + pad(Units.formatBytes(dataBytes.bufferRead), 14, right: true))
+        lines.append(pad("  buffers written", 22) + pad(Units.formatBytes(dataBytes.bufferWrite), 14, right: true))
+        lines.append(pad("  package", 22) + pad(Units.formatBytes(dataBytes.package), 14, right: true))
+        lines.append("")
+        lines.append(pad("layer", 10) + pad("start", 14, right: true) + pad("end", 14, right: true) + pad("MACs", 14, right: true) + pad("tiles", 7, right: true))
+        for l in layers {
+            lines.append(pad(l.name, 10) + pad(Units.formatTime(l.startPs), 14, right: true) + pad(Units.formatTime(l.endPs), 14, right: true) + pad(String(l.macs), 14, right: true) + pad(String(l.tiles), 7, right: true))
+        }
+        for w in warnings { lines.append("warning: \(w)") }
+        if let run {
+            lines.append("")
+            lines.append("wall time \(Units.format(run.wallSeconds, 3)) s, \(Units.format(run.eventsPerSecond / 1e6, 2)) M events/s, \(run.workers) worker(s)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+        if s.count >= n { return s + " " }
+        let fill = String(repeating: " ", count: n - s.count)
+        return right ? fill + s : s + fill
+    }
+}

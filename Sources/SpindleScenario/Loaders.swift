@@ -1,0 +1,238 @@
+import Foundation
+import SpindleCore
+import SpindleHardware
+import SpindleMapping
+import SpindleWorkload
+
+/// Reads input files, from disk or from the built-in set (paths starting with `builtin:`).
+public struct FileSource: Sendable {
+    public init() {}
+
+    /// Loads the YAML file at `path`.
+    public func load(_ path: String) throws(SpindleError) -> YAMLValue {
+        if path.hasPrefix("builtin:") {
+            guard let text = BuiltinFiles.files[String(path.dropFirst("builtin:".count))] else {
+                throw SpindleError(.fileNotFound, "no built-in file '\(path)'", choices: BuiltinFiles.files.keys.sorted().map { "builtin:" + $0 })
+            }
+            return try YAMLValue.parse(text, file: path)
+        }
+        return try YAMLValue.load(file: path)
+    }
+
+    /// Resolves `reference` (as written inside `file`) relative to that file's folder.
+    public func resolve(_ reference: String, from file: String) -> String {
+        if reference.hasPrefix("/") || reference.hasPrefix("builtin:") { return reference }
+        if file.hasPrefix("builtin:") {
+            return "builtin:" + Self.join(directory(of: String(file.dropFirst("builtin:".count))), reference)
+        }
+        return Self.join(directory(of: file), reference)
+    }
+
+    private func directory(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return "" }
+        return String(file[..<slash])
+    }
+
+    /// Joins a folder and a relative path, folding `.` and `..` (without touching the file system).
+    static func join(_ dir: String, _ relative: String) -> String {
+        let absolute = dir.hasPrefix("/")
+        var parts: [Substring] = []
+        for p in (dir + "/" + relative).split(separator: "/") {
+            if p == "." { continue }
+            if p == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            if p == ".." && absolute { continue }
+            parts.append(p)
+        }
+        return (absolute ? "/" : "") + parts.joined(separator: "/")
+    }
+}
+
+/// Loads technology tables (`topologies/tech/*.yaml`).
+public enum TechnologyLoader {
+    public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Technology {
+        let root = try source.load(path).mapping(allowed: ["name", "description", "actions"], required: ["name", "actions"])
+        let name = try root.required("name").string()
+        var actions: [TechnologyAction] = []
+        var seen: Set<String> = []
+        for item in try root.required("actions").list() {
+            let m = try item.mapping(
+                allowed: ["name", "energy", "per", "width_bits", "node_nm", "source", "note"],
+                required: ["name", "energy", "per", "node_nm", "source"])
+            let actionName = try m.required("name").string()
+            guard seen.insert(actionName).inserted else {
+                throw m.required("name").error("action '\(actionName)' is defined twice")
+            }
+            let source = try m.required("source").string()
+            guard !source.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw m.required("source").error("action '\(actionName)' has an empty source", expected: "where the number comes from")
+            }
+            actions.append(
+                TechnologyAction(
+                    name: actionName, energyPJ: try m.required("energy").quantity(.energy, allowZero: true),
+                    per: try m.required("per").string(), widthBits: try m["width_bits"]?.int(in: 1...4096),
+                    nodeNm: try nodeNm(m.required("node_nm")), source: source, note: try m["note"]?.string()))
+        }
+        let tech = Technology(name: name, actions: actions)
+        let missing = Technology.requiredActions.filter { tech.actions[$0] == nil }
+        if !missing.isEmpty {
+            throw SpindleError(
+                .missingKey, "technology '\(name)' does not price the actions " + missing.joined(separator: ", "),
+                at: root.required("actions").location, expected: "an entry for every action a run counts",
+                choices: Technology.requiredActions)
+        }
+        return tech
+    }
+}
+
+extension TechnologyLoader {
+    static func nodeNm(_ v: YAMLValue) throws(SpindleError) -> Int? {
+        if (try? v.string()) == "off-chip" { return nil }
+        return try v.int(in: 1...1000)
+    }
+}
+
+/// Loads topology files (`topologies/*.yaml`).
+public enum TopologyLoader {
+    static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
+
+    public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
+        let doc = try source.load(path)
+        let root = try doc.mapping(allowed: keys, required: ["name", "technology", "noc", "tile_types", "tiles", "dram"])
+        let name = try root.required("name").string()
+        let techPath = source.resolve(try root.required("technology").string(), from: path)
+        let technology: Technology
+        do {
+            technology = try TechnologyLoader.load(techPath, source: source)
+        } catch let e where e.kind == .fileNotFound {
+            throw SpindleError(
+                .fileNotFound, "the technology file '\(techPath)' named here does not exist",
+                at: root.required("technology").location)
+        }
+        let chips = try root["chips"]?.int(in: 1...4096) ?? 1
+
+        let n = try root.required("noc").mapping(
+            allowed: ["topology", "width", "height", "router_latency", "link_latency", "link_bandwidth", "packet_size", "flit_size", "link_length"],
+            required: ["width", "height", "router_latency", "link_latency", "link_bandwidth"])
+        if let topo = n["topology"] { _ = try topo.choice(["mesh"]) }
+        let flit = UInt64(try n["flit_size"]?.quantity(.size) ?? 32)
+        let packet = UInt64(try n["packet_size"]?.quantity(.size) ?? 256)
+        guard packet >= flit else { throw n["packet_size"]!.error("packet_size must be at least flit_size (\(flit) B)") }
+        let noc = NoCSpec(
+            width: try n.required("width").int(in: 1...256), height: try n.required("height").int(in: 1...256),
+            routerLatencyPs: Picoseconds(try n.required("router_latency").quantity(.time, allowZero: true).rounded()),
+            linkLatencyPs: Picoseconds(try n.required("link_latency").quantity(.time, allowZero: true).rounded()),
+            linkBandwidthGBps: try n.required("link_bandwidth").quantity(.bandwidth), packetBytes: packet, flitBytes: flit,
+            linkLengthMM: try n["link_length"]?.quantity(.length) ?? 1)
+
+        var package = PackageSpec(linkLatencyPs: 20_000, linkBandwidthGBps: 25)
+        if let p = root["package"] {
+            let m = try p.mapping(allowed: ["link_latency", "link_bandwidth"], required: ["link_latency"])
+            let latencyNode = m.required("link_latency")
+            let latency = Picoseconds(try latencyNode.quantity(.time, allowZero: true).rounded())
+            if latency == 0 && chips > 1 {
+                throw latencyNode.error(
+                    "package link_latency is 0, but chips are simulated in parallel partitions",
+                    expected: "a positive latency (it is the lookahead between chips), such as '20 ns'")
+            }
+            package = PackageSpec(linkLatencyPs: latency, linkBandwidthGBps: try m["link_bandwidth"]?.quantity(.bandwidth) ?? 25)
+        }
+
+        var types: [String: TileType] = [:]
+        let typesNode = root.required("tile_types")
+        let typesMap = try typesNode.mapping(allowed: (try? typeNames(typesNode)) ?? [])
+        for key in typesMap.keys {
+            let t = try typesMap.required(key).mapping(
+                allowed: ["kind", "macs_per_cycle", "clock", "buffer"], required: ["kind", "macs_per_cycle", "clock", "buffer"])
+            let kind = TileKind(rawValue: try t.required("kind").choice(TileKind.allCases.map(\.rawValue)))!
+            types[key] = TileType(
+                name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
+                clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+        }
+        guard !types.isEmpty else { throw typesNode.error("tile_types is empty", expected: "at least one tile type") }
+
+        var occupied: [MeshPosition: String] = [:]
+        var tiles: [TilePlacement] = []
+        for group in try root.required("tiles").list() {
+            let g = try group.mapping(allowed: ["type", "at"], required: ["type", "at"])
+            let typeName = try g.required("type").string()
+            guard let type = types[typeName] else {
+                let hint = Spelling.nearest(typeName, in: Array(types.keys)).map { "Did you mean '\($0)'?" }
+                throw g.required("type").error("unknown tile type '\(typeName)'", choices: types.keys.sorted(), hint: hint)
+            }
+            for pos in try g.required("at").list() {
+                let at = try position(pos, noc: noc)
+                if let other = occupied[at] {
+                    throw pos.error("two tiles at \(at) (the other is a '\(other)')", expected: "one tile per mesh node")
+                }
+                occupied[at] = typeName
+                tiles.append(TilePlacement(type: type, at: at))
+            }
+        }
+        var dram: [DRAMChannelSpec] = []
+        for item in try root.required("dram").list() {
+            let d = try item.mapping(allowed: ["at", "bandwidth", "latency"], required: ["at", "bandwidth", "latency"])
+            dram.append(
+                DRAMChannelSpec(
+                    at: try position(d.required("at"), noc: noc), bandwidthGBps: try d.required("bandwidth").quantity(.bandwidth),
+                    latencyPs: Picoseconds(try d.required("latency").quantity(.time, allowZero: true).rounded())))
+        }
+        guard !dram.isEmpty else { throw root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
+        guard !tiles.isEmpty else { throw root.required("tiles").error("the topology has no tiles", expected: "at least one") }
+        let control = Picoseconds(try root["control_latency"]?.quantity(.time, allowZero: true).rounded() ?? 1_000)
+        return Topology(
+            name: name, chips: chips, noc: noc, tiles: tiles, dram: dram, package: package, controlLatencyPs: control,
+            technology: technology)
+    }
+
+    private static func typeNames(_ v: YAMLValue) throws(SpindleError) -> [String] {
+        guard case .mapping(let m) = v.node else { throw v.error("tile_types must be a mapping from a name to its parameters") }
+        return m.compactMap { $0.key.string }
+    }
+
+    static func position(_ v: YAMLValue, noc: NoCSpec) throws(SpindleError) -> MeshPosition {
+        let items = try v.list()
+        guard items.count == 2 else { throw v.error("a mesh position has two numbers", expected: "[x, y]") }
+        let x = try items[0].int(in: 0...(noc.width - 1))
+        let y = try items[1].int(in: 0...(noc.height - 1))
+        return MeshPosition(x: x, y: y)
+    }
+}
+
+/// A scenario: what runs on which topology.
+public struct Scenario: Sendable {
+    public var name: String
+    /// The file it was loaded from.
+    public var file: String
+    public var topologyFile: String
+    public var topology: Topology
+    public var network: Network
+    public var batch: Int
+    public var seed: UInt64
+    public var mapping: String
+}
+
+/// Loads scenario files (`scenarios/*.yaml`).
+public enum ScenarioLoader {
+    /// The scenario `spindle run` uses when none is given.
+    public static let defaultScenario = "builtin:scenarios/quickstart.yaml"
+
+    public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Scenario {
+        let root = try source.load(path).mapping(
+            allowed: ["name", "description", "topology", "model", "batch", "seed", "mapping"], required: ["name", "topology", "model"])
+        let topologyNode = root.required("topology")
+        let topologyPath = source.resolve(try topologyNode.string(), from: path)
+        let topology: Topology
+        do {
+            topology = try TopologyLoader.load(topologyPath, source: source)
+        } catch let e where e.kind == .fileNotFound && e.location == nil {
+            throw SpindleError(
+                .fileNotFound, "the scenario names the topology '\(try topologyNode.string())', but '\(topologyPath)' does not exist",
+                at: topologyNode.location, hint: "Paths are relative to the scenario file")
+        }
+        let modelName = try root.required("model").choice(ModelZoo.names)
+        return Scenario(
+            name: try root.required("name").string(), file: path, topologyFile: topologyPath, topology: topology,
+            network: ModelZoo.network(named: modelName)!, batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1,
+            seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1), mapping: try root["mapping"]?.choice(["simple"]) ?? "simple")
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import SpindleCore
+import Yams
+
+/// A YAML node together with the file it came from, with typed accessors that fail with
+/// `SpindleError`s naming the file, line and column.
+public struct YAMLValue {
+    let node: Node
+    /// The file the node came from (as given by the user).
+    public let file: String
+    /// Dotted path of keys leading to this node, for messages (`chips.noc.width`).
+    public let path: String
+
+    /// Where this node starts.
+    public var location: SourceLocation {
+        SourceLocation(file: file, line: node.mark?.line, column: node.mark?.column)
+    }
+
+    /// Loads and parses a YAML file.
+    public static func load(file: String) throws(SpindleError) -> YAMLValue {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw SpindleError(.fileNotFound, "no such file '\(file)'", at: nil, hint: "Check the path; relative paths are resolved against the current directory or the file that names them")
+        }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw SpindleError(.io, "cannot read '\(file)' as UTF-8 text")
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Parses YAML text; `file` is used in messages.
+    public static func parse(_ text: String, file: String) throws(SpindleError) -> YAMLValue {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw SpindleError(.syntax, "the file is empty", at: SourceLocation(file: file, line: 1), expected: "a YAML mapping")
+            }
+            return YAMLValue(node: node, file: file, path: "")
+        } catch let e as SpindleError {
+            throw e
+        } catch let e as YamlError {
+            throw SpindleError(.syntax, "malformed YAML: \(yamlProblem(e))", at: yamlLocation(e, file: file))
+        } catch {
+            throw SpindleError(.syntax, "malformed YAML: \(error)", at: SourceLocation(file: file))
+        }
+    }
+
+    private static func yamlProblem(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+            .composer(let context, let problem, _, _):
+            if let context { return "\(problem) (\(context.text))" }
+            return problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicated keys \(duplicates.joined(separator: ", "))"
+        default:
+            return "\(e)"
+        }
+    }
+
+    private static func yamlLocation(_ e: YamlError, file: String) -> SourceLocation {
+        switch e {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return SourceLocation(file: file, line: mark.line, column: mark.column)
+        default:
+            return SourceLocation(file: file)
+        }
+    }
+
+    func child(_ node: Node, key: String) -> YAMLValue {
+        YAMLValue(node: node, file: file, path: path.isEmpty ? key : path + "." + key)
+    }
+
+    func error(_ message: String, expected: String? = nil, choices: [String] = [], hint: String? = nil) -> SpindleError {
+        SpindleError(.invalidValue, message, at: location, expected: expected, choices: choices, hint: hint)
+    }
+
+    private var displayName: String { path.isEmpty ? "the document" : "'\(path)'" }
+
+    /// This node as a mapping whose keys must come from `allowed` and include every key in `required`.
+    public func mapping(allowed: [String], required: [String] = []) throws(SpindleError) -> YAMLMapping {
+        guard case .mapping(let m) = node else {
+            throw error("\(displayName) must be a mapping", expected: "keys: " + allowed.joined(separator: ", "))
+        }
+        var entries: [(String, YAMLValue, YAMLValue)] = []
+        for (k, v) in m {
+            guard let key = k.string else {
+                throw SpindleError(.invalidValue, "mapping keys must be plain strings", at: child(k, key: "?").location)
+            }
+            let keyValue = child(k, key: key)
+            guard allowed.contains(key) else {
+                let suggestion = Spelling.nearest(key, in: allowed).map { "Did you mean '\($0)'?" }
+                throw SpindleError(
+                    .unknownKey, "unknown key '\(key)' in \(displayName)", at: keyValue.location,
+                    choices: allowed, hint: suggestion)
+            }
+            entries.append((key, keyValue, child(v, key: key)))
+        }
+        for r in required where !entries.contains(where: { $0.0 == r }) {
+            throw SpindleError(
+                .missingKey, "\(displayName) needs the key '\(r)'", at: location,
+                expected: "keys: " + allowed.joined(separator: ", "))
+        }
+        return YAMLMapping(owner: self, entries: entries)
+    }
+
+    /// This node as a list.
+    public func list() throws(SpindleError) -> [YAMLValue] {
+        guard case .sequence(let seq) = node else { throw error("\(displayName) must be a list", expected: "a YAML list") }
+        return seq.enumerated().map { child($0.element, key: "\($0.offset)") }
+    }
+
+    /// The node as a plain scalar string.
+    public func string() throws(SpindleError) -> String {
+        guard case .scalar(let s) = node else { throw error("\(displayName) must be a single value", expected: "a string") }
+        return s.string
+    }
+
+    /// The node as one of `choices`.
+    public func choice(_ choices: [String]) throws(SpindleError) -> String {
+        let s = try string()
+        guard choices.contains(s) else {
+            let hint = Spelling.nearest(s, in: choices).map { "Did you mean '\($0)'?" }
+            throw error("\(displayName) is '\(s)', which is not a valid choice", choices: choices, hint: hint)
+        }
+        return s
+    }
+
+    /// The node as an integer within `range`.
+    public func int(in range: ClosedRange<Int> = Int.min...Int.max) throws(SpindleError) -> Int {
+        let s = try string()
+        guard let v = Int(s.replacingOccurrences(of: "_", with: "")) else {
+            throw error("\(displayName) is '\(s)'", expected: "a whole number")
+        }
+        guard range.contains(v) else { throw error("\(displayName) is \(v)", expected: "a whole number in \(describe(range))") }
+        return v
+    }
+
+    /// The node as a plain number (no unit) within `range`.
+    public func double(in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+        throws(SpindleError) -> Double
+    {
+        let s = try string()
+        guard let v = Double(s.replacingOccurrences(of: "_", with: "")), v.isFinite else {
+            throw error("\(displayName) is '\(s)'", expected: "a number")
+        }
+        guard range.contains(v) else { throw error("\(displayName) is \(s)", expected: "a number in \(range.lowerBound)...\(range.upperBound)") }
+        return v
+    }
+
+    /// The node as a quantity with an explicit unit, converted to the dimension's base unit, which must
+    /// be positive (or non-negative with `allowZero`).
+    public func quantity(_ dimension: UnitKind, allowZero: Bool = false) throws(SpindleError) -> Double {
+        let s = try string()
+        let units = dimension.units.map { $0.0 }
+        switch dimension.parse(s) {
+        case .failure(let why):
+            throw error("\(displayName): \(why)", expected: "a \(dimension.rawValue) with a unit, such as '2 \(dimension.baseUnit)'", choices: units)
+        case .success(let v):
+            if v < 0 || (!allowZero && v == 0) || !v.isFinite {
+                throw error("\(displayName) is '\(s)'", expected: allowZero ? "a non-negative \(dimension.rawValue)" : "a positive \(dimension.rawValue)")
+            }
+            return v
+        }
+    }
+
+    /// The node as a boolean (`true` / `false`).
+    public func bool() throws(SpindleError) -> Bool {
+        switch try string() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let s: throw error("\(displayName) is '\(s)'", expected: "true or false")
+        }
+    }
+
+    private func describe(_ r: ClosedRange<Int>) -> String {
+        if r.upperBound == Int.max { return "\(r.lowerBound) or more" }
+        return "\(r.lowerBound)...\(r.upperBound)"
+    }
+}
+
+/// A checked YAML mapping: every key is known.
+public struct YAMLMapping {
+    public let owner: YAMLValue
+    let entries: [(String, YAMLValue, YAMLValue)]
+
+    /// The value under `key`, if present.
+    public subscript(_ key: String) -> YAMLValue? { entries.first { $0.0 == key }?.2 }
+
+    /// The value under a required key (checked when the mapping was made).
+    public func required(_ key: String) -> YAMLValue {
+        guard let v = self[key] else { preconditionFailure("key \(key) should have been required") }
+        return v
+    }
+
+    /// The keys present, in file order.
+    public var keys: [String] { entries.map { $0.0 } }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Spindle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options every simulating command shares.
+struct EngineFlags: ParsableArguments {
+    @Option(help: "Worker threads (default: the number of cores).")
+    var workers: Int = EngineOptions.defaultWorkers
+    @Option(help: "Pin workers to NUMA nodes: auto, off, or a node list such as 0,1.")
+    var numa: String = "off"
+    @Flag(help: "Report events, events/s, barrier waits, windows, NUMA node and CPU per worker and partition, and peak memory.")
+    var profile = false
+
+    func options() throws(SpindleError) -> EngineOptions {
+        EngineOptions(workers: workers, numa: try NUMAPolicy.parse(numa))
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Simulate a scenario and report latency, energy by component and data moved.",
+        discussion: """
+            Without SCENARIO, runs the built-in quickstart scenario (tiny-cnn, batch 4, on one 4x4 chip).
+            Everything in the JSON outside the "run" key is identical for any --workers.
+            """)
+
+    @Argument(help: "Scenario YAML file (default: the built-in quickstart).")
+    var scenario: String?
+    @OptionGroup var engine: EngineFlags
+    @Flag(help: "Print one JSON object on stdout instead of the summary table.")
+    var json = false
+    @Option(help: "Also write the JSON result to this file (atomically).")
+    var out: String?
+    @Flag(help: "Never show the progress bar.")
+    var noProgress = false
+
+    func run() async throws {
+        try await CLI.guarded { try await execute() }
+    }
+
+    private func execute() async throws {
+        do {
+            let scenario = try ScenarioLoader.load(self.scenario ?? ScenarioLoader.defaultScenario)
+            let prepared = try ScenarioRunner.prepare(scenario)
+            let options = try engine.options()
+            let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)
+            let update: @Sendable (Double, RunProgress) -> Void = { fraction, p in bar.update(fraction, p) }
+            let onProgress = bar.enabled ? update : nil
+            var report = try await ScenarioRunner.run(
+                prepared, options: options, profile: engine.profile, progress: onProgress)
+            bar.finish()
+            if !engine.profile { report.run?.profile = nil }
+            let data = try report.jsonData()
+            if let out { try CLI.writeAtomically(data + Data("\n".utf8), to: out) }
+            if json {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                if engine.profile, let profile = report.run?.profile {
+                    FileHandle.standardError.write(Data((ProfileTable.render(profile) + "\n").utf8))
+                }
+            } else {
+                print(report.summary())
+                if engine.profile, let profile = report.run?.profile { print("\n" + ProfileTable.render(profile)) }
+                if let out { print("\nwrote \(out)") }
+            }
+            if let profile = report.run?.profile { for n in profile.notes { CLI.note(n) } }
+        }
+    }
+}
+
+/// The `--profile` table.
+enum ProfileTable {
+    static func render(_ p: RunProfile) -> String {
+        var lines = [
+            "profile: \(Units.format(p.wallSeconds, 3)) s wall, \(CLI.rate(p.eventsPerSecond))events/s, \(p.activeWorkers) of \(p.requestedWorkers) worker(s) active, lookahead \(p.lookaheadPs.map { Units.formatTime($0) } ?? "none (one partition)"), NUMA \(p.numa), peak memory \(Units.formatBytes(p.peakMemoryBytes))",
+            "  worker  partitions   events      events/s   barrier wait  windows  cpu  node  pinned",
+        ]
+        for w in p.workers {
+            lines.append(
+                "  " + [
+                    String(w.worker).padding(6), w.partitions.map(String.init).joined(separator: ",").padding(12),
+                    String(w.events).padding(11), CLI.rate(w.eventsPerSecond).padding(10),
+                    (Units.format(w.barrierWaitShare * 100, 1) + " %").padding(13), String(w.windows).padding(8),
+                    String(w.cpu).padding(4), String(w.numaNode).padding(5), w.pinned ? "yes" : "no",
+                ].joined(separator: " "))
+        }
+        lines.append("  partition  worker  events      events/s   busy")
+        for q in p.partitions {
+            lines.append(
+                "  " + [
+                    String(q.partition).padding(9), String(q.worker).padding(7), String(q.events).padding(11),
+                    CLI.rate(q.eventsPerSecond).padding(10), Units.format(q.busyShare * 100, 1) + " %",
+                ].joined(separator: " "))
+        }
+        for n in p.notes { lines.append("  note: \(n)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+}
+
+/// A one-line progress bar on stderr, redrawn in place.
+final class ProgressBar: Sendable {
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ fraction: Double, _ p: RunProgress) {
+        let width = 30
+        let f = min(max(fraction, 0), 1)
+        let filled = Int((f * Double(width)).rounded(.down))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let rate = p.wallSeconds > 0 ? Double(p.events) / p.wallSeconds : 0
+        let line = "\r[\(bar)] ~\(Units.format(f * 100, 0)) %  t = \(Units.formatTime(p.time))  \(p.events) events  \(CLI.rate(rate))ev/s "
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 100) + "\r").utf8))
+    }
+}
