@@ -58,8 +58,7 @@ let package = Package(
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
         .testTarget(
-            name: "SpindleScenarioTests", dependencies: ["Spindle"],
-            resources: [.copy("Fixtures")], swiftSettings: strict),
+            name: "SpindleScenarioTests", dependencies: ["Spindle"], swiftSettings: strict),
         .testTarget(
             name: "SpindleEndToEndTests", dependencies: ["spindle"],
             swiftSettings: strict),

@@ -1,0 +1,131 @@
+import Foundation
+import Spindle
+import Testing
+
+@Suite("Bad input gives located, explained errors")
+struct InputErrorTests {
+    @Test("The base fixture is valid (so each case below fails for its own reason)")
+    func baseIsValid() throws {
+        #expect(try topologyError(baseTopology) == nil)
+    }
+
+    @Test("A missing file")
+    func missingFile() {
+        #expect {
+            _ = try ScenarioLoader.load("/no/such/scenario.yaml")
+        } throws: { ($0 as? SpindleError)?.kind == .fileNotFound }
+    }
+
+    @Test("Malformed YAML points at the line")
+    func malformed() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2", with: "  width: [2")))
+        #expect(e.kind == .syntax)
+        #expect(e.location?.line != nil)
+        #expect(e.description.contains("t.yaml:"))
+    }
+
+    @Test("A wrong type names the key and what was expected")
+    func wrongType() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "width: 2", with: "width: two")))
+        #expect(e.location?.line == 5)
+        #expect(e.description.contains("noc.width"))
+        #expect(e.description.contains("whole number"))
+    }
+
+    @Test("A negative bandwidth is refused")
+    func negativeBandwidth() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "bandwidth: 1 GB/s", with: "bandwidth: -1 GB/s")))
+        #expect(e.description.contains("positive bandwidth"))
+        #expect(e.location?.line == 21)
+    }
+
+    @Test("A value without a unit lists the valid units")
+    func missingUnit() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "router_latency: 3 ns", with: "router_latency: 3")))
+        #expect(e.choices.contains("ns"))
+    }
+
+    @Test("An unknown key suggests the nearest valid one")
+    func unknownKey() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  height: 1", with: "  hieght: 1")))
+        #expect(e.kind == .unknownKey)
+        #expect(e.hint == "Did you mean 'height'?")
+        #expect(e.location?.line == 6)
+    }
+
+    @Test("An unknown tile kind lists the kinds")
+    func unknownTileKind() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "kind: pe-array", with: "kind: systolic")))
+        #expect(e.choices == ["pe-array", "spin-crossbar"])
+    }
+
+    @Test("An unknown tile type name suggests the defined one")
+    func unknownTileType() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  - type: pe\n", with: "  - type: pf\n")))
+        #expect(e.hint == "Did you mean 'pe'?")
+    }
+
+    @Test("A tile outside the mesh")
+    func outsideMesh() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "at: [[1, 0]]", with: "at: [[2, 0]]")))
+        #expect(e.description.contains("0...1"))
+    }
+
+    @Test("Two tiles on one node")
+    func duplicateTile() throws {
+        let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "at: [[1, 0]]", with: "at: [[1, 0], [1, 0]]")))
+        #expect(e.description.contains("two tiles"))
+    }
+
+    @Test("A zero-latency package link across chips (partitions) is refused")
+    func zeroLatencyAcrossPartitions() throws {
+        let t = baseTopology.replacingOccurrences(of: "chips: 1", with: "chips: 2\npackage:\n  link_latency: 0 ns")
+        let e = try #require(try topologyError(t))
+        #expect(e.description.contains("lookahead"))
+        #expect(e.location?.line == 5)
+    }
+
+    @Test("A technology file that misses an action lists the required ones")
+    func missingAction() throws {
+        let tech = technologyText.replacingOccurrences(of: "  - name: nop.link.bits", with: "  - name: nop.link.bitz")
+        let dir = try temporaryFiles(["t.yaml": baseTopology, "tech.yaml": tech])
+        #expect {
+            _ = try TopologyLoader.load(dir + "/t.yaml")
+        } throws: { ($0 as? SpindleError)?.description.contains("nop.link.bits") == true }
+    }
+
+    @Test("A scenario naming a topology that does not exist")
+    func missingTopology() throws {
+        let dir = try temporaryFiles(["s.yaml": "name: s\ntopology: nowhere.yaml\nmodel: tiny-cnn\n"])
+        let e: SpindleError
+        do {
+            _ = try ScenarioLoader.load(dir + "/s.yaml")
+            Issue.record("expected an error")
+            return
+        } catch { e = error }
+        #expect(e.kind == .fileNotFound)
+        #expect(e.location?.line == 2)
+        #expect(e.description.contains("nowhere.yaml"))
+    }
+
+    @Test("An unknown model lists the zoo")
+    func unknownModel() throws {
+        let dir = try temporaryFiles([
+            "s.yaml": "name: s\ntopology: t.yaml\nmodel: resnet-9000\n", "t.yaml": baseTopology, "tech.yaml": technologyText,
+        ])
+        #expect {
+            _ = try ScenarioLoader.load(dir + "/s.yaml")
+        } throws: { ($0 as? SpindleError)?.choices == ModelZoo.names }
+    }
+
+    @Test("A network that does not fit a tile's buffer says by how much")
+    func doesNotFit() throws {
+        let dir = try temporaryFiles([
+            "s.yaml": "name: s\ntopology: t.yaml\nmodel: tiny-cnn\nbatch: 64\n", "t.yaml": baseTopology, "tech.yaml": technologyText,
+        ])
+        let s = try ScenarioLoader.load(dir + "/s.yaml")
+        #expect {
+            _ = try ScenarioRunner.prepare(s)
+        } throws: { ($0 as? SpindleError)?.description.contains("short by") == true }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+@testable import Spindle
+@testable import SpindleHardware
+
+@Suite("End-to-end runs")
+struct RunTests {
+    /// One DRAM channel at [0,0] and one tile at [1,0] on a 2x1 mesh: every delay can be added up by hand.
+    func twoNodeTopology() throws -> Topology {
+        let tech = try TechnologyLoader.load(repoPath("topologies/tech/horowitz45.yaml"))
+        let pe = TileType(name: "pe", kind: .peArray, macsPerCycle: 16, clockGHz: 1, bufferBytes: 1 << 20)
+        return Topology(
+            name: "two-node", chips: 1,
+            noc: NoCSpec(
+                width: 2, height: 1, routerLatencyPs: 3_000, linkLatencyPs: 1_000, linkBandwidthGBps: 32, packetBytes: 256,
+                flitBytes: 32, linkLengthMM: 1),
+            tiles: [TilePlacement(type: pe, at: MeshPosition(x: 1, y: 0))],
+            dram: [DRAMChannelSpec(at: MeshPosition(x: 0, y: 0), bandwidthGBps: 1, latencyPs: 40_000)],
+            package: PackageSpec(linkLatencyPs: 20_000, linkBandwidthGBps: 25), controlLatencyPs: 1_000, technology: tech)
+    }
+
+    @Test("Latency and action counts of one tile job equal the closed form")
+    func closedForm() async throws {
+        let topology = try twoNodeTopology()
+        let job = TileJob(tile: 0, dramChannel: 0, weightBytes: 512, inputBytes: 256, outputBytes: 256, macs: 1_600)
+        var model = AcceleratorModel(topology: topology, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: [job])]]))
+        let result = try await model.build(options: EngineOptions(workers: 1)).run()
+        var all = Counters()
+        for (_, c) in result.counters { all.merge(c) }
+        // package + control + 3 packets at 1 GB/s + DRAM latency
+        // + two routers and one link (router 3 ns, serialisation 8 ns, link 1 ns) to the tile
+        // + 100 cycles of compute + injection (8 ns) + two routers and one link back
+        // + one 256 B packet written at 1 GB/s + control + package.
+        let ns: UInt64 = 20 + 1 + 768 + 40 + (3 + 8 + 1) + (3 + 8) + 100 + 8 + (3 + 8 + 1) + (3 + 8) + 256 + 1 + 20
+        #expect(all["run.end_ps"] == ns * 1_000)
+        #expect(result.finalTime == ns * 1_000)
+        #expect(all["dram.read.bits"] == 768 * 8)
+        #expect(all["dram.write.bits"] == 256 * 8)
+        // 4 packets of 256 B, each through 2 routers and over 1 link.
+        #expect(all["noc.router.bits"] == 4 * 2 * 2_048)
+        #expect(all["noc.link.bits"] == 4 * 2_048)
+        #expect(all["noc.flits"] == 4 * 2 * 8)
+        #expect(all["mac.int8"] == 1_600)
+        #expect(all["tile.busy_ps"] == 100_000)
+    }
+
+    @Test("Packets that want the same link at the same time are serialised")
+    func contention() async throws {
+        // Two tiles on a 3x1 mesh share the link from [0,0] to [1,0]; both are fed at once by two channels
+        // at [0,0]. The second packet must wait one serialisation time (8 ns) for the link.
+        var topology = try twoNodeTopology()
+        let pe = topology.tiles[0].type
+        topology.noc.width = 3
+        topology.tiles = [TilePlacement(type: pe, at: MeshPosition(x: 1, y: 0)), TilePlacement(type: pe, at: MeshPosition(x: 2, y: 0))]
+        topology.dram.append(topology.dram[0])
+        let jobs = [
+            TileJob(tile: 0, dramChannel: 0, weightBytes: 0, inputBytes: 256, outputBytes: 32, macs: 16),
+            TileJob(tile: 1, dramChannel: 1, weightBytes: 0, inputBytes: 256, outputBytes: 32, macs: 16),
+        ]
+        var model = AcceleratorModel(topology: topology, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: jobs)]]))
+        let result = try await model.build(options: EngineOptions(workers: 1)).run()
+        var busy: [UInt64] = []
+        for (id, c) in result.counters where model.kinds[Int(id.raw)] == .peArray { busy.append(c["tile.busy_ps"]) }
+        #expect(busy == [1_000, 1_000])
+        // Both 256 B input packets reach router [0,0] at 21 + 256 + 40 = 317 ns; channel 0's goes first (lower
+        // source id) and holds the +x link for 8 ns, so the far tile's packet leaves at 328 ns instead of 320:
+        //   far input:  328 + 8 + 1 (link) -> [1,0] at 337, +3 router, +8 + 1 -> [2,0] at 349, +3 +8 -> tile at 360
+        //   compute 1 cycle -> 361, inject 32 B (1 ns) -> [2,0] at 362, then (3 + 1 + 1) x 2 -> [0,0] at 372,
+        //   +3 + 1 -> channel 1 at 376, write 32 B at 1 GB/s -> 408, +1 control -> 409, +20 package -> 429 ns.
+        var all = Counters()
+        for (_, c) in result.counters { all.merge(c) }
+        #expect(all["run.end_ps"] == 429_000)
+        #expect(all["noc.router.bits"] == (2 + 3) * 2_048 + (2 + 3) * 256)
+    }
+
+    @Test("Every byte read from DRAM reaches a tile buffer; writes equal the outputs; energy = counts x table")
+    func conservation() async throws {
+        let scenario = try ScenarioLoader.load(repoPath("scenarios/quickstart.yaml"))
+        let prepared = try ScenarioRunner.prepare(scenario)
+        let report = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: 1))
+        let weights = prepared.placements.reduce(0) { $0 + $1.weightBytes }
+        let inputs = prepared.placements.reduce(0) { $0 + $1.inputBytes }
+        let outputs = prepared.placements.reduce(0) { $0 + $1.outputBytes }
+        #expect(report.dataBytes.dramRead == weights + inputs)
+        #expect(report.dataBytes.bufferWrite == weights + inputs)
+        #expect(report.dataBytes.dramWrite == outputs)
+        #expect(report.actionCounts["mac.int8", default: 0] + report.actionCounts["xbar.mac", default: 0] == prepared.placements.reduce(0) { $0 + $1.macs })
+        let tech = scenario.topology.technology
+        var expected = 0.0
+        for (action, n) in report.actionCounts.sorted(by: { $0.key < $1.key }) {
+            let price = action == "noc.link.bits"
+                ? tech.actions["noc.wire.bit_mm"]!.energyPJ * scenario.topology.noc.linkLengthMM : tech.actions[action]!.energyPJ
+            expected += Double(n) * price
+        }
+        #expect(abs(report.energyPJ.total - expected) <= 1e-9 * expected)
+        #expect(abs(report.energyPJ.byComponent.values.reduce(0, +) - report.energyPJ.total) <= 1e-6 * expected)
+        #expect(report.latencyPs > 0 && report.layers.last!.endPs <= report.latencyPs)
+        #expect(report.warnings.contains { $0.contains("mixes nodes") })
+    }
+
+    @Test("The four-chip scenario gives identical reports for 1, 2 and 4 workers")
+    func workersAgree() async throws {
+        let scenario = try ScenarioLoader.load(repoPath("scenarios/four-chip-batch16.yaml"))
+        let prepared = try ScenarioRunner.prepare(scenario)
+        var reports: [RunReport] = []
+        for w in [1, 2, 4] {
+            var r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: w))
+            #expect(r.run?.workers == w)
+            r.run = nil
+            reports.append(r)
+        }
+        #expect(reports[0].events > 100_000)
+        #expect(try reports[1].jsonData() == reports[0].jsonData())
+        #expect(try reports[2].jsonData() == reports[0].jsonData())
+    }
+
+    @Test("Every shipped scenario loads, maps and runs")
+    func shippedScenarios() async throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: repoPath("scenarios")).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 2)
+        for f in files.sorted() {
+            let r = try await ScenarioRunner.run(try ScenarioLoader.load(repoPath("scenarios/" + f)), options: EngineOptions(workers: 2))
+            #expect(r.latencyPs > 0, "\(f)")
+            #expect(r.energyPJ.total > 0, "\(f)")
+        }
+    }
+
+    @Test("The built-in default files are identical to the shipped ones")
+    func builtinsInSync() throws {
+        for (path, text) in BuiltinFiles.files {
+            let onDisk = try String(contentsOfFile: repoPath(path), encoding: .utf8)
+            #expect(text + "\n" == onDisk, "\(path) differs from its built-in copy: run scripts/embed-builtins")
+        }
+        let builtin = try ScenarioLoader.load(ScenarioLoader.defaultScenario)
+        let shipped = try ScenarioLoader.load(repoPath("scenarios/quickstart.yaml"))
+        #expect(builtin.topology.tiles == shipped.topology.tiles)
+    }
+}

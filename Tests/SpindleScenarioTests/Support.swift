@@ -1,0 +1,62 @@
+import Foundation
+import Spindle
+
+/// The repository root, found from this file's path.
+let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+func repoPath(_ relative: String) -> String { repositoryRoot + "/" + relative }
+
+/// A fresh temporary folder holding the given files (path -> text).
+func temporaryFiles(_ files: [String: String]) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-test-\(UUID().uuidString)")
+    for (name, text) in files {
+        let url = dir.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+    return dir.path
+}
+
+/// The shipped technology file, so that topology fixtures can point at a valid one.
+let technologyText: String = try! String(contentsOfFile: repoPath("topologies/tech/horowitz45.yaml"), encoding: .utf8)
+
+/// A minimal valid topology; tests replace parts of it.
+let baseTopology = """
+    name: t
+    technology: tech.yaml
+    chips: 1
+    noc:
+      width: 2
+      height: 1
+      router_latency: 3 ns
+      link_latency: 1 ns
+      link_bandwidth: 32 GB/s
+    tile_types:
+      pe:
+        kind: pe-array
+        macs_per_cycle: 16
+        clock: 1 GHz
+        buffer: 64 KiB
+    tiles:
+      - type: pe
+        at: [[1, 0]]
+    dram:
+      - at: [0, 0]
+        bandwidth: 1 GB/s
+        latency: 40 ns
+    """
+
+/// Loads `topology` (with the real technology file beside it) and returns the error it raises.
+func topologyError(_ topology: String) throws -> SpindleError? {
+    let dir = try temporaryFiles(["t.yaml": topology, "tech.yaml": technologyText])
+    do {
+        _ = try TopologyLoader.load(dir + "/t.yaml")
+        return nil
+    } catch {
+        return error
+    }
+}
