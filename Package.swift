@@ -29,12 +29,14 @@ let package = Package(
             name: "CNUMA",
             pkgConfig: "numa",
             providers: [.apt(["libnuma-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SpindleCore", swiftSettings: strict),
+        .target(name: "SpindleCompression", dependencies: ["SpindleCore", "CZlib"], swiftSettings: strict),
         .target(
             name: "SpindleEngine",
             dependencies: ["SpindleCore", "CNUMA"],
             swiftSettings: strict + [.define("SPINDLE_EXPENSIVE_CHECKS", .when(traits: ["ExpensiveChecks"]))]),
-        .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
+        .target(name: "SpindleWorkload", dependencies: ["SpindleCore", "SpindleCompression"], swiftSettings: strict),
         .target(name: "SpindleHardware", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
         .target(
             name: "SpindleMapping", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload"],
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "Spindle",
             dependencies: [
-                "SpindleCore", "SpindleEngine", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
+                "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
                 "SpindleScenario", "SpindleReport",
             ],
             swiftSettings: strict),
@@ -57,6 +59,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleCompressionTests", dependencies: ["SpindleCompression", "SpindleWorkload"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleScenarioTests", dependencies: ["Spindle"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,198 @@
+import ArgumentParser
+import Foundation
+import Spindle
+
+struct CompressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Compress real or synthetic weights with SmartDeal, OSC or a baseline, and report storage and error.",
+        discussion: """
+            Give a built-in model (synthetic Kaiming-normal weights, seeded) or a weight file (.npy, .npz,
+            .safetensors; every 4-D and 2-D tensor is compressed). Prints per layer and in total: parameters,
+            non-zeros, bits by part, compression ratio against fp32, relative reconstruction error
+            (Frobenius) and wall time.
+            """)
+
+    @Option(help: "smartdeal, osc, prune-quant or dense.")
+    var method: String
+    @Option(help: "Built-in model whose layer shapes get synthetic weights: \(ModelZoo.names.joined(separator: ", ")).")
+    var model: String?
+    @Argument(help: "Weight file (.npy, .npz, .safetensors) instead of --model.")
+    var weights: String?
+    @Option(help: "Seed of the synthetic weights.")
+    var seed: UInt64 = 1
+    @Option(help: "Write the compressed tensors (Ce, B, masks, values) to this .safetensors/.npz file.")
+    var out: String?
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    @Option(help: "SmartDeal: absolute Ce threshold (default 1e-3).")
+    var threshold: Double = 1e-3
+    @Option(help: "SmartDeal: SED passes T (default 30).")
+    var iterations: Int = 30
+    @Option(help: "SmartDeal: structural row pruning before SED: a ratio for every conv layer, or 'reference' (CIFAR ResNet-18 list).")
+    var rowPrune: String?
+    @Option(help: "SmartDeal: bits per stored B entry in the storage count (default 32, as the reference script).")
+    var basisBits: Int = 32
+    @Option(help: "SmartDeal: threads (default: cores; results do not depend on it).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "OSC: fraction kept per kernel (default 2/9); prune-quant: fraction kept per layer (default 0.3).")
+    var keep: Double?
+    @Option(help: "OSC: magnitude bits m (default 4).")
+    var magBits: Int = 4
+    @Option(help: "OSC: pow2 or levels.")
+    var quantizer: String = "pow2"
+    @Option(help: "OSC: scale per layer or out_channel.")
+    var scale: String = "layer"
+    @Option(help: "OSC: pseudo-kernel size for 1x1 and linear layers (default 9).")
+    var group: Int = 9
+    @Option(help: "OSC: index format bitmap, position or auto.")
+    var index: String = "auto"
+    @Option(help: "prune-quant: bits per kept value (default 8).")
+    var bits: Int = 8
+    @Option(help: "dense: fp32, fp16 or int8.")
+    var dtype: String = "fp32"
+
+    func run() async throws {
+        try await CLI.guarded { try execute() }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String, _ type: T.Type) throws(SpindleError) -> T where T.RawValue == String {
+        guard let v = T(rawValue: value) else {
+            throw SpindleError(.invalidValue, "--\(flag) '\(value)' is not known", choices: T.allCases.map(\.rawValue))
+        }
+        return v
+    }
+
+    func settings(layers: [WeightShape]) throws(SpindleError) -> CompressionSettings {
+        var s = CompressionSettings(method: try choice(method, "method", CompressionMethod.self))
+        guard threshold >= 0 else { throw SpindleError(.invalidValue, "--threshold must be >= 0 (got \(threshold))") }
+        guard iterations >= 1 else { throw SpindleError(.invalidValue, "--iterations must be >= 1 (got \(iterations))") }
+        guard threads >= 1 else { throw SpindleError(.invalidValue, "--threads must be >= 1 (got \(threads))") }
+        guard (1...32).contains(basisBits) else { throw SpindleError(.invalidValue, "--basis-bits must be in 1...32 (got \(basisBits))") }
+        s.smartDeal.threshold = threshold
+        s.smartDeal.iterations = iterations
+        s.smartDeal.basisBits = basisBits
+        s.smartDeal.threads = threads
+        if let rowPrune {
+            if rowPrune == "reference" {
+                guard model == "resnet18-cifar" else {
+                    throw SpindleError(.invalidValue, "--row-prune reference is the CIFAR ResNet-18 list", hint: "Use it with --model resnet18-cifar, or give a ratio such as 0.3")
+                }
+                s.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: zip(layers.map(\.name), SmartDealOptions.resnet18CifarRowPrune))
+            } else if let p = Double(rowPrune), (0...1).contains(p) {
+                s.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, p) })
+            } else {
+                throw SpindleError(.invalidValue, "--row-prune '\(rowPrune)' is not understood", expected: "a ratio in 0...1 or 'reference'")
+            }
+        }
+        if let keep {
+            guard keep > 0 && keep <= 1 else { throw SpindleError(.invalidValue, "--keep must be in (0, 1] (got \(keep))") }
+            s.osc.keep = keep
+            s.pruneKeep = keep
+        }
+        guard (1...15).contains(magBits) else { throw SpindleError(.invalidValue, "--mag-bits must be in 1...15 (got \(magBits))") }
+        s.osc.magnitudeBits = magBits
+        s.osc.quantizer = try choice(quantizer, "quantizer", OSCOptions.Quantizer.self)
+        s.osc.scale = try choice(scale, "scale", OSCOptions.Scale.self)
+        s.osc.index = try choice(index, "index", OSCOptions.Index.self)
+        guard group >= 1 else { throw SpindleError(.invalidValue, "--group must be >= 1 (got \(group))") }
+        s.osc.group = group
+        guard (2...16).contains(bits) else { throw SpindleError(.invalidValue, "--bits must be in 2...16 (got \(bits))") }
+        s.pruneBits = bits
+        switch dtype {
+        case "fp32": s.denseType = .float32
+        case "fp16": s.denseType = .float16
+        case "int8": s.denseType = .int8
+        default: throw SpindleError(.invalidValue, "--dtype '\(dtype)' is not known", choices: ["fp32", "fp16", "int8"])
+        }
+        return s
+    }
+
+    private func execute() throws {
+        let layers: [(shape: WeightShape, tensor: Tensor)]
+        let source: String
+        switch (model, weights) {
+        case (let m?, nil):
+            guard let network = ModelZoo.network(named: m) else {
+                throw SpindleError(.invalidValue, "--model '\(m)' is not a built-in model", choices: ModelZoo.names)
+            }
+            layers = Compressor.synthetic(network.weightShapes, seed: seed)
+            source = "\(m) (synthetic Kaiming-normal, seed \(seed))"
+        case (nil, let w?):
+            layers = try Compressor.fromFile(w)
+            source = w
+        case (nil, nil):
+            throw SpindleError(.missingKey, "give a weight file or --model NAME", choices: ModelZoo.names)
+        case (.some, .some):
+            throw SpindleError(.invalidValue, "give either a weight file or --model, not both")
+        }
+        let s = try settings(layers: layers.map(\.shape))
+        let (report, tensors) = Compressor.run(layers, settings: s, source: source, keepTensors: out != nil)
+        if let out { try WeightFiles.write(tensors, to: out) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write((try? encoder.encode(CompressOutput(report: report))) ?? Data())
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            return
+        }
+        print("\(report.method) on \(report.source)")
+        print(row(["layer", "shape", "params", "non-zeros", "codes", "index", "basis", "other", "ratio", "rel.err", "time"]))
+        for l in report.layers {
+            let other = (l.bits["scale"] ?? 0) + (l.bits["dense"] ?? 0)
+            print(row([
+                l.name, l.shape.map(String.init).joined(separator: "x"), String(l.parameters), String(l.nonZeros),
+                String(l.bits["codes"] ?? 0), String(l.bits["index"] ?? 0), String(l.bits["basis"] ?? 0), String(other),
+                Units.format(l.ratio, 2) + "x", Units.format(l.relativeError, 4), Units.format(l.wallSeconds, 3) + " s",
+            ]))
+        }
+        let parts = report.bitsByPart
+        print(row([
+            "total", "", String(report.parameters), String(report.layers.reduce(0) { $0 + $1.nonZeros }),
+            String(parts["codes"] ?? 0), String(parts["index"] ?? 0), String(parts["basis"] ?? 0),
+            String((parts["scale"] ?? 0) + (parts["dense"] ?? 0)), Units.format(report.ratio, 2) + "x",
+            Units.format(CompressOutput.totalError(report), 4), Units.format(report.wallSeconds, 3) + " s",
+        ]))
+        print("storage \(Units.format(Double(report.totalBits) / 8 / 1_048_576, 3)) MiB vs fp32 \(Units.format(Double(report.parameters) * 4 / 1_048_576, 3)) MiB; code width \(report.globalCodeBits) bits")
+        if let out { print("wrote \(out)") }
+    }
+
+    private func row(_ cells: [String]) -> String {
+        let widths = [20, 14, 10, 10, 11, 10, 9, 8, 9, 8, 9]
+        return zip(cells, widths).map { c, w in c.count >= w ? c + " " : c + String(repeating: " ", count: w - c.count) }.joined()
+    }
+}
+
+/// The JSON of `spindle compress`.
+struct CompressOutput: Encodable {
+    let report: CompressionReport
+
+    /// Parameter-weighted root of the summed squared layer errors: the network's relative error when
+    /// each layer's error is relative to its own norm (an approximation used only for the summary line).
+    static func totalError(_ r: CompressionReport) -> Double {
+        let p = Double(max(r.parameters, 1))
+        return (r.layers.reduce(0.0) { $0 + $1.relativeError * $1.relativeError * Double($1.parameters) } / p).squareRoot()
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(report.method, forKey: .method)
+        try c.encode(report.source, forKey: .source)
+        try c.encode(report.layers, forKey: .layers)
+        try c.encode(report.parameters, forKey: .parameters)
+        try c.encode(report.totalBits, forKey: .totalBits)
+        try c.encode(report.bitsByPart, forKey: .bitsByPart)
+        try c.encode(report.ratio, forKey: .ratio)
+        try c.encode(report.globalCodeBits, forKey: .globalCodeBits)
+        try c.encode(["wall_s": report.wallSeconds], forKey: .run)
+    }
+
+    enum Keys: String, CodingKey {
+        case method, source, layers, parameters, ratio, run
+        case totalBits = "total_bits"
+        case bitsByPart = "bits_by_part"
+        case globalCodeBits = "global_code_bits"
+    }
+}
