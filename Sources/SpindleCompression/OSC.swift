@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import SpindleCore
 
 /// Settings of one-step compression (OSC), as Spindle defines it (SAC.md §3).
@@ -14,6 +16,8 @@ public struct OSCOptions: Sendable, Equatable {
     /// Pseudo-kernel size for 1x1 and linear layers.
     public var group: Int = 9
     public var index: Index = .auto
+    /// Filters are spread over this many threads (results do not depend on it).
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     public init() {}
 }
 
@@ -42,57 +46,39 @@ public enum OSCCompressor {
             let g = o.scale == .layer ? 0 : f
             for i in 0..<perFilter { maxAbs[g] = max(maxAbs[g], abs(w[f * perFilter + i])) }
         }
+        let scaleMax = maxAbs
         var recon = [Float](repeating: 0, count: w.count)
         var mask = [UInt8](repeating: 0, count: w.count)
-        var codes = 0, indexBits: UInt64 = 0, nonZeros = 0
-        var histogram = [Int](repeating: 0, count: n + 1)
-        var zeroKernels = 0
-        var order = [Int](repeating: 0, count: n)
-        let positionBits = max(1, bitsFor(n))
-        for f in 0..<cout {
-            let g = o.scale == .layer ? 0 : f
-            let big = Double(maxAbs[g])
-            let eTop = big > 0 ? Pow2.exponent(big, ties: .down) : 0
-            let levels = Double((1 << m) - 1)
-            let delta = big / levels
-            for kIndex in 0..<kernelsPerFilter {
-                let base = f * perFilter + kIndex * n
-                let real = pointwise ? min(n, perFilter - kIndex * n) : n
-                // Sort real positions by descending magnitude, ties to the lower index.
-                for i in 0..<real { order[i] = i }
-                order[0..<real].sort { a, b in
-                    let ma = abs(w[base + a]), mb = abs(w[base + b])
-                    return ma != mb ? ma > mb : a < b
-                }
-                let k = min(kNominal, real)
-                var kernelNonZeros = 0
-                for slot in 0..<k {
-                    let i = order[slot]
-                    let v = Double(w[base + i])
-                    mask[base + i] = 1
-                    guard v != 0 else { continue }
-                    let q: Double
-                    switch o.quantizer {
-                    case .pow2:
-                        let e = min(eTop, max(eTop - (1 << m) + 1, Pow2.exponent(abs(v), ties: .down)))
-                        q = Double(sign: v < 0 ? .minus : .plus, exponent: e, significand: 1)
-                    case .levels:
-                        let steps = min(levels, max(1, (abs(v) / delta + 0.5).rounded(.down)))
-                        q = (v < 0 ? -1 : 1) * delta * steps
+        // Per-filter tallies, merged in filter order afterwards (deterministic for any thread count).
+        var stats = [FilterStats](repeating: FilterStats(histogram: [Int](repeating: 0, count: n + 1)), count: cout)
+        let threads = max(1, min(o.threads, cout))
+        recon.withUnsafeMutableBufferPointer { reconBuf in
+            mask.withUnsafeMutableBufferPointer { maskBuf in
+                stats.withUnsafeMutableBufferPointer { statsBuf in
+                    // Safe to share: filter f writes only its own slice of recon and mask and its own stats entry.
+                    nonisolated(unsafe) let r = reconBuf, mk = maskBuf, st = statsBuf
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        var order = [Int](repeating: 0, count: n)
+                        var f = t
+                        while f < cout {
+                            let g = o.scale == .layer ? 0 : f
+                            st[f] = compressFilter(
+                                f, w: w, perFilter: perFilter, n: n, kernelsPerFilter: kernelsPerFilter, pointwise: pointwise,
+                                kNominal: kNominal, maxAbs: Double(scaleMax[g]), options: o, recon: r, mask: mk, order: &order)
+                            f += threads
+                        }
                     }
-                    recon[base + i] = Float(q)
-                    kernelNonZeros += 1
-                }
-                codes += k
-                nonZeros += kernelNonZeros
-                histogram[kernelNonZeros] += 1
-                if kernelNonZeros == 0 { zeroKernels += 1 }
-                switch o.index {
-                case .bitmap: indexBits += UInt64(n)
-                case .position: indexBits += UInt64(k * positionBits)
-                case .auto: indexBits += UInt64(min(n, k * positionBits))
                 }
             }
+        }
+        var codes = 0, indexBits: UInt64 = 0, nonZeros = 0, zeroKernels = 0
+        var histogram = [Int](repeating: 0, count: n + 1)
+        for s in stats {
+            codes += s.codes
+            indexBits += s.indexBits
+            nonZeros += s.nonZeros
+            zeroKernels += s.zeroKernels
+            for i in 0...n { histogram[i] += s.histogram[i] }
         }
         let kernels = cout * kernelsPerFilter
         let layer = LayerCompression(
@@ -111,6 +97,70 @@ public enum OSCCompressor {
             ]
         }
         return (layer, recon, tensors)
+    }
+
+    struct FilterStats: Sendable {
+        var codes = 0
+        var indexBits: UInt64 = 0
+        var nonZeros = 0
+        var zeroKernels = 0
+        var histogram: [Int]
+    }
+
+    /// Compresses the kernels of output filter `f`, writing its slice of `recon` and `mask`.
+    static func compressFilter(
+        _ f: Int, w: [Float], perFilter: Int, n: Int, kernelsPerFilter: Int, pointwise: Bool, kNominal: Int, maxAbs big: Double,
+        options o: OSCOptions, recon: UnsafeMutableBufferPointer<Float>, mask: UnsafeMutableBufferPointer<UInt8>, order: inout [Int]
+    ) -> FilterStats {
+        var st = FilterStats(histogram: [Int](repeating: 0, count: n + 1))
+        let m = o.magnitudeBits
+        let positionBits = max(1, bitsFor(n))
+        let eTop = big > 0 ? Pow2.exponent(big, ties: .down) : 0
+        let levels = Double((1 << m) - 1)
+        let delta = big / levels
+        for kIndex in 0..<kernelsPerFilter {
+            let base = f * perFilter + kIndex * n
+            let real = pointwise ? min(n, perFilter - kIndex * n) : n
+            // Insertion sort of the real positions by descending magnitude, ties to the lower index (stable).
+            for i in 0..<real {
+                let mi = abs(w[base + i])
+                var j = i
+                while j > 0 && abs(w[base + order[j - 1]]) < mi {
+                    order[j] = order[j - 1]
+                    j -= 1
+                }
+                order[j] = i
+            }
+            let k = min(kNominal, real)
+            var kernelNonZeros = 0
+            for slot in 0..<k {
+                let i = order[slot]
+                let v = Double(w[base + i])
+                mask[base + i] = 1
+                guard v != 0 else { continue }
+                let q: Double
+                switch o.quantizer {
+                case .pow2:
+                    let e = min(eTop, max(eTop - (1 << m) + 1, Pow2.exponent(abs(v), ties: .down)))
+                    q = Double(sign: v < 0 ? .minus : .plus, exponent: e, significand: 1)
+                case .levels:
+                    let steps = min(levels, max(1, (abs(v) / delta + 0.5).rounded(.down)))
+                    q = (v < 0 ? -1 : 1) * delta * steps
+                }
+                recon[base + i] = Float(q)
+                kernelNonZeros += 1
+            }
+            st.codes += k
+            st.nonZeros += kernelNonZeros
+            st.histogram[kernelNonZeros] += 1
+            if kernelNonZeros == 0 { st.zeroKernels += 1 }
+            switch o.index {
+            case .bitmap: st.indexBits += UInt64(n)
+            case .position: st.indexBits += UInt64(k * positionBits)
+            case .auto: st.indexBits += UInt64(min(n, k * positionBits))
+            }
+        }
+        return st
     }
 
     /// ceil(log2 n) for n >= 1.

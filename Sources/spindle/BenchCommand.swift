@@ -5,7 +5,7 @@ import Spindle
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Spindle's own speed.",
-        subcommands: [BenchEngine.self])
+        subcommands: [BenchEngine.self, BenchCompress.self])
 }
 
 struct BenchEngine: AsyncParsableCommand {
@@ -106,5 +106,79 @@ struct EngineBenchReport: Encodable {
         case plainEventsPerSecond = "plain_events_per_s"
         case engineEventsPerSecond = "engine_events_per_s"
         case dispatchCostRatio = "plain_over_engine"
+    }
+}
+
+struct BenchCompress: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Time SED and OSC on ResNet-18- and ResNet-50-sized synthetic weights.")
+
+    @Option(help: "Models to time (comma-separated).")
+    var models: String = "resnet18,resnet50"
+    @Option(help: "Threads for SED and OSC; default: cores.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    struct Row: Encodable {
+        var model: String
+        var weights: Int
+        var sedSeconds: Double
+        var oscSeconds: Double
+        var sedWeightsPerSecond: Double
+        var oscWeightsPerSecond: Double
+        var oscOverSed: Double
+        var sedRatio: Double
+        var oscRatio: Double
+        var sedError: Double
+        var oscError: Double
+        var threads: Int
+        enum CodingKeys: String, CodingKey {
+            case model, weights, threads
+            case sedSeconds = "sed_s"
+            case oscSeconds = "osc_s"
+            case sedWeightsPerSecond = "sed_weights_per_s"
+            case oscWeightsPerSecond = "osc_weights_per_s"
+            case oscOverSed = "osc_speedup"
+            case sedRatio = "sed_compression"
+            case oscRatio = "osc_compression"
+            case sedError = "sed_relative_error"
+            case oscError = "osc_relative_error"
+        }
+    }
+
+    func run() async throws {
+        try await CLI.guarded {
+            var rows: [Row] = []
+            for name in models.split(separator: ",").map(String.init) {
+                guard let network = ModelZoo.network(named: name) else {
+                    throw SpindleError(.invalidValue, "--models names '\(name)', which is not a built-in model", choices: ModelZoo.names)
+                }
+                let layers = Compressor.synthetic(network.weightShapes, seed: 1)
+                var sed = CompressionSettings(method: .smartdeal)
+                sed.smartDeal.threads = max(1, threads)
+                let s = Compressor.run(layers, settings: sed, source: name).report
+                var osc = CompressionSettings(method: .osc)
+                osc.osc.threads = max(1, threads)
+                let o = Compressor.run(layers, settings: osc, source: name).report
+                let weights = s.parameters
+                rows.append(Row(
+                    model: name, weights: weights, sedSeconds: s.wallSeconds, oscSeconds: o.wallSeconds,
+                    sedWeightsPerSecond: Double(weights) / s.wallSeconds, oscWeightsPerSecond: Double(weights) / o.wallSeconds,
+                    oscOverSed: s.wallSeconds / o.wallSeconds, sedRatio: s.ratio, oscRatio: o.ratio,
+                    sedError: CompressOutput.totalError(s), oscError: CompressOutput.totalError(o), threads: max(1, threads)))
+            }
+            if json {
+                try CLI.printJSON(rows)
+                return
+            }
+            for r in rows {
+                print("\(r.model): \(r.weights) weights, \(r.threads) thread(s)")
+                print("  SED : \(Units.format(r.sedSeconds, 3)) s, \(CLI.rate(r.sedWeightsPerSecond))weights/s, \(Units.format(r.sedRatio, 2))x, error \(Units.format(r.sedError, 4))")
+                print("  OSC : \(Units.format(r.oscSeconds, 3)) s, \(CLI.rate(r.oscWeightsPerSecond))weights/s, \(Units.format(r.oscRatio, 2))x, error \(Units.format(r.oscError, 4))")
+                print("  OSC is \(Units.format(r.oscOverSed, 1))x faster than SED")
+            }
+        }
     }
 }

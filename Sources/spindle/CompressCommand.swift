@@ -34,7 +34,7 @@ struct CompressCommand: AsyncParsableCommand {
     var rowPrune: String?
     @Option(help: "SmartDeal: bits per stored B entry in the storage count (default 32, as the reference script).")
     var basisBits: Int = 32
-    @Option(help: "SmartDeal: threads (default: cores; results do not depend on it).")
+    @Option(help: "SmartDeal and OSC: threads (default: cores; results do not depend on it).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "OSC: fraction kept per kernel (default 2/9); prune-quant: fraction kept per layer (default 0.3).")
@@ -75,6 +75,7 @@ struct CompressCommand: AsyncParsableCommand {
         s.smartDeal.iterations = iterations
         s.smartDeal.basisBits = basisBits
         s.smartDeal.threads = threads
+        s.osc.threads = threads
         if let rowPrune {
             if rowPrune == "reference" {
                 guard model == "resnet18-cifar" else {

@@ -119,6 +119,35 @@ struct CLITests {
         #expect(r.stderr.contains("Did you mean 'model'?"))
     }
 
+    @Test("spindle compress reports per layer and writes tensors other tools can read back")
+    func compress() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(UUID().uuidString).safetensors").path
+        let r = try spindle(["compress", "--method", "smartdeal", "--model", "lenet-5", "--json", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try json(r.stdout)
+        #expect((j["layers"] as? [Any])?.count == 5)
+        #expect(j["ratio"] is Double)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        // safetensors: u64 header length, then a JSON header naming the tensors.
+        let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        #expect(header["f5.Ce"] != nil && header["f5.B"] != nil && header["f5.mask"] != nil)
+        #expect(header["c1.dense"] != nil)  // 5x5 kernels stay dense, as in the reference
+        let osc = try spindle(["compress", "--method", "osc", "--model", "lenet-5"])
+        #expect(osc.status == 0)
+        #expect(osc.stdout.contains("total"))
+    }
+
+    @Test("spindle compress rejects bad options with status 2", arguments: [
+        ["compress", "--method", "zip", "--model", "lenet-5"], ["compress", "--method", "osc"],
+        ["compress", "--method", "osc", "--model", "lenet-5", "--keep", "0"], ["compress", "--method", "osc", "no/such.npz"],
+    ])
+    func compressErrors(arguments: [String]) throws {
+        let r = try spindle(arguments)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: "))
+    }
+
     @Test("spindle bench engine reports identical outcomes and rates")
     func benchEngine() throws {
         let r = try spindle(["bench", "engine", "--workers", "2", "--partitions", "4", "--components", "16", "--end-us", "0.2", "--repeat", "1", "--json"])
