@@ -60,6 +60,9 @@ let package = Package(
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
         .testTarget(
+            name: "SpindleHardwareTests", dependencies: ["SpindleHardware"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(
             name: "SpindleCompressionTests", dependencies: ["SpindleCompression", "SpindleWorkload"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,417 @@
+import SpindleCore
+
+/// A cycle-level DRAM channel controller: per-bank command queues, FR-FCFS scheduling, open-page row
+/// buffers, JEDEC timing between commands, rank-level staggered refresh and write draining.
+///
+/// Time is in DRAM clock cycles. Reads complete when their burst has been transferred; writes count as
+/// done when the controller accepts them (as DRAMsim3 does). One command is issued per cycle, and one
+/// transaction per cycle moves from the transaction queues into a bank's command queue.
+public final class DRAMController {
+    public let config: DRAMConfig
+
+    struct Entry {
+        var address: UInt64
+        var isWrite: Bool
+        var arrival: Int
+        var rank: Int
+        var bankGroup: Int
+        /// Global bank index: rank * banks + bankGroup * banksPerGroup + bank.
+        var bank: Int
+        var row: Int
+        var openedForIt = false
+    }
+
+    /// Counts of one run.
+    public struct Statistics: Sendable, Equatable, Codable {
+        public var cycles = 0
+        public var readsDone = 0
+        public var writesDone = 0
+        public var readCommands = 0
+        public var writeCommands = 0
+        public var readRowHits = 0
+        public var writeRowHits = 0
+        public var activates = 0
+        public var precharges = 0
+        public var refreshes = 0
+        public var readLatencySum = 0
+        public var activeCycles = 0
+        public var idleCycles = 0
+
+        enum CodingKeys: String, CodingKey {
+            case cycles
+            case readsDone = "reads_done"
+            case writesDone = "writes_done"
+            case readCommands = "read_cmds"
+            case writeCommands = "write_cmds"
+            case readRowHits = "read_row_hits"
+            case writeRowHits = "write_row_hits"
+            case activates = "act_cmds"
+            case precharges = "pre_cmds"
+            case refreshes = "ref_cmds"
+            case readLatencySum = "read_latency_sum"
+            case activeCycles = "rank_active_cycles"
+            case idleCycles = "rank_idle_cycles"
+        }
+    }
+
+    public private(set) var now = 0
+    public private(set) var stats = Statistics()
+    let ranks: Int, banksPerRank: Int
+    var openRow: [Int]
+    var nextACT: [Int], nextPRE: [Int], nextRD: [Int], nextWR: [Int]
+    var recentACTs: [[Int]]
+    var rankBusyUntil: [Int]
+    var refreshPending: [Bool]
+    var nextRefreshRank = 0
+    let refreshInterval: Int
+    var readQueue: [Entry] = []
+    var writeBuffer: [Entry] = []
+    var writeDraining = 0
+    var commandQueues: [[Entry]]
+    var roundRobin = 0
+    var inFlight: [(done: Int, arrival: Int)] = []
+    // Address fields: (shift, mask) by name.
+    let fields: [String: (Int, UInt64)]
+
+    public init(config: DRAMConfig) {
+        self.config = config
+        ranks = config.ranks
+        banksPerRank = config.banks
+        let n = ranks * banksPerRank
+        openRow = Array(repeating: -1, count: n)
+        nextACT = Array(repeating: 0, count: n)
+        nextPRE = Array(repeating: 0, count: n)
+        nextRD = Array(repeating: 0, count: n)
+        nextWR = Array(repeating: 0, count: n)
+        recentACTs = Array(repeating: [], count: ranks)
+        rankBusyUntil = Array(repeating: 0, count: ranks)
+        refreshPending = Array(repeating: false, count: ranks)
+        refreshInterval = max(1, config.tREFI / ranks)
+        commandQueues = Array(repeating: [], count: n)
+        // Field widths; the lowest bits address the bytes of one request.
+        func bits(_ v: Int) -> Int { var b = 0; while (1 << b) < v { b += 1 }; return b }
+        let widths: [String: Int] = [
+            "ro": bits(config.rows), "ch": 0, "ra": bits(ranks), "ba": bits(config.banksPerGroup), "bg": bits(config.bankGroups),
+            "co": bits(config.columns) - bits(config.burstLength),
+        ]
+        var shift = bits(config.requestBytes)
+        var f: [String: (Int, UInt64)] = [:]
+        let names = stride(from: 10, through: 0, by: -2).map { i -> String in
+            let s = config.addressMapping.index(config.addressMapping.startIndex, offsetBy: i)
+            return String(config.addressMapping[s..<config.addressMapping.index(s, offsetBy: 2)])
+        }
+        for name in names {  // least significant first
+            let w = widths[name] ?? 0
+            f[name] = (shift, (UInt64(1) << UInt64(w)) - 1)
+            shift += w
+        }
+        fields = f
+    }
+
+    func field(_ address: UInt64, _ name: String) -> Int {
+        let (s, m) = fields[name]!
+        return Int((address >> UInt64(s)) & m)
+    }
+
+    /// Whether a new transaction of this kind can be accepted this cycle.
+    public func willAccept(isWrite: Bool) -> Bool {
+        isWrite ? writeBuffer.count < config.transactionQueueSize : readQueue.count < config.transactionQueueSize
+    }
+
+    /// Adds a transaction (the caller checked `willAccept`).
+    public func add(address: UInt64, isWrite: Bool) {
+        let rank = field(address, "ra") % ranks
+        let bg = field(address, "bg"), ba = field(address, "ba")
+        let e = Entry(
+            address: address, isWrite: isWrite, arrival: now, rank: rank, bankGroup: bg,
+            bank: rank * banksPerRank + bg * config.banksPerGroup + ba, row: field(address, "ro"))
+        if isWrite {
+            writeBuffer.append(e)
+            stats.writesDone += 1
+        } else {
+            readQueue.append(e)
+        }
+    }
+
+    /// Advances one cycle.
+    public func tick() {
+        // Reads whose burst has finished.
+        if !inFlight.isEmpty {
+            inFlight.removeAll { r in
+                guard r.done <= now else { return false }
+                stats.readsDone += 1
+                stats.readLatencySum += r.done - r.arrival
+                return true
+            }
+        }
+        if now > 0 && now % refreshInterval == 0 {
+            refreshPending[nextRefreshRank] = true
+            nextRefreshRank = (nextRefreshRank + 1) % ranks
+        }
+        issueCommand()
+        scheduleTransaction()
+        for r in 0..<ranks {
+            let base = r * banksPerRank
+            if (base..<(base + banksPerRank)).contains(where: { openRow[$0] >= 0 }) { stats.activeCycles += 1 } else { stats.idleCycles += 1 }
+        }
+        now += 1
+        stats.cycles = now
+    }
+
+    // MARK: Scheduling
+
+    func scheduleTransaction() {
+        if writeDraining == 0 && (writeBuffer.count >= config.transactionQueueSize || (readQueue.isEmpty && !writeBuffer.isEmpty)) {
+            writeDraining = writeBuffer.count
+        }
+        if writeDraining > 0 {
+            if let i = writeBuffer.firstIndex(where: { commandQueues[$0.bank].count < config.commandQueueSize }) {
+                commandQueues[writeBuffer[i].bank].append(writeBuffer.remove(at: i))
+                writeDraining -= 1
+            }
+            return
+        }
+        if let i = readQueue.firstIndex(where: { commandQueues[$0.bank].count < config.commandQueueSize }) {
+            commandQueues[readQueue[i].bank].append(readQueue.remove(at: i))
+        }
+    }
+
+    enum Command { case activate, precharge, read, write }
+
+    func ready(_ c: Command, bank b: Int, rank r: Int) -> Bool {
+        if now < rankBusyUntil[r] { return false }
+        switch c {
+        case .activate:
+            if now < nextACT[b] { return false }
+            if config.tFAW > 0 && recentACTs[r].count >= 4 && now < recentACTs[r][recentACTs[r].count - 4] + config.tFAW { return false }
+            return true
+        case .precharge: return now >= nextPRE[b]
+        case .read: return now >= nextRD[b]
+        case .write: return now >= nextWR[b]
+        }
+    }
+
+    func issueCommand() {
+        // Refresh first: close the rank's banks, then refresh it.
+        for r in 0..<ranks where refreshPending[r] {
+            let base = r * banksPerRank
+            if let b = (base..<(base + banksPerRank)).first(where: { openRow[$0] >= 0 }) {
+                if ready(.precharge, bank: b, rank: r) { precharge(b); return }
+                continue
+            }
+            if (base..<(base + banksPerRank)).allSatisfy({ now >= nextACT[$0] }) && now >= rankBusyUntil[r] {
+                refreshPending[r] = false
+                stats.refreshes += 1
+                rankBusyUntil[r] = now + config.tRFC
+                return
+            }
+        }
+        let n = commandQueues.count
+        // First-ready: a row hit whose read or write can issue now.
+        for k in 0..<n {
+            let b = (roundRobin + k) % n
+            let queue = commandQueues[b]
+            if queue.isEmpty || refreshPending[queue[0].rank] { continue }
+            for (i, e) in queue.enumerated() where openRow[b] == e.row {
+                if ready(e.isWrite ? .write : .read, bank: b, rank: e.rank) {
+                    readWrite(b, i)
+                    roundRobin = (b + 1) % n
+                    return
+                }
+            }
+        }
+        // First-come first-served: the oldest request of each queue opens its row.
+        for k in 0..<n {
+            let b = (roundRobin + k) % n
+            guard let e = commandQueues[b].first, !refreshPending[e.rank] else { continue }
+            if openRow[b] == e.row { continue }  // a hit waiting for timing
+            if openRow[b] >= 0 {
+                // Do not close a row that queued requests still hit.
+                if commandQueues[b].contains(where: { $0.row == openRow[b] }) { continue }
+                if ready(.precharge, bank: b, rank: e.rank) {
+                    precharge(b)
+                    roundRobin = (b + 1) % n
+                    return
+                }
+            } else if ready(.activate, bank: b, rank: e.rank) {
+                activate(b, row: e.row, rank: e.rank, bankGroup: e.bankGroup)
+                commandQueues[b][0].openedForIt = true
+                roundRobin = (b + 1) % n
+                return
+            }
+        }
+    }
+
+    // MARK: Commands and their timing
+
+    func banks(ofRank r: Int) -> Range<Int> { (r * banksPerRank)..<((r + 1) * banksPerRank) }
+    func sameGroup(_ b: Int, _ c: Int) -> Bool { (b % banksPerRank) / config.banksPerGroup == (c % banksPerRank) / config.banksPerGroup }
+
+    func activate(_ b: Int, row: Int, rank r: Int, bankGroup: Int) {
+        let c = config
+        openRow[b] = row
+        stats.activates += 1
+        nextACT[b] = max(nextACT[b], now + c.tRC)
+        nextPRE[b] = max(nextPRE[b], now + c.tRAS)
+        nextRD[b] = max(nextRD[b], now + c.tRCD - c.AL)
+        nextWR[b] = max(nextWR[b], now + c.tRCD - c.AL)
+        for o in banks(ofRank: r) where o != b {
+            nextACT[o] = max(nextACT[o], now + (sameGroup(o, b) ? c.tRRDL : c.tRRDS))
+        }
+        recentACTs[r].append(now)
+        if recentACTs[r].count > 4 { recentACTs[r].removeFirst() }
+    }
+
+    func precharge(_ b: Int) {
+        openRow[b] = -1
+        stats.precharges += 1
+        nextACT[b] = max(nextACT[b], now + config.tRP)
+    }
+
+    func readWrite(_ b: Int, _ i: Int) {
+        let c = config
+        let e = commandQueues[b].remove(at: i)
+        let r = e.rank
+        let burst = c.burstCycles
+        if e.isWrite {
+            stats.writeCommands += 1
+            if !e.openedForIt { stats.writeRowHits += 1 }
+            nextPRE[b] = max(nextPRE[b], now + c.writeLatency + burst + c.tWR)
+            for o in banks(ofRank: r) {
+                let same = sameGroup(o, b)
+                nextWR[o] = max(nextWR[o], now + max(burst, same ? c.tCCDL : c.tCCDS))
+                nextRD[o] = max(nextRD[o], now + c.writeLatency + burst + (same ? c.tWTRL : c.tWTRS))
+            }
+            for other in 0..<ranks where other != r {
+                for o in banks(ofRank: other) {
+                    nextWR[o] = max(nextWR[o], now + burst + c.tRTRS)
+                    nextRD[o] = max(nextRD[o], now + max(burst + c.tRTRS, c.writeLatency + burst + c.tRTRS - c.readLatency))
+                }
+            }
+        } else {
+            stats.readCommands += 1
+            if !e.openedForIt { stats.readRowHits += 1 }
+            inFlight.append((now + c.readLatency + burst, e.arrival))
+            nextPRE[b] = max(nextPRE[b], now + c.AL + c.tRTP)
+            let readToWrite = c.readLatency + burst + 2 - c.writeLatency
+            for o in banks(ofRank: r) {
+                nextRD[o] = max(nextRD[o], now + max(burst, sameGroup(o, b) ? c.tCCDL : c.tCCDS))
+                nextWR[o] = max(nextWR[o], now + readToWrite)
+            }
+            for other in 0..<ranks where other != r {
+                for o in banks(ofRank: other) {
+                    nextRD[o] = max(nextRD[o], now + burst + c.tRTRS)
+                    nextWR[o] = max(nextWR[o], now + c.readLatency + burst + c.tRTRS - c.writeLatency)
+                }
+            }
+        }
+    }
+}
+
+/// The traffic generators of DRAMsim3's stand-alone driver.
+public enum DRAMTraffic: String, Sendable, CaseIterable {
+    /// A new uniformly random 64-bit address whenever the last one was accepted; writes with probability 1/3.
+    case random
+    /// Stream-add: two read streams and one write stream at consecutive requests over 2 MiB arrays.
+    case stream
+}
+
+/// The result of a DRAM study run.
+public struct DRAMStudyResult: Sendable, Codable {
+    public var config: String
+    public var traffic: String
+    public var statistics: DRAMController.Statistics
+    public var bandwidthGBps: Double
+    public var averageReadLatencyCycles: Double
+    public var averageReadLatencyNs: Double
+    public var rowHitRate: Double
+    public var energyPJ: [String: Double]
+    public var totalEnergyPJ: Double
+    public var unloadedReadLatencyCycles: Int
+    public var unloadedReadLatencyNs: Double
+    public var peakBandwidthGBps: Double
+    public var refreshLimitedBandwidthGBps: Double
+    public var ranks: Int
+    /// Channels in the config; figures are for one channel.
+    public var channels: Int
+
+    enum CodingKeys: String, CodingKey {
+        case config, traffic, statistics, ranks, channels
+        case bandwidthGBps = "bandwidth_gbps"
+        case averageReadLatencyCycles = "average_read_latency_cycles"
+        case averageReadLatencyNs = "average_read_latency_ns"
+        case rowHitRate = "row_hit_rate"
+        case energyPJ = "energy_pj"
+        case totalEnergyPJ = "total_energy_pj"
+        case unloadedReadLatencyCycles = "unloaded_read_latency_cycles"
+        case unloadedReadLatencyNs = "unloaded_read_latency_ns"
+        case peakBandwidthGBps = "peak_bandwidth_gbps"
+        case refreshLimitedBandwidthGBps = "refresh_limited_bandwidth_gbps"
+    }
+}
+
+/// Runs DRAMsim3-style studies on the controller model.
+public enum DRAMStudy {
+    public static func run(_ config: DRAMConfig, traffic: DRAMTraffic, cycles: Int, seed: UInt64 = 1) -> DRAMStudyResult {
+        let controller = DRAMController(config: config)
+        var rng = RandomStream(seed: seed)
+        let bytes = UInt64(config.requestBytes)
+        switch traffic {
+        case .random:
+            var next: (UInt64, Bool)?
+            for _ in 0..<cycles {
+                if next == nil { next = (rng.next(), rng.nextBelow(3) == 0) }
+                if let (a, w) = next, controller.willAccept(isWrite: w) {
+                    controller.add(address: a, isWrite: w)
+                    next = nil
+                }
+                controller.tick()
+            }
+        case .stream:
+            let arrayBytes: UInt64 = 2 << 20
+            var bases: [UInt64] = []
+            var offset = arrayBytes
+            var inserted = [false, false, false]
+            for _ in 0..<cycles {
+                if offset >= arrayBytes {
+                    bases = (0..<3).map { _ in rng.next() }
+                    offset = 0
+                }
+                for k in 0..<3 where !inserted[k] {
+                    let write = k == 2
+                    if controller.willAccept(isWrite: write) {
+                        controller.add(address: bases[k] &+ offset, isWrite: write)
+                        inserted[k] = true
+                    }
+                }
+                if inserted.allSatisfy({ $0 }) {
+                    offset += bytes
+                    inserted = [false, false, false]
+                }
+                controller.tick()
+            }
+        }
+        return result(controller, traffic: traffic.rawValue)
+    }
+
+    static func result(_ c: DRAMController, traffic: String) -> DRAMStudyResult {
+        let s = c.stats, k = c.config
+        let seconds = Double(s.cycles) * k.tCKns
+        let energy: [String: Double] = [
+            "act": Double(s.activates) * k.activateEnergy, "read": Double(s.readCommands) * k.readEnergy,
+            "write": Double(s.writeCommands) * k.writeEnergy, "refresh": Double(s.refreshes) * k.refreshEnergy,
+            "active_standby": Double(s.activeCycles) * k.activeStandbyEnergy,
+            "precharge_standby": Double(s.idleCycles) * k.prechargeStandbyEnergy,
+        ]
+        let rw = max(s.readCommands + s.writeCommands, 1)
+        let latency = s.readsDone > 0 ? Double(s.readLatencySum) / Double(s.readsDone) : 0
+        return DRAMStudyResult(
+            config: k.name, traffic: traffic, statistics: s,
+            bandwidthGBps: Double(s.readsDone + s.writesDone) * Double(k.requestBytes) / max(seconds, 1e-12),
+            averageReadLatencyCycles: latency, averageReadLatencyNs: latency * k.tCKns,
+            rowHitRate: Double(s.readRowHits + s.writeRowHits) / Double(rw), energyPJ: energy,
+            totalEnergyPJ: energy.values.reduce(0, +), unloadedReadLatencyCycles: k.unloadedReadLatencyCycles,
+            unloadedReadLatencyNs: k.unloadedReadLatencyNs, peakBandwidthGBps: k.peakBandwidthGBps,
+            refreshLimitedBandwidthGBps: k.refreshLimitedBandwidthGBps, ranks: k.ranks, channels: k.channels)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Spindle
+
+struct DRAMCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dram",
+        abstract: "Run a DRAMsim3 .ini config on the JEDEC channel model with random or stream traffic.",
+        discussion: """
+            Reports bandwidth, average read latency, row-buffer hits, command counts and energy (in DRAMsim3's
+            units, computed from the IDD currents), plus the closed-form unloaded latency and peak bandwidth.
+            """)
+
+    @Argument(help: "DRAMsim3 .ini file.")
+    var config: String
+    @Option(help: "Traffic: random or stream.")
+    var stream: String = "random"
+    @Option(help: "DRAM clock cycles to simulate.")
+    var cycles: Int = 100_000
+    @Option(help: "Seed of the traffic generator.")
+    var seed: UInt64 = 1
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() async throws {
+        try await CLI.guarded {
+            guard let traffic = DRAMTraffic(rawValue: stream) else {
+                throw SpindleError(.invalidValue, "--stream '\(stream)' is not known", choices: DRAMTraffic.allCases.map(\.rawValue))
+            }
+            guard cycles >= 1 else { throw SpindleError(.invalidValue, "--cycles must be at least 1 (got \(cycles))") }
+            let cfg = try DRAMIni.load(config)
+            let clock = ContinuousClock.now
+            let r = DRAMStudy.run(cfg, traffic: traffic, cycles: cycles, seed: seed)
+            let elapsed = ContinuousClock.now - clock
+            let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            if json {
+                try CLI.printJSON(DRAMOutput(result: r, wallSeconds: wall))
+                return
+            }
+            let s = r.statistics
+            print("\(r.config), \(r.traffic) traffic, \(s.cycles) cycles (\(r.ranks) rank(s); one of \(r.channels) channel(s), figures per channel)")
+            print("  bandwidth            \(Units.format(r.bandwidthGBps, 4)) GB/s   (peak \(Units.format(r.peakBandwidthGBps, 3)), refresh-limited \(Units.format(r.refreshLimitedBandwidthGBps, 3)))")
+            print("  average read latency \(Units.format(r.averageReadLatencyCycles, 1)) cycles = \(Units.format(r.averageReadLatencyNs, 1)) ns   (unloaded \(r.unloadedReadLatencyCycles) cycles = \(Units.format(r.unloadedReadLatencyNs, 2)) ns)")
+            print("  reads / writes done  \(s.readsDone) / \(s.writesDone)")
+            print("  row hits             \(s.readRowHits) reads, \(s.writeRowHits) writes (\(Units.format(r.rowHitRate * 100, 1)) %)")
+            print("  commands             ACT \(s.activates), PRE \(s.precharges), RD \(s.readCommands), WR \(s.writeCommands), REF \(s.refreshes)")
+            print("  energy               \(Units.format(r.totalEnergyPJ, 0)) (DRAMsim3 units: mA x V x cycles)")
+            print("  wall time            \(Units.format(wall, 3)) s")
+        }
+    }
+}
+
+struct DRAMOutput: Encodable {
+    let result: DRAMStudyResult
+    let wallSeconds: Double
+    func encode(to encoder: any Encoder) throws {
+        try result.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(["wall_s": wallSeconds], forKey: .run)
+    }
+    enum Keys: String, CodingKey { case run }
+}
