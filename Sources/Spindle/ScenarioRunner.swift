@@ -60,6 +60,7 @@ public enum ScenarioRunner {
         var total = 0.0
         var latency: Picoseconds = 0
         var busy: UInt64 = 0
+        var macs: UInt64 = 0
         var marks = Counters()
         for (id, counters) in result.counters {
             let kind = model.kinds[Int(id.raw)]
@@ -74,6 +75,7 @@ public enum ScenarioRunner {
                 }
             }
             busy += counters["tile.busy_ps"]
+            macs += counters["tile.macs"]
             if kind == .package { latency = counters["run.end_ps"] }
             if kind == .controller && model.chipOf[Int(id.raw)] == 0 { marks = counters }
         }
@@ -109,7 +111,7 @@ public enum ScenarioRunner {
         return RunReport(
             scenario: scenario.name, topology: topology.name, model: scenario.network.name, batch: scenario.batch,
             chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
-            events: result.events, energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction),
+            events: result.events, macs: macs, energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction),
             dataBytes: data, actionCounts: counts.values,
             tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0, layers: layers,
             technology: technology, warnings: warnings, run: facts)

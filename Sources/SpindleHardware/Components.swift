@@ -152,7 +152,6 @@ actor ComputeTile: Component {
     private let router: ComponentID
     private let linkBandwidthGBps: Double
     private let packetBytes: UInt64
-    private let cyclePs: Picoseconds
     // Current job.
     private var expectedBytes: UInt64 = 0
     private var receivedBytes: UInt64 = 0
@@ -161,10 +160,11 @@ actor ComputeTile: Component {
     private var dram: ComponentID = ComponentID(0)
     private var hasJob = false
     // Totals.
+    private var weightBytes: UInt64 = 0
     private var totalMacs: UInt64 = 0
     private var sramRead: UInt64 = 0
     private var sramWrite: UInt64 = 0
-    private var weightBitsWritten: UInt64 = 0
+    private var actions = Counters()
     private var busyPs: UInt64 = 0
     private var jobs: UInt64 = 0
 
@@ -175,7 +175,6 @@ actor ComputeTile: Component {
         self.router = router
         linkBandwidthGBps = noc.linkBandwidthGBps
         packetBytes = noc.packetBytes
-        cyclePs = Units.cyclePs(gHz: type.clockGHz)
     }
 
     func handle(_ event: Event, _ context: EventContext) {
@@ -187,6 +186,7 @@ actor ComputeTile: Component {
             hasJob = true
             expectedBytes = m.a
             receivedBytes = 0
+            weightBytes = 0
             macs = m.b
             outputBytes = m.c
             dram = ComponentID(m.tag)
@@ -194,7 +194,7 @@ actor ComputeTile: Component {
         case HW.packet:
             receivedBytes += m.b
             sramWrite += m.b
-            if m.tag & 0xFF == HW.weights && type.kind == .spinCrossbar { weightBitsWritten += m.b * 8 }
+            if m.tag & 0xFF == HW.weights { weightBytes += m.b }
             startIfReady(context)
         case HW.computeDone:
             sramRead += outputBytes
@@ -220,8 +220,8 @@ actor ComputeTile: Component {
         guard receivedBytes == expectedBytes else {
             preconditionFailure("tile \(id) received \(receivedBytes) bytes, expected \(expectedBytes)")
         }
-        let cycles = (macs + UInt64(type.macsPerCycle) - 1) / UInt64(type.macsPerCycle)
-        let duration = cycles * cyclePs
+        let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes)
+        for (k, v) in counts { actions.add(k, v) }
         totalMacs += macs
         sramRead += receivedBytes
         busyPs += duration
@@ -233,9 +233,9 @@ actor ComputeTile: Component {
     func finish() -> Counters {
         var c = Counters([
             "sram.read.bytes": sramRead, "sram.write.bytes": sramWrite, "tile.busy_ps": busyPs, "tile.jobs": jobs,
-            type.kind.macAction: totalMacs,
+            "tile.macs": totalMacs,
         ])
-        if type.kind == .spinCrossbar { c["mram.write.bits"] = weightBitsWritten }
+        c.merge(actions)
         return c
     }
 }

@@ -43,10 +43,10 @@ public struct Technology: Sendable {
         self.actions = Dictionary(actions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The actions a run needs priced; a technology file must define each of them.
+    /// The actions every run needs priced; tile types add their own (`TileType.actions`).
     public static let requiredActions: [String] = [
         "dram.read.bits", "dram.write.bits", "noc.router.bits", "noc.wire.bit_mm", "sram.read.bytes",
-        "sram.write.bytes", "mac.int8", "xbar.mac", "mram.write.bits", "nop.link.bits",
+        "sram.write.bytes", "nop.link.bits",
     ]
 
     /// Technology nodes used by the table, sorted; more than one means the profile mixes nodes.

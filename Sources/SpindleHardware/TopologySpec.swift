@@ -7,13 +7,6 @@ public enum TileKind: String, Sendable, CaseIterable, Codable {
     /// A spintronic (MRAM) crossbar that computes matrix-vector products in memory.
     case spinCrossbar = "spin-crossbar"
 
-    /// The action one multiply-accumulate is counted as.
-    public var macAction: String {
-        switch self {
-        case .peArray: return "mac.int8"
-        case .spinCrossbar: return "xbar.mac"
-        }
-    }
 }
 
 /// A named kind of tile and its parameters.
@@ -25,13 +18,51 @@ public struct TileType: Sendable, Equatable {
     public var clockGHz: Double
     /// Local buffer (SRAM) capacity in bytes.
     public var bufferBytes: UInt64
+    /// Spin-crossbar tiles: the crossbar and how many of them the tile holds.
+    public var crossbar: CrossbarSpec?
+    public var crossbars: Int
 
-    public init(name: String, kind: TileKind, macsPerCycle: Int, clockGHz: Double, bufferBytes: UInt64) {
+    public init(
+        name: String, kind: TileKind, macsPerCycle: Int, clockGHz: Double, bufferBytes: UInt64, crossbar: CrossbarSpec? = nil,
+        crossbars: Int = 0
+    ) {
         self.name = name
         self.kind = kind
         self.macsPerCycle = macsPerCycle
         self.clockGHz = clockGHz
         self.bufferBytes = bufferBytes
+        self.crossbar = crossbar
+        self.crossbars = crossbars
+    }
+
+    /// The priced actions this tile type counts.
+    public var actions: [String] {
+        if let x = crossbar { return [x.adcAction, "dac.drive", "xbar.cell.read", "shift_add", x.writeAction, "sram.read.bytes", "sram.write.bytes"] }
+        return ["mac.int8", "sram.read.bytes", "sram.write.bytes"]
+    }
+
+    /// Compute time and action counts for `macs` multiply-accumulates whose weights (`weightBytes`) must
+    /// first be written into the tile (crossbars) or are simply used (PE arrays).
+    public func work(macs: UInt64, weightBytes: UInt64) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+        guard let x = crossbar else {
+            let cycles = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
+            return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])
+        }
+        // Weights are written into the crossbars (bit-sliced) row by row, crossbars in parallel; then every
+        // MVM uses all rows and columns (full utilisation assumed), crossbars in parallel.
+        let mvms = (macs + UInt64(x.macsPerMVM) - 1) / UInt64(x.macsPerMVM)
+        let waves = (mvms + UInt64(crossbars) - 1) / UInt64(crossbars)
+        let weights = weightBytes * 8 / UInt64(x.weightBits)
+        let weightRows = (weights + UInt64(x.logicalColumns) - 1) / UInt64(x.logicalColumns)
+        let writeRows = (weightRows + UInt64(crossbars) - 1) / UInt64(crossbars)
+        let m = x.mvm
+        return (
+            writeRows * x.device.writeLatencyPs + waves * m.latencyPs,
+            [
+                x.adcAction: mvms * m.adcConversions, "dac.drive": mvms * m.dacDrives, "xbar.cell.read": mvms * m.cellReads,
+                "shift_add": mvms * m.shiftAdds, x.writeAction: weights * UInt64(x.slices * x.cellBits),
+            ]
+        )
     }
 }
 

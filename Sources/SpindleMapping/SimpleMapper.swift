@@ -61,8 +61,7 @@ public struct SimpleMapper: Sendable {
                     }
                     jobs.append(TileJob(tile: i, dramChannel: nearest[i], weightBytes: weights, inputBytes: inputs, outputBytes: outputs, macs: macs))
                     channelBytes[nearest[i]] += weights + inputs + outputs
-                    let cycles = (macs + UInt64(tile.type.macsPerCycle) - 1) / UInt64(tile.type.macsPerCycle)
-                    longestCompute = max(longestCompute, cycles * Units.cyclePs(gHz: tile.type.clockGHz))
+                    longestCompute = max(longestCompute, tile.type.work(macs: macs, weightBytes: weights).durationPs)
                     total.weightBytes += weights
                     total.inputBytes += inputs
                     total.outputBytes += outputs

@@ -107,6 +107,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var latencyPs: UInt64
     public var predictedLatencyPs: UInt64
     public var events: UInt64
+    /// Multiply-accumulates the tiles performed.
+    public var macs: UInt64
     public var energyPJ: Energy
     public var dataBytes: DataMoved
     public var actionCounts: [String: UInt64]
@@ -118,7 +120,7 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var run: RunFacts?
 
     enum CodingKeys: String, CodingKey {
-        case scenario, topology, model, batch, chips, tiles, events, layers, technology, warnings, run
+        case scenario, topology, model, batch, chips, tiles, events, macs, layers, technology, warnings, run
         case latencyPs = "latency_ps"
         case predictedLatencyPs = "predicted_latency_ps"
         case energyPJ = "energy_pj"
@@ -129,7 +131,7 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     public init(
         scenario: String, topology: String, model: String, batch: Int, chips: Int, tiles: Int, latencyPs: UInt64,
-        predictedLatencyPs: UInt64, events: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
+        predictedLatencyPs: UInt64, events: UInt64, macs: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
         tileUtilisation: Double, layers: [LayerRow], technology: [TechnologyRow], warnings: [String], run: RunFacts?
     ) {
         self.scenario = scenario
@@ -141,6 +143,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.latencyPs = latencyPs
         self.predictedLatencyPs = predictedLatencyPs
         self.events = events
+        self.macs = macs
         self.energyPJ = energyPJ
         self.dataBytes = dataBytes
         self.actionCounts = actionCounts

@@ -37,8 +37,16 @@ public enum BuiltinFiles {
             buffer: 256 KiB
           sot-xbar:
             kind: spin-crossbar
-            macs_per_cycle: 128     # about one 128x128 MVM per 128 ns, as an ADC-limited ISAAC-style array
-            clock: 1 GHz
+            crossbars: 8            # 128x128 SOT-MRAM crossbars per tile, ISAAC-style periphery
+            rows: 128
+            columns: 128
+            cell_bits: 2            # 8-bit weights over 4 columns: 32 weights per row
+            weight_bits: 8
+            input_bits: 8           # bit-serial through 1-bit DACs
+            adc_bits: 6
+            columns_per_adc: 8
+            adc_rate: 1.2 GHz       # conversions per second (GS/s)
+            device: sot
             buffer: 256 KiB
         tiles:
           - type: pe256
@@ -57,6 +65,7 @@ public enum BuiltinFiles {
         # Energy per action for the 45 nm profile. One count of an action is named in the action
         # (".bits" = one bit, ".bytes" = one byte, "mac" = one multiply-accumulate).
         # Numbers and sources as collected in Spindle's energy reference; [INF] marks our arithmetic on them.
+        # node_nm: off-chip for DRAM; none for device (cell) energies that have no logic node.
         # Nodes are mixed (45, 32 and 65 nm); reports say so. No scaling between nodes is applied.
         name: horowitz45
         description: Horowitz ISSCC 2014 arithmetic and SRAM (45 nm), ISAAC periphery, LPDDR4 DRAM
@@ -67,18 +76,75 @@ public enum BuiltinFiles {
             width_bits: 8
             node_nm: 45
             source: "Horowitz, Computing's Energy Problem, ISSCC 2014: INT8 multiply 0.2 pJ + INT8 add 0.03 pJ [INF: sum]"
-          - name: xbar.mac
-            energy: 0.331 pJ
-            per: op(8 b)
+          - name: adc.convert.4b
+            energy: 0.79 pJ
+            per: conversion
+            width_bits: 4
+            node_nm: 32
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.convert.5b
+            energy: 0.99 pJ
+            per: conversion
+            width_bits: 5
+            node_nm: 32
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.convert.6b
+            energy: 1.2 pJ
+            per: conversion
+            width_bits: 6
+            node_nm: 32
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.convert.7b
+            energy: 1.42 pJ
+            per: conversion
+            width_bits: 7
+            node_nm: 32
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.convert.8b
+            energy: 1.67 pJ
+            per: conversion
             width_bits: 8
             node_nm: 32
-            source: "ISAAC (ISCA 2016) periphery via Accelergy hwcomponents-library isaac.py [INF]"
-            note: "one 128x128 MVM, 8-bit inputs bit-serial (8 cycles), 8-bit weights on 2-bit cells (4 slices): 4096 conversions of a 6-bit ADC at 1.20 pJ + 1024 1-bit DAC drives at 0.417 pJ + 4096 16-bit shift-adds at 0.021 pJ = 5428 pJ over 16384 MACs"
-          - name: mram.write.bits
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.convert.9b
+            energy: 1.97 pJ
+            per: conversion
+            width_bits: 9
+            node_nm: 32
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.convert.10b
+            energy: 2.38 pJ
+            per: conversion
+            width_bits: 10
+            node_nm: 32
+            source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: dac.drive
+            energy: 0.417 pJ
+            per: conversion (1-bit row drive)
+            width_bits: 1
+            node_nm: 32
+            source: "ISAAC 1-bit DAC, 4 mW for 128 x 8 DACs scaled by 128/100, Accelergy hwcomponents-library isaac.py"
+          - name: shift_add
+            energy: 0.021 pJ
+            per: op(16 b)
+            width_bits: 16
+            node_nm: 32
+            source: "ISAAC shift-and-add, Accelergy hwcomponents-library isaac.py"
+          - name: xbar.cell.read
+            energy: 0.01 pJ
+            per: cell read
+            node_nm: none
+            source: "[INF] V^2/R x t for 0.25 V over a 6-12 kOhm MTJ for 1-2 ns (NVSim sample_STTRAM.cell read voltage and resistances)"
+          - name: mram.write.bits.sot
+            energy: 0.1 pJ
+            per: bit
+            node_nm: none
+            source: "SOT-MRAM cell write, upper bound of imec's < 100 fJ/bit (reported by hardwarebee.com, Dec 2023)"
+          - name: mram.write.bits.stt
             energy: 0.194 pJ
             per: bit
-            node_nm: off-chip
-            source: "STT-MRAM cell write, NVSim sample_STTRAM.cell (40.82 uA, 5 ns pulse); cell energy only, no node stated"
+            node_nm: none
+            source: "STT-MRAM cell write, NVSim sample_STTRAM.cell (40.82 uA, 5 ns pulse)"
           - name: sram.read.bytes
             energy: 2.5 pJ
             per: byte

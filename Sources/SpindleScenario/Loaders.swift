@@ -86,7 +86,7 @@ public enum TechnologyLoader {
 
 extension TechnologyLoader {
     static func nodeNm(_ v: YAMLValue) throws(SpindleError) -> Int? {
-        if (try? v.string()) == "off-chip" { return nil }
+        if let s = try? v.string(), s == "off-chip" || s == "none" { return nil }
         return try v.int(in: 1...1000)
     }
 }
@@ -94,6 +94,10 @@ extension TechnologyLoader {
 /// Loads topology files (`topologies/*.yaml`).
 public enum TopologyLoader {
     static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
+    static let tileKeys = [
+        "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
+        "adc_bits", "columns_per_adc", "adc_rate", "device",
+    ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
         let doc = try source.load(path)
@@ -141,12 +145,41 @@ public enum TopologyLoader {
         let typesNode = root.required("tile_types")
         let typesMap = try typesNode.mapping(allowed: (try? typeNames(typesNode)) ?? [])
         for key in typesMap.keys {
-            let t = try typesMap.required(key).mapping(
-                allowed: ["kind", "macs_per_cycle", "clock", "buffer"], required: ["kind", "macs_per_cycle", "clock", "buffer"])
-            let kind = TileKind(rawValue: try t.required("kind").choice(TileKind.allCases.map(\.rawValue)))!
-            types[key] = TileType(
-                name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
-                clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+            let node = typesMap.required(key)
+            let kindName = try node.mapping(allowed: TopologyLoader.tileKeys).required("kind").choice(TileKind.allCases.map(\.rawValue))
+            let kind = TileKind(rawValue: kindName)!
+            switch kind {
+            case .peArray:
+                let t = try node.mapping(
+                    allowed: ["kind", "macs_per_cycle", "clock", "buffer"], required: ["kind", "macs_per_cycle", "clock", "buffer"])
+                types[key] = TileType(
+                    name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
+                    clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+            case .spinCrossbar:
+                let keys = [
+                    "kind", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits", "adc_bits",
+                    "columns_per_adc", "adc_rate", "device",
+                ]
+                let t = try node.mapping(allowed: keys, required: keys)
+                let deviceName = try t.required("device").choice(MRAMDevice.presets.keys.sorted())
+                let columns = try t.required("columns").int(in: 1...65_536)
+                let cellBits = try t.required("cell_bits").int(in: 1...8)
+                let weightBits = try t.required("weight_bits").int(in: 1...32)
+                let spec = CrossbarSpec(
+                    rows: try t.required("rows").int(in: 1...65_536), columns: columns, cellBits: cellBits, weightBits: weightBits,
+                    inputBits: try t.required("input_bits").int(in: 1...32), adcBits: try t.required("adc_bits").int(in: 1...16),
+                    columnsPerADC: try t.required("columns_per_adc").int(in: 1...columns),
+                    adcRateGSps: try t.required("adc_rate").quantity(.frequency), device: MRAMDevice.presets[deviceName]!)
+                guard spec.logicalColumns >= 1 else {
+                    throw t.required("columns").error(
+                        "\(columns) columns cannot hold one \(weightBits)-bit weight in \(cellBits)-bit cells",
+                        expected: "at least \(spec.slices) columns")
+                }
+                types[key] = TileType(
+                    name: key, kind: kind, macsPerCycle: 1, clockGHz: spec.adcRateGSps,
+                    bufferBytes: UInt64(try t.required("buffer").quantity(.size)), crossbar: spec,
+                    crossbars: try t.required("crossbars").int(in: 1...65_536))
+            }
         }
         guard !types.isEmpty else { throw typesNode.error("tile_types is empty", expected: "at least one tile type") }
 
@@ -178,6 +211,13 @@ public enum TopologyLoader {
         }
         guard !dram.isEmpty else { throw root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
         guard !tiles.isEmpty else { throw root.required("tiles").error("the topology has no tiles", expected: "at least one") }
+        let needed = Set(tiles.flatMap(\.type.actions)).subtracting(technology.actions.keys).sorted()
+        if !needed.isEmpty {
+            throw SpindleError(
+                .missingKey, "technology '\(technology.name)' does not price " + needed.joined(separator: ", ")
+                    + ", which this topology's tiles count", at: root.required("technology").location,
+                hint: "Add them to \(techPath)")
+        }
         let control = Picoseconds(try root["control_latency"]?.quantity(.time, allowZero: true).rounded() ?? 1_000)
         return Topology(
             name: name, chips: chips, noc: noc, tiles: tiles, dram: dram, package: package, controlLatencyPs: control,
