@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Spindle
+
+struct ArrayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "array",
+        abstract: "Run SCALE-Sim configs and topology CSVs on the systolic-array model and write SCALE-Sim's reports.")
+
+    @Option(help: "SCALE-Sim architecture config (.cfg).")
+    var config: String
+    @Option(help: "SCALE-Sim topology CSV.")
+    var topology: String
+    @Flag(help: "The topology is in GEMM form (Layer Name, M, N, K).")
+    var gemm = false
+    @Option(help: "Override the config's dataflow (ws).")
+    var dataflow: String?
+    @Option(help: "Write COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv here.")
+    var out: String?
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() async throws {
+        try await CLI.guarded {
+            func read(_ path: String) throws(SpindleError) -> String {
+                guard let d = FileManager.default.contents(atPath: path) else { throw SpindleError(.fileNotFound, "no such file '\(path)'") }
+                return String(decoding: d, as: UTF8.self)
+            }
+            var cfg = try ScaleSimConfig.parse(try read(config), file: config)
+            if let dataflow { cfg.dataflow = dataflow }
+            let layers = try ScaleSimTopology.parse(try read(topology), file: topology, gemm: gemm)
+            let clock = ContinuousClock.now
+            var reports: [ScaleSimLayerReport] = []
+            for l in layers { reports.append(try ScaleSimArray.run(l, config: cfg)) }
+            let d = ContinuousClock.now - clock
+            let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            if let out { try ScaleSimArray.writeReports(reports, to: out) }
+            if json {
+                try CLI.printJSON(ArrayOutput(layers: reports, run: ["wall_s": wall]))
+                return
+            }
+            print("\(cfg.rows)x\(cfg.columns) \(cfg.dataflow), \(layers.count) layer(s) from \(topology)")
+            for r in reports {
+                print("  \(r.layer): \(r.totalCycles) cycles, util \(Units.format(r.overallUtilisation, 3)) %, mapping \(Units.format(r.mappingEfficiency, 3)) %, compute util \(Units.format(r.computeUtilisation, 3)) %, SRAM reads \(r.sramIfmapReads)/\(r.sramFilterReads), writes \(r.sramOfmapWrites), DRAM reads \(r.dramIfmapReads)/\(r.dramFilterReads)")
+            }
+            print("  wall time \(Units.format(wall, 3)) s")
+            if let out { print("  wrote \(out)/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv") }
+        }
+    }
+}
+
+struct ArrayOutput: Encodable {
+    let layers: [ScaleSimLayerReport]
+    let run: [String: Double]
+}
