@@ -61,6 +61,7 @@ public enum ScenarioRunner {
         var latency: Picoseconds = 0
         var busy: UInt64 = 0
         var macs: UInt64 = 0
+        var dramRead: UInt64 = 0, dramWritten: UInt64 = 0
         var marks = Counters()
         for (id, counters) in result.counters {
             let kind = model.kinds[Int(id.raw)]
@@ -76,6 +77,8 @@ public enum ScenarioRunner {
             }
             busy += counters["tile.busy_ps"]
             macs += counters["tile.macs"]
+            dramRead += counters["dram.bytes.read"]
+            dramWritten += counters["dram.bytes.written"]
             if kind == .package { latency = counters["run.end_ps"] }
             if kind == .controller && model.chipOf[Int(id.raw)] == 0 { marks = counters }
         }
@@ -98,11 +101,17 @@ public enum ScenarioRunner {
                     action: key, energyPJ: prices[key]!, per: "bit per link (\(Units.format(topology.noc.linkLengthMM, 2)) mm)",
                     nodeNm: wire.nodeNm, source: wire.source + " [INF: x link length]")
             }
+            if let d = topology.dram.compactMap(\.jedec).first(where: { key.hasPrefix("dram.\($0.name).") }) {
+                return .init(
+                    action: key, energyPJ: prices[key]!, per: key.hasSuffix("_cycle") ? "rank x cycle" : "command",
+                    nodeNm: nil,
+                    source: "\(d.name) IDD currents (the datasheet values DRAMsim3 uses) [INF: DRAMsim3's IDD energy formulas x tCK]")
+            }
             guard let a = topology.technology.actions[key] else { return nil }
             return .init(action: key, energyPJ: a.energyPJ, per: a.per, nodeNm: a.nodeNm, source: a.source)
         }
         let data = RunReport.DataMoved(
-            dramRead: counts["dram.read.bits"] / 8, dramWrite: counts["dram.write.bits"] / 8,
+            dramRead: dramRead, dramWrite: dramWritten,
             nocLinkHops: counts["noc.link.bits"] / 8, nocRouter: counts["noc.router.bits"] / 8,
             bufferRead: counts["sram.read.bytes"], bufferWrite: counts["sram.write.bytes"], package: counts["nop.link.bits"] / 8)
         let facts = RunFacts(

@@ -22,6 +22,7 @@ public struct AcceleratorModel: Sendable {
         var p: [String: Double] = [:]
         for (k, v) in topology.technology.actions where k != "noc.wire.bit_mm" { p[k] = v.energyPJ }
         p["noc.link.bits"] = (topology.technology.actions["noc.wire.bit_mm"]?.energyPJ ?? 0) * topology.noc.linkLengthMM
+        for d in topology.dram { if let j = d.jedec { p.merge(j.actionPrices) { a, _ in a } } }
         return p
     }
 

@@ -77,8 +77,11 @@ actor Router: Component {
     }
 }
 
-/// A DRAM channel: serves read streams first-come first-served at its bandwidth after a fixed latency,
-/// and absorbs write packets, telling the controller when a tile's write-back is complete.
+/// A DRAM channel. Simple channels serve read streams first-come first-served at their bandwidth after a
+/// fixed latency. JEDEC channels run every stream through a cycle-level controller (banks, row buffers,
+/// timing, refresh), sending each packet when its last burst completes; the controller runs ahead to the
+/// end of the current stream, so streams that arrive meanwhile queue behind it. Write-back packets are
+/// absorbed, and the controller is told when a tile's write-back is complete.
 actor DRAMChannel: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
@@ -90,8 +93,12 @@ actor DRAMChannel: Component {
     private let controlLatencyPs: Picoseconds
     private var busyUntil: Picoseconds = 0
     private var busyPs: UInt64 = 0
-    private var readBits: UInt64 = 0
-    private var writeBits: UInt64 = 0
+    private var readBytes: UInt64 = 0
+    private var writeBytes: UInt64 = 0
+    private let jedec: DRAMController?
+    private var readCursor: UInt64 = 0
+    private var writeCursor: UInt64 = 1 << 33
+    private var streamTag = 0
 
     init(slot: ComponentSlot, spec: DRAMChannelSpec, router: ComponentID, controller: ComponentID, packetBytes: UInt64,
          controlLatencyPs: Picoseconds) {
@@ -102,6 +109,7 @@ actor DRAMChannel: Component {
         self.controller = controller
         self.packetBytes = packetBytes
         self.controlLatencyPs = controlLatencyPs
+        jedec = spec.jedec.map { DRAMController(config: $0) }
     }
 
     func handle(_ event: Event, _ context: EventContext) {
@@ -109,6 +117,8 @@ actor DRAMChannel: Component {
         switch m.kind {
         case HW.readRequest:
             // a = destination endpoint, b = bytes, tag = purpose.
+            readBytes += m.b
+            if let jedec { jedecRead(m, jedec, context); return }
             var t = max(context.now, busyUntil)
             let first = t
             let router = self.router
@@ -121,24 +131,106 @@ actor DRAMChannel: Component {
             }
             busyUntil = t
             busyPs += t - first
-            readBits += m.b * 8
         case HW.packet:
             // A write-back packet from a tile; c = the tile's id.
-            let serial = Units.transferPs(bytes: m.b, gbPerSecond: spec.bandwidthGBps)
-            let start = max(context.now, busyUntil)
-            busyUntil = start + serial
-            busyPs += serial
-            writeBits += m.b * 8
+            writeBytes += m.b
+            var done: Picoseconds
+            if let jedec {
+                done = jedecWrite(m.b, jedec, context)
+            } else {
+                let serial = Units.transferPs(bytes: m.b, gbPerSecond: spec.bandwidthGBps)
+                let start = max(context.now, busyUntil)
+                busyUntil = start + serial
+                busyPs += serial
+                done = busyUntil
+            }
+            done = max(done, context.now)
             if m.tag & HW.lastFlag != 0 {
-                context.send(to: controller, after: busyUntil - context.now + controlLatencyPs, Message(kind: HW.flowDone, a: m.c))
+                context.send(to: controller, after: done - context.now + controlLatencyPs, Message(kind: HW.flowDone, a: m.c))
             }
         default:
             preconditionFailure("DRAM channel got message kind \(m.kind)")
         }
     }
 
+    /// Brings the controller to the cycle of `now` (skipping idle time, or running queued work).
+    private func sync(_ c: DRAMController, to now: Picoseconds) {
+        let tck = c.config.tCKps
+        let target = Int((now + tck - 1) / tck)
+        guard c.now < target else { return }
+        if c.isIdle { c.advanceIdle(to: target) } else { while c.now < target { c.tick() } }
+    }
+
+    private func jedecRead(_ m: Message, _ c: DRAMController, _ context: EventContext) {
+        sync(c, to: context.now)
+        let tck = c.config.tCKps
+        let request = UInt64(c.config.requestBytes)
+        let total = m.b
+        let count = (total + request - 1) / request
+        streamTag += 1
+        let tag = streamTag
+        var issued: UInt64 = 0, done: UInt64 = 0, sent: UInt64 = 0
+        let start = c.now
+        c.completedReads.removeAll(keepingCapacity: true)
+        while sent < total {
+            while issued < count && c.willAccept(isWrite: false) {
+                c.add(address: readCursor, isWrite: false, tag: tag)
+                readCursor &+= request
+                issued += 1
+            }
+            c.tick()
+            for (t, cycle) in c.completedReads where t == tag {
+                done = min(total, done + request)
+                while sent < total && (done - sent >= packetBytes || done == total) {
+                    let size = min(packetBytes, total - sent)
+                    sent += size
+                    let at = max(UInt64(cycle) * tck, context.now)
+                    let flag = m.tag | (sent == total ? HW.lastFlag : 0)
+                    context.send(to: router, after: at - context.now, Message(kind: HW.packet, tag: flag, a: m.a, b: size, c: m.c))
+                }
+            }
+            c.completedReads.removeAll(keepingCapacity: true)
+        }
+        busyPs += UInt64(c.now - start) * tck
+    }
+
+    /// Queues a write-back packet's requests; returns when the last one was accepted.
+    private func jedecWrite(_ bytes: UInt64, _ c: DRAMController, _ context: EventContext) -> Picoseconds {
+        sync(c, to: context.now)
+        let request = UInt64(c.config.requestBytes)
+        var left = (bytes + request - 1) / request
+        let start = c.now
+        while left > 0 {
+            if c.willAccept(isWrite: true) {
+                c.add(address: writeCursor, isWrite: true)
+                writeCursor &+= request
+                left -= 1
+            } else {
+                c.tick()
+            }
+        }
+        busyPs += UInt64(c.now - start) * c.config.tCKps
+        return UInt64(c.now) * c.config.tCKps
+    }
+
     func finish() -> Counters {
-        Counters(["dram.read.bits": readBits, "dram.write.bits": writeBits, "dram.busy_ps": busyPs])
+        var out = Counters(["dram.bytes.read": readBytes, "dram.bytes.written": writeBytes, "dram.busy_ps": busyPs])
+        if let c = jedec {
+            // Let queued writes drain so that their commands are counted.
+            while !c.isIdle { c.tick() }
+            let s = c.stats, n = c.config.name
+            out["dram.\(n).act"] = UInt64(s.activates)
+            out["dram.\(n).read"] = UInt64(s.readCommands)
+            out["dram.\(n).write"] = UInt64(s.writeCommands)
+            out["dram.\(n).ref"] = UInt64(s.refreshes)
+            out["dram.\(n).active_standby_cycle"] = UInt64(s.activeCycles)
+            out["dram.\(n).precharge_standby_cycle"] = UInt64(s.idleCycles)
+            out["dram.row_hits"] = UInt64(s.readRowHits + s.writeRowHits)
+        } else {
+            out["dram.read.bits"] = readBytes * 8
+            out["dram.write.bits"] = writeBytes * 8
+        }
+        return out
     }
 }
 

@@ -109,15 +109,29 @@ public struct NoCSpec: Sendable, Equatable {
 }
 
 /// One DRAM channel attached to a mesh node.
+///
+/// Either a simple channel (a bandwidth and a fixed latency, priced per bit by the technology table) or a
+/// JEDEC channel (`jedec`: banks, row buffers, timing and refresh; priced per command from its currents).
 public struct DRAMChannelSpec: Sendable, Equatable {
     public var at: MeshPosition
+    /// For JEDEC channels: the refresh-limited peak, used only by the mapper's analytic estimate.
     public var bandwidthGBps: Double
-    /// Unloaded access latency.
+    /// Unloaded access latency (JEDEC: tRP + tRCD + CL).
     public var latencyPs: Picoseconds
+    public var jedec: DRAMConfig?
+
     public init(at: MeshPosition, bandwidthGBps: Double, latencyPs: Picoseconds) {
         self.at = at
         self.bandwidthGBps = bandwidthGBps
         self.latencyPs = latencyPs
+    }
+
+    /// A JEDEC channel with a preset or parsed config.
+    public init(at: MeshPosition, jedec: DRAMConfig) {
+        self.at = at
+        self.jedec = jedec
+        bandwidthGBps = jedec.refreshLimitedBandwidthGBps
+        latencyPs = Picoseconds((jedec.unloadedReadLatencyNs * 1_000).rounded())
     }
 }
 

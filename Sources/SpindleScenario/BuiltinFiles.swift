@@ -14,7 +14,7 @@ public enum BuiltinFiles {
         mapping: simple
         """#,
         "topologies/single-chip-4x4.yaml": #"""
-        # One chip: a 4x4 mesh NoC, 12 digital PE-array tiles and 4 spin-crossbar tiles, two DRAM channels.
+        # One chip: a 4x4 mesh NoC, 12 digital PE-array tiles and 4 spin-crossbar tiles, two DDR4-3200 channels.
         name: single-chip-4x4
         technology: tech/horowitz45.yaml
         chips: 1
@@ -55,11 +55,9 @@ public enum BuiltinFiles {
             at: [[1, 1], [2, 1], [1, 2], [2, 2]]
         dram:
           - at: [0, 0]
-            bandwidth: 12.8 GB/s    # one LPDDR4-3200 x32 channel
-            latency: 40 ns          # unloaded (tRP + tRCD + CL) of DDR4-3200 is 41.6 ns
+            preset: DDR4-3200       # JEDEC channel: 2 ranks x 16 banks, open page, FR-FCFS, refresh
           - at: [3, 3]
-            bandwidth: 12.8 GB/s
-            latency: 40 ns
+            preset: DDR4-3200
         """#,
         "topologies/tech/horowitz45.yaml": #"""
         # Energy per action for the 45 nm profile. One count of an action is named in the action

@@ -203,11 +203,30 @@ public enum TopologyLoader {
         }
         var dram: [DRAMChannelSpec] = []
         for item in try root.required("dram").list() {
-            let d = try item.mapping(allowed: ["at", "bandwidth", "latency"], required: ["at", "bandwidth", "latency"])
-            dram.append(
-                DRAMChannelSpec(
-                    at: try position(d.required("at"), noc: noc), bandwidthGBps: try d.required("bandwidth").quantity(.bandwidth),
-                    latencyPs: Picoseconds(try d.required("latency").quantity(.time, allowZero: true).rounded())))
+            let d = try item.mapping(allowed: ["at", "bandwidth", "latency", "preset", "config"], required: ["at"])
+            let at = try position(d.required("at"), noc: noc)
+            let jedecKeys = ["preset", "config"].filter { d[$0] != nil }
+            if jedecKeys.isEmpty {
+                for k in ["bandwidth", "latency"] where d[k] == nil {
+                    throw item.error("a DRAM channel needs '\(k)' (or a 'preset' or DRAMsim3 'config')")
+                }
+                dram.append(
+                    DRAMChannelSpec(
+                        at: at, bandwidthGBps: try d.required("bandwidth").quantity(.bandwidth),
+                        latencyPs: Picoseconds(try d.required("latency").quantity(.time, allowZero: true).rounded())))
+                continue
+            }
+            guard jedecKeys.count == 1, d["bandwidth"] == nil, d["latency"] == nil else {
+                throw item.error(
+                    "a DRAM channel is either simple ('bandwidth' and 'latency') or JEDEC (one of 'preset' or 'config')")
+            }
+            if let p = d["preset"] {
+                let name = try p.choice(DRAMConfig.presets.keys.sorted())
+                dram.append(DRAMChannelSpec(at: at, jedec: DRAMConfig.presets[name]!))
+            } else {
+                let configPath = source.resolve(try d.required("config").string(), from: path)
+                dram.append(DRAMChannelSpec(at: at, jedec: try DRAMIni.load(configPath)))
+            }
         }
         guard !dram.isEmpty else { throw root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
         guard !tiles.isEmpty else { throw root.required("tiles").error("the topology has no tiles", expected: "at least one") }

@@ -87,13 +87,15 @@ struct RunTests {
         #expect(report.dataBytes.dramWrite == outputs)
         #expect(report.macs == prepared.placements.reduce(0) { $0 + $1.macs })
         #expect(report.actionCounts["adc.convert.6b", default: 0] > 0)
-        let tech = scenario.topology.technology
+        let prices = AcceleratorModel(topology: scenario.topology, schedule: prepared.schedule).prices
         var expected = 0.0
         for (action, n) in report.actionCounts.sorted(by: { $0.key < $1.key }) {
-            let price = action == "noc.link.bits"
-                ? tech.actions["noc.wire.bit_mm"]!.energyPJ * scenario.topology.noc.linkLengthMM : tech.actions[action]!.energyPJ
-            expected += Double(n) * price
+            expected += Double(n) * prices[action]!
         }
+        // The JEDEC channels are priced per command from their currents: 6,720 DRAMsim3 units x 0.63 ns per ACT.
+        #expect(abs(prices["dram.DDR4-3200.act"]! - 6_720 * 0.63) < 1e-9)
+        #expect(report.actionCounts["dram.DDR4-3200.read", default: 0] * 64 >= report.dataBytes.dramRead)
+        #expect(report.technology.contains { $0.action == "dram.DDR4-3200.act" && $0.source.contains("IDD") })
         #expect(abs(report.energyPJ.total - expected) <= 1e-9 * expected)
         #expect(abs(report.energyPJ.byComponent.values.reduce(0, +) - report.energyPJ.total) <= 1e-6 * expected)
         #expect(report.latencyPs > 0 && report.layers.last!.endPs <= report.latencyPs)

@@ -19,6 +19,7 @@ public final class DRAMController {
         var bank: Int
         var row: Int
         var openedForIt = false
+        var tag = 0
     }
 
     /// Counts of one run.
@@ -69,7 +70,13 @@ public final class DRAMController {
     var writeDraining = 0
     var commandQueues: [[Entry]]
     var roundRobin = 0
-    var inFlight: [(done: Int, arrival: Int)] = []
+    var inFlight: [(done: Int, arrival: Int, tag: Int)] = []
+    /// Reads completed since the caller last emptied it: (tag, cycle).
+    public var completedReads: [(tag: Int, cycle: Int)] = []
+    /// Whether nothing is queued or in flight.
+    public var isIdle: Bool {
+        readQueue.isEmpty && writeBuffer.isEmpty && inFlight.isEmpty && commandQueues.allSatisfy(\.isEmpty)
+    }
     // Address fields: (shift, mask) by name.
     let fields: [String: (Int, UInt64)]
 
@@ -119,12 +126,12 @@ public final class DRAMController {
     }
 
     /// Adds a transaction (the caller checked `willAccept`).
-    public func add(address: UInt64, isWrite: Bool) {
+    public func add(address: UInt64, isWrite: Bool, tag: Int = 0) {
         let rank = field(address, "ra") % ranks
         let bg = field(address, "bg"), ba = field(address, "ba")
         let e = Entry(
             address: address, isWrite: isWrite, arrival: now, rank: rank, bankGroup: bg,
-            bank: rank * banksPerRank + bg * config.banksPerGroup + ba, row: field(address, "ro"))
+            bank: rank * banksPerRank + bg * config.banksPerGroup + ba, row: field(address, "ro"), tag: tag)
         if isWrite {
             writeBuffer.append(e)
             stats.writesDone += 1
@@ -141,6 +148,7 @@ public final class DRAMController {
                 guard r.done <= now else { return false }
                 stats.readsDone += 1
                 stats.readLatencySum += r.done - r.arrival
+                completedReads.append((r.tag, r.done))
                 return true
             }
         }
@@ -155,6 +163,32 @@ public final class DRAMController {
             if (base..<(base + banksPerRank)).contains(where: { openRow[$0] >= 0 }) { stats.activeCycles += 1 } else { stats.idleCycles += 1 }
         }
         now += 1
+        stats.cycles = now
+    }
+
+    /// Skips idle cycles up to `cycle` (exclusive): refreshes due in between are counted (and close the
+    /// open rows), standby cycles are counted as precharged after the first refresh and active before it.
+    public func advanceIdle(to cycle: Int) {
+        precondition(isIdle, "advanceIdle needs an idle controller")
+        guard cycle > now else { return }
+        var t = now
+        while t < cycle {
+            let nextRefresh = (t / refreshInterval + 1) * refreshInterval
+            let stop = min(cycle, nextRefresh)
+            for r in 0..<ranks {
+                let open = banks(ofRank: r).contains { openRow[$0] >= 0 }
+                if open { stats.activeCycles += stop - t } else { stats.idleCycles += stop - t }
+            }
+            t = stop
+            if t == nextRefresh && t < cycle {
+                let r = nextRefreshRank
+                nextRefreshRank = (nextRefreshRank + 1) % ranks
+                stats.refreshes += 1
+                for b in banks(ofRank: r) where openRow[b] >= 0 { openRow[b] = -1; stats.precharges += 1 }
+                rankBusyUntil[r] = max(rankBusyUntil[r], t + config.tRFC)
+            }
+        }
+        now = cycle
         stats.cycles = now
     }
 
@@ -291,7 +325,7 @@ public final class DRAMController {
         } else {
             stats.readCommands += 1
             if !e.openedForIt { stats.readRowHits += 1 }
-            inFlight.append((now + c.readLatency + burst, e.arrival))
+            inFlight.append((now + c.readLatency + burst, e.arrival, e.tag))
             nextPRE[b] = max(nextPRE[b], now + c.AL + c.tRTP)
             let readToWrite = c.readLatency + burst + 2 - c.writeLatency
             for o in banks(ofRank: r) {
