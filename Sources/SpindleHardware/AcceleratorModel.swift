@@ -58,9 +58,12 @@ public struct AcceleratorModel: Sendable {
             let p = builder.addPartition()
             for y in 0..<h {
                 for x in 0..<w {
+                    let wrap = t.noc.shape != .mesh
                     let n: [ComponentID?] = [
-                        x + 1 < w ? routerID(c, x + 1, y) : nil, x > 0 ? routerID(c, x - 1, y) : nil,
-                        y + 1 < h ? routerID(c, x, y + 1) : nil, y > 0 ? routerID(c, x, y - 1) : nil,
+                        x + 1 < w ? routerID(c, x + 1, y) : (wrap && w > 1 ? routerID(c, 0, y) : nil),
+                        x > 0 ? routerID(c, x - 1, y) : (wrap && w > 1 ? routerID(c, w - 1, y) : nil),
+                        y + 1 < h ? routerID(c, x, y + 1) : (wrap && h > 1 ? routerID(c, x, 0) : nil),
+                        y > 0 ? routerID(c, x, y - 1) : (wrap && h > 1 ? routerID(c, x, h - 1) : nil),
                     ]
                     components.append(Router(slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n))
                     kinds.append(.router)
@@ -91,23 +94,32 @@ public struct AcceleratorModel: Sendable {
             components.append(
                 ChipController(
                     slot: slot(builder, p, controllerID(c)), steps: steps, coordinator: coordinatorID,
-                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: t.package.linkLatencyPs))
+                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c)))
             kinds.append(.controller)
             chipOf.append(c)
         }
         let coordinator = PackageCoordinator(
             slot: slot(builder, PartitionID(0), coordinatorID), controllers: (0..<t.chips).map(controllerID),
-            latencyPs: t.package.linkLatencyPs)
+            delaysPs: (0..<t.chips).map(packageDelay), hops: (0..<t.chips).map { t.package.hops(0, $0, chips: t.chips) })
         components.append(coordinator)
         kinds.append(.package)
         chipOf.append(0)
         for c in components { builder.add(c) }
         for c in 0..<t.chips {
-            try builder.connect(coordinatorID, controllerID(c), latency: t.package.linkLatencyPs)
-            try builder.connect(controllerID(c), coordinatorID, latency: t.package.linkLatencyPs)
+            try builder.connect(coordinatorID, controllerID(c), latency: packageDelay(c))
+            try builder.connect(controllerID(c), coordinatorID, latency: packageDelay(c))
         }
         builder.schedule(to: coordinatorID, at: 0, Message(kind: HW.start))
         return try builder.build()
+    }
+
+    /// Delay of a control message between the coordinator (on chip 0) and chip c's controller: per
+    /// chip-to-chip link its latency plus the serialisation of one message; on chip 0, the control wires.
+    func packageDelay(_ c: Int) -> Picoseconds {
+        let hops = topology.package.hops(0, c, chips: topology.chips)
+        guard hops > 0 else { return max(topology.controlLatencyPs, 1) }
+        let serial = Units.transferPs(bytes: PackageCoordinator.controlMessageBits / 8, gbPerSecond: topology.package.linkBandwidthGBps)
+        return Picoseconds(hops) * (topology.package.linkLatencyPs + serial)
     }
 
     private func slot(_ b: SimulationBuilder, _ p: PartitionID, _ expected: ComponentID) -> ComponentSlot {

@@ -55,7 +55,21 @@ actor Router: Component {
         let dst = ComponentID(UInt32(truncatingIfNeeded: m.a))
         let (dx, dy) = map.xy(dst)
         let port: Int
-        if dx > x { port = 1 } else if dx < x { port = 2 } else if dy > y { port = 3 } else if dy < y { port = 4 } else { port = 0 }
+        if spec.shape == .mesh {
+            if dx > x { port = 1 } else if dx < x { port = 2 } else if dy > y { port = 3 } else if dy < y { port = 4 } else { port = 0 }
+        } else {
+            // Wrap-around links: go the shorter way round in each dimension (ties go +).
+            let w = spec.width, h = spec.height
+            if dx != x {
+                let forward = (dx - x + w) % w
+                port = forward <= w - forward ? 1 : 2
+            } else if dy != y {
+                let forward = (dy - y + h) % h
+                port = forward <= h - forward ? 3 : 4
+            } else {
+                port = 0
+            }
+        }
         let bytes = m.b
         let ready = context.now + spec.routerLatencyPs
         let depart = max(ready, portFree[port])

@@ -90,7 +90,8 @@ actor PackageCoordinator: Component {
     private nonisolated let executor: WorkerExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let controllers: [ComponentID]
-    private let latencyPs: Picoseconds
+    private let delaysPs: [Picoseconds]
+    private let hops: [Int]
     private var finished = 0
     private var endPs: Picoseconds = 0
     private var linkBits: UInt64 = 0
@@ -98,22 +99,24 @@ actor PackageCoordinator: Component {
     /// Bits one control message occupies on a package link.
     static let controlMessageBits: UInt64 = 64
 
-    init(slot: ComponentSlot, controllers: [ComponentID], latencyPs: Picoseconds) {
+    init(slot: ComponentSlot, controllers: [ComponentID], delaysPs: [Picoseconds], hops: [Int]) {
         id = slot.id
         executor = slot.executor
         self.controllers = controllers
-        self.latencyPs = latencyPs
+        self.delaysPs = delaysPs
+        self.hops = hops
     }
 
     func handle(_ event: Event, _ context: EventContext) {
         switch event.message.kind {
         case HW.start:
-            for c in controllers {
-                context.send(to: c, after: latencyPs, Message(kind: HW.start))
-                linkBits += Self.controlMessageBits
+            for (i, c) in controllers.enumerated() {
+                context.send(to: c, after: delaysPs[i], Message(kind: HW.start))
+                linkBits += Self.controlMessageBits * UInt64(hops[i])
             }
         case HW.finished:
-            linkBits += Self.controlMessageBits
+            let chip = controllers.firstIndex(of: ComponentID(UInt32(event.message.a)))!
+            linkBits += Self.controlMessageBits * UInt64(hops[chip])
             finished += 1
             if finished == controllers.count { endPs = context.now }
         default:

@@ -78,8 +78,11 @@ public struct MeshPosition: Sendable, Hashable, Codable, CustomStringConvertible
     public func distance(to o: MeshPosition) -> Int { abs(x - o.x) + abs(y - o.y) }
 }
 
-/// The network-on-chip of one chip: a 2D mesh with dimension-order (XY) routing.
+/// The network-on-chip of one chip: a 2D mesh or torus, or a ring, with dimension-order (XY) routing
+/// (shortest direction around wrap-around links).
 public struct NoCSpec: Sendable, Equatable {
+    public enum Shape: String, Sendable, CaseIterable { case mesh, torus, ring }
+    public var shape: Shape = .mesh
     public var width: Int
     public var height: Int
     /// Router pipeline latency per hop.
@@ -147,11 +150,36 @@ public struct TilePlacement: Sendable, Equatable {
 
 /// The links between chips (the network-on-package).
 public struct PackageSpec: Sendable, Equatable {
+    public enum Shape: String, Sendable, CaseIterable {
+        case fullyConnected = "fully-connected", ring, mesh, torus
+    }
     public var linkLatencyPs: Picoseconds
     public var linkBandwidthGBps: Double
-    public init(linkLatencyPs: Picoseconds, linkBandwidthGBps: Double) {
+    public var shape: Shape = .fullyConnected
+    /// Chips per row for mesh and torus packages (chips are numbered row by row).
+    public var width: Int = 1
+
+    public init(linkLatencyPs: Picoseconds, linkBandwidthGBps: Double, shape: Shape = .fullyConnected, width: Int = 1) {
         self.linkLatencyPs = linkLatencyPs
         self.linkBandwidthGBps = linkBandwidthGBps
+        self.shape = shape
+        self.width = width
+    }
+
+    /// Chip-to-chip links on the shortest route between chips `a` and `b` of `chips`.
+    public func hops(_ a: Int, _ b: Int, chips: Int) -> Int {
+        if a == b { return 0 }
+        switch shape {
+        case .fullyConnected: return 1
+        case .ring:
+            let d = abs(a - b)
+            return min(d, chips - d)
+        case .mesh, .torus:
+            let w = max(1, width), h = (chips + w - 1) / w
+            var dx = abs(a % w - b % w), dy = abs(a / w - b / w)
+            if shape == .torus { dx = min(dx, w - dx); dy = min(dy, h - dy) }
+            return dx + dy
+        }
     }
 }
 

@@ -117,20 +117,24 @@ public enum TopologyLoader {
         let n = try root.required("noc").mapping(
             allowed: ["topology", "width", "height", "router_latency", "link_latency", "link_bandwidth", "packet_size", "flit_size", "link_length"],
             required: ["width", "height", "router_latency", "link_latency", "link_bandwidth"])
-        if let topo = n["topology"] { _ = try topo.choice(["mesh"]) }
+        let shape = try n["topology"].map { v throws(SpindleError) in NoCSpec.Shape(rawValue: try v.choice(NoCSpec.Shape.allCases.map(\.rawValue)))! } ?? .mesh
         let flit = UInt64(try n["flit_size"]?.quantity(.size) ?? 32)
         let packet = UInt64(try n["packet_size"]?.quantity(.size) ?? 256)
         guard packet >= flit else { throw n["packet_size"]!.error("packet_size must be at least flit_size (\(flit) B)") }
-        let noc = NoCSpec(
+        var noc = NoCSpec(
             width: try n.required("width").int(in: 1...256), height: try n.required("height").int(in: 1...256),
             routerLatencyPs: Picoseconds(try n.required("router_latency").quantity(.time, allowZero: true).rounded()),
             linkLatencyPs: Picoseconds(try n.required("link_latency").quantity(.time, allowZero: true).rounded()),
             linkBandwidthGBps: try n.required("link_bandwidth").quantity(.bandwidth), packetBytes: packet, flitBytes: flit,
             linkLengthMM: try n["link_length"]?.quantity(.length) ?? 1)
+        noc.shape = shape
+        if shape == .ring && noc.height != 1 {
+            throw n.required("height").error("a ring NoC has height 1 (its nodes are numbered along x)", expected: "height: 1")
+        }
 
         var package = PackageSpec(linkLatencyPs: 20_000, linkBandwidthGBps: 25)
         if let p = root["package"] {
-            let m = try p.mapping(allowed: ["link_latency", "link_bandwidth"], required: ["link_latency"])
+            let m = try p.mapping(allowed: ["link_latency", "link_bandwidth", "topology", "width"], required: ["link_latency"])
             let latencyNode = m.required("link_latency")
             let latency = Picoseconds(try latencyNode.quantity(.time, allowZero: true).rounded())
             if latency == 0 && chips > 1 {
@@ -139,6 +143,18 @@ public enum TopologyLoader {
                     expected: "a positive latency (it is the lookahead between chips), such as '20 ns'")
             }
             package = PackageSpec(linkLatencyPs: latency, linkBandwidthGBps: try m["link_bandwidth"]?.quantity(.bandwidth) ?? 25)
+            if let shape = m["topology"] {
+                package.shape = PackageSpec.Shape(rawValue: try shape.choice(PackageSpec.Shape.allCases.map(\.rawValue)))!
+            }
+            if package.shape == .mesh || package.shape == .torus {
+                guard let w = m["width"] else {
+                    throw p.error("a \(package.shape.rawValue) package needs 'width' (chips per row)")
+                }
+                package.width = try w.int(in: 1...chips)
+                guard chips % package.width == 0 else {
+                    throw w.error("\(chips) chips do not fill rows of \(package.width)", expected: "a width that divides the chip count")
+                }
+            }
         }
 
         var types: [String: TileType] = [:]

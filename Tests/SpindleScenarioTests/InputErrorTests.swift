@@ -85,6 +85,18 @@ struct InputErrorTests {
         #expect(e.location?.line == 5)
     }
 
+    @Test("NoC and package topologies are checked")
+    func topologies() throws {
+        let ring = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n  height: 1", with: "  topology: ring\n  width: 2\n  height: 2")))
+        #expect(ring.description.contains("height 1"))
+        let shape = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  topology: hypercube\n  width: 2\n")))
+        #expect(shape.choices == ["mesh", "torus", "ring"])
+        let package = baseTopology.replacingOccurrences(of: "chips: 1", with: "chips: 6\npackage:\n  link_latency: 20 ns\n  topology: mesh\n  width: 4")
+        let width = try #require(try topologyError(package))
+        #expect(width.description.contains("divides"))
+        #expect(try topologyError(package.replacingOccurrences(of: "width: 4", with: "width: 3")) == nil)
+    }
+
     @Test("A technology file that misses an action lists the required ones")
     func missingAction() throws {
         let tech = technologyText.replacingOccurrences(of: "  - name: nop.link.bits", with: "  - name: nop.link.bitz")

@@ -28,11 +28,12 @@ struct RunTests {
         let result = try await model.build(options: EngineOptions(workers: 1)).run()
         var all = Counters()
         for (_, c) in result.counters { all.merge(c) }
-        // package + control + 3 packets at 1 GB/s + DRAM latency
+        // start over the control wires (coordinator and controller share chip 0) + control + 3 packets at
+        // 1 GB/s + DRAM latency
         // + two routers and one link (router 3 ns, serialisation 8 ns, link 1 ns) to the tile
         // + 100 cycles of compute + injection (8 ns) + two routers and one link back
-        // + one 256 B packet written at 1 GB/s + control + package.
-        let ns: UInt64 = 20 + 1 + 768 + 40 + (3 + 8 + 1) + (3 + 8) + 100 + 8 + (3 + 8 + 1) + (3 + 8) + 256 + 1 + 20
+        // + one 256 B packet written at 1 GB/s + control + the finish message over the control wires.
+        let ns: UInt64 = 1 + 1 + 768 + 40 + (3 + 8 + 1) + (3 + 8) + 100 + 8 + (3 + 8 + 1) + (3 + 8) + 256 + 1 + 1
         #expect(all["run.end_ps"] == ns * 1_000)
         #expect(result.finalTime == ns * 1_000)
         #expect(all["dram.read.bits"] == 768 * 8)
@@ -43,6 +44,51 @@ struct RunTests {
         #expect(all["noc.flits"] == 4 * 2 * 8)
         #expect(all["mac.int8"] == 1_600)
         #expect(all["tile.busy_ps"] == 100_000)
+    }
+
+    @Test("A ring takes the wrap-around link: the far node is one hop away, as closed form says")
+    func ringWrap() async throws {
+        var topology = try twoNodeTopology()
+        topology.noc.width = 4
+        topology.tiles[0].at = MeshPosition(x: 3, y: 0)
+        let job = TileJob(tile: 0, dramChannel: 0, weightBytes: 512, inputBytes: 256, outputBytes: 256, macs: 1_600)
+        func latency(_ shape: NoCSpec.Shape) async throws -> UInt64 {
+            var t = topology
+            t.noc.shape = shape
+            var model = AcceleratorModel(topology: t, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: [job])]]))
+            let result = try await model.build(options: EngineOptions(workers: 1)).run()
+            var all = Counters()
+            for (_, c) in result.counters { all.merge(c) }
+            return all["run.end_ps"]
+        }
+        // One hop each way through the wrap link: the same 1,222 ns as the two-node case.
+        #expect(try await latency(.ring) == 1_222_000)
+        // Three hops each way on a mesh: two more routers and links (3 + 8 + 1 ns each) in each direction.
+        #expect(try await latency(.mesh) == 1_222_000 + 4 * 12_000)
+    }
+
+    @Test("Package hop counts for each chip-to-chip topology")
+    func packageHops() {
+        let full = PackageSpec(linkLatencyPs: 1, linkBandwidthGBps: 1)
+        #expect(full.hops(0, 7, chips: 8) == 1 && full.hops(3, 3, chips: 8) == 0)
+        let ring = PackageSpec(linkLatencyPs: 1, linkBandwidthGBps: 1, shape: .ring)
+        #expect(ring.hops(0, 7, chips: 8) == 1 && ring.hops(0, 4, chips: 8) == 4)
+        let mesh = PackageSpec(linkLatencyPs: 1, linkBandwidthGBps: 1, shape: .mesh, width: 4)
+        #expect(mesh.hops(0, 15, chips: 16) == 6)
+        let torus = PackageSpec(linkLatencyPs: 1, linkBandwidthGBps: 1, shape: .torus, width: 4)
+        #expect(torus.hops(0, 15, chips: 16) == 2)
+    }
+
+    @Test("Chips farther away on a ring package start and finish later")
+    func packageRing() async throws {
+        let base = try ScenarioLoader.load(repoPath("scenarios/four-chip-batch16.yaml"))
+        var ring = base
+        ring.topology.package.shape = .ring
+        let a = try await ScenarioRunner.run(base, options: EngineOptions(workers: 2))
+        let b = try await ScenarioRunner.run(ring, options: EngineOptions(workers: 2))
+        // Chip 2 is two ring hops from chip 0: 20 ns + 64 bits at 25 GB/s per hop, each way, one hop more.
+        #expect(b.latencyPs == a.latencyPs + 2 * (20_000 + 320))
+        #expect(b.dataBytes.package > a.dataBytes.package)
     }
 
     @Test("Packets that want the same link at the same time are serialised")
@@ -63,14 +109,14 @@ struct RunTests {
         var busy: [UInt64] = []
         for (id, c) in result.counters where model.kinds[Int(id.raw)] == .peArray { busy.append(c["tile.busy_ps"]) }
         #expect(busy == [1_000, 1_000])
-        // Both 256 B input packets reach router [0,0] at 21 + 256 + 40 = 317 ns; channel 0's goes first (lower
+        // Both 256 B input packets reach router [0,0] at 2 + 256 + 40 = 298 ns; channel 0's goes first (lower
         // source id) and holds the +x link for 8 ns, so the far tile's packet leaves at 328 ns instead of 320:
-        //   far input:  328 + 8 + 1 (link) -> [1,0] at 337, +3 router, +8 + 1 -> [2,0] at 349, +3 +8 -> tile at 360
-        //   compute 1 cycle -> 361, inject 32 B (1 ns) -> [2,0] at 362, then (3 + 1 + 1) x 2 -> [0,0] at 372,
-        //   +3 + 1 -> channel 1 at 376, write 32 B at 1 GB/s -> 408, +1 control -> 409, +20 package -> 429 ns.
+        //   far input:  309 + 8 + 1 (link) -> [1,0] at 318, +3 router, +8 + 1 -> [2,0] at 330, +3 +8 -> tile at 341
+        //   compute 1 cycle -> 342, inject 32 B (1 ns) -> [2,0] at 343, then (3 + 1 + 1) x 2 -> [0,0] at 353,
+        //   +3 + 1 -> channel 1 at 357, write 32 B at 1 GB/s -> 389, +1 control -> 390, +1 finish -> 391 ns.
         var all = Counters()
         for (_, c) in result.counters { all.merge(c) }
-        #expect(all["run.end_ps"] == 429_000)
+        #expect(all["run.end_ps"] == 391_000)
         #expect(all["noc.router.bits"] == (2 + 3) * 2_048 + (2 + 3) * 256)
     }
 
