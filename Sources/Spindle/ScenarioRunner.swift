@@ -107,13 +107,22 @@ public enum ScenarioRunner {
                     nodeNm: nil,
                     source: "\(d.name) IDD currents (the datasheet values DRAMsim3 uses) [INF: DRAMsim3's IDD energy formulas x tCK]")
             }
+            if key.hasPrefix("sram."), topology.technology.actions[key] == nil, !topology.technology.sramCurve.isEmpty {
+                let points = topology.technology.sramCurve.map { "\(Units.formatBytes(UInt64($0.capacityBytes))) \(Units.format($0.energyPJ, 1)) pJ/\($0.widthBits) b" }
+                let nodes = Set(topology.technology.sramCurve.compactMap(\.nodeNm))
+                return .init(
+                    action: key, energyPJ: prices[key]!, per: "byte", nodeNm: nodes.count == 1 ? nodes.first : nil,
+                    source: (topology.technology.sramCurve.first?.source ?? "") + " [INF: log-log interpolation at this buffer's size of " + points.joined(separator: ", ") + "]")
+            }
             guard let a = topology.technology.actions[key] else { return nil }
             return .init(action: key, energyPJ: a.energyPJ, per: a.per, nodeNm: a.nodeNm, source: a.source)
         }
         let data = RunReport.DataMoved(
             dramRead: dramRead, dramWrite: dramWritten,
             nocLinkHops: counts["noc.link.bits"] / 8, nocRouter: counts["noc.router.bits"] / 8,
-            bufferRead: counts["sram.read.bytes"], bufferWrite: counts["sram.write.bytes"], package: counts["nop.link.bits"] / 8)
+            bufferRead: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".read.bytes") }.reduce(0) { $0 + $1.value },
+            bufferWrite: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".write.bytes") }.reduce(0) { $0 + $1.value },
+            package: counts["nop.link.bits"] / 8)
         let facts = RunFacts(
             wallSeconds: result.profile.wallSeconds, eventsPerSecond: result.profile.eventsPerSecond,
             workers: result.profile.activeWorkers, spindleVersion: Spindle.version, profile: profile ? result.profile : nil)

@@ -23,6 +23,12 @@ public struct AcceleratorModel: Sendable {
         for (k, v) in topology.technology.actions where k != "noc.wire.bit_mm" { p[k] = v.energyPJ }
         p["noc.link.bits"] = (topology.technology.actions["noc.wire.bit_mm"]?.energyPJ ?? 0) * topology.noc.linkLengthMM
         for d in topology.dram { if let j = d.jedec { p.merge(j.actionPrices) { a, _ in a } } }
+        for tile in topology.tiles where !topology.technology.sramCurve.isEmpty {
+            let prefix = topology.technology.bufferAction(capacity: tile.type.bufferBytes)
+            let price = topology.technology.sramPerByte(capacity: Double(tile.type.bufferBytes))!
+            p[prefix + ".read.bytes"] = price
+            p[prefix + ".write.bytes"] = price
+        }
         return p
     }
 
@@ -72,7 +78,9 @@ public struct AcceleratorModel: Sendable {
             }
             for (i, tile) in t.tiles.enumerated() {
                 components.append(
-                    ComputeTile(slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc))
+                    ComputeTile(
+                        slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
+                        bufferAction: t.technology.bufferAction(capacity: tile.type.bufferBytes)))
                 kinds.append(tile.type.kind == .peArray ? .peArray : .spinCrossbar)
                 chipOf.append(c)
             }

@@ -274,10 +274,13 @@ actor ComputeTile: Component {
     private var busyPs: UInt64 = 0
     private var jobs: UInt64 = 0
 
-    init(slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec) {
+    private let bufferAction: String
+
+    init(slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec, bufferAction: String) {
         id = slot.id
         executor = slot.executor
         self.type = type
+        self.bufferAction = bufferAction
         self.router = router
         linkBandwidthGBps = noc.linkBandwidthGBps
         packetBytes = noc.packetBytes
@@ -338,7 +341,7 @@ actor ComputeTile: Component {
 
     func finish() -> Counters {
         var c = Counters([
-            "sram.read.bytes": sramRead, "sram.write.bytes": sramWrite, "tile.busy_ps": busyPs, "tile.jobs": jobs,
+            bufferAction + ".read.bytes": sramRead, bufferAction + ".write.bytes": sramWrite, "tile.busy_ps": busyPs, "tile.jobs": jobs,
             "tile.macs": totalMacs,
         ])
         c.merge(actions)

@@ -1,3 +1,4 @@
+import Foundation
 import SpindleCore
 
 /// One priced action of a technology table: the energy of one count of `name`.
@@ -33,22 +34,61 @@ public struct TechnologyAction: Sendable, Codable, Equatable {
     }
 }
 
+/// One point of an SRAM energy curve: the energy of one access of `widthBits` at a capacity.
+public struct SRAMPoint: Sendable, Equatable {
+    public var capacityBytes: Double
+    public var energyPJ: Double
+    public var widthBits: Int
+    public var nodeNm: Int?
+    public var source: String
+    public init(capacityBytes: Double, energyPJ: Double, widthBits: Int, nodeNm: Int?, source: String) {
+        self.capacityBytes = capacityBytes
+        self.energyPJ = energyPJ
+        self.widthBits = widthBits
+        self.nodeNm = nodeNm
+        self.source = source
+    }
+    var perByte: Double { energyPJ / (Double(widthBits) / 8) }
+}
+
 /// A technology table: every action's energy with its source.
 public struct Technology: Sendable {
     public var name: String
     public var actions: [String: TechnologyAction]
+    /// SRAM access energy by capacity; when present, each buffer is priced at its own size.
+    public var sramCurve: [SRAMPoint]
 
-    public init(name: String, actions: [TechnologyAction]) {
+    public init(name: String, actions: [TechnologyAction], sramCurve: [SRAMPoint] = []) {
         self.name = name
         self.actions = Dictionary(actions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.sramCurve = sramCurve.sorted { $0.capacityBytes < $1.capacityBytes }
     }
 
-    /// The actions every run needs priced; tile types add their own (`TileType.actions`).
+    /// The actions every run needs priced; tile types add their own (`TileType.actions`). Buffers need
+    /// `sram.read.bytes` and `sram.write.bytes`, or an SRAM curve.
     public static let requiredActions: [String] = [
-        "dram.read.bits", "dram.write.bits", "noc.router.bits", "noc.wire.bit_mm", "sram.read.bytes",
-        "sram.write.bytes", "nop.link.bits",
+        "dram.read.bits", "dram.write.bits", "noc.router.bits", "noc.wire.bit_mm", "nop.link.bits",
     ]
 
+    /// Energy per byte of a buffer of `capacity` bytes: log-log interpolation between the two nearest
+    /// curve points (the end segments extend beyond the curve); equal for reads and writes.
+    public func sramPerByte(capacity: Double) -> Double? {
+        let c = sramCurve
+        guard let first = c.first else { return nil }
+        if c.count == 1 { return first.perByte }
+        var i = 0
+        while i < c.count - 2 && capacity > c[i + 1].capacityBytes { i += 1 }
+        let a = c[i], b = c[i + 1]
+        let slope = log(b.perByte / a.perByte) / log(b.capacityBytes / a.capacityBytes)
+        return a.perByte * exp(slope * log(capacity / a.capacityBytes))
+    }
+
+    /// The buffer action prefix for a buffer of `capacity` bytes: `sram` with fixed prices, or
+    /// `sram.<KiB>KiB` when the curve prices each size.
+    public func bufferAction(capacity: UInt64) -> String {
+        sramCurve.isEmpty ? "sram" : "sram.\(capacity / 1_024)KiB"
+    }
+
     /// Technology nodes used by the table, sorted; more than one means the profile mixes nodes.
-    public var nodes: [Int] { Array(Set(actions.values.compactMap(\.nodeNm))).sorted() }
+    public var nodes: [Int] { Array(Set(actions.values.compactMap(\.nodeNm) + sramCurve.compactMap(\.nodeNm))).sorted() }
 }

@@ -37,8 +37,8 @@ public struct TileType: Sendable, Equatable {
 
     /// The priced actions this tile type counts.
     public var actions: [String] {
-        if let x = crossbar { return [x.adcAction, "dac.drive", "xbar.cell.read", "shift_add", x.writeAction, "sram.read.bytes", "sram.write.bytes"] }
-        return ["mac.int8", "sram.read.bytes", "sram.write.bytes"]
+        if let x = crossbar { return [x.adcAction, "dac.drive", "xbar.cell.read", "shift_add", x.writeAction] }
+        return ["mac.int8"]
     }
 
     /// Compute time and action counts for `macs` multiply-accumulates whose weights (`weightBytes`) must

@@ -143,16 +143,6 @@ public enum BuiltinFiles {
             per: bit
             node_nm: none
             source: "STT-MRAM cell write, NVSim sample_STTRAM.cell (40.82 uA, 5 ns pulse)"
-          - name: sram.read.bytes
-            energy: 2.5 pJ
-            per: byte
-            node_nm: 45
-            source: "Horowitz ISSCC 2014: 32 KB SRAM 20 pJ per 64-bit access [INF: 20 / 8 bytes]"
-          - name: sram.write.bytes
-            energy: 2.5 pJ
-            per: byte
-            node_nm: 45
-            source: "Horowitz ISSCC 2014: 32 KB SRAM 20 pJ per 64-bit access [INF: 20 / 8 bytes; reads and writes equal]"
           - name: dram.read.bits
             energy: 8 pJ
             per: bit
@@ -178,6 +168,23 @@ public enum BuiltinFiles {
             per: bit
             node_nm: 65
             source: "ISAAC chip-to-chip link, 26 pJ per 128 bits, Accelergy hwcomponents-library isaac.py [INF: per bit]"
+        # Buffers are priced at their own capacity, interpolated (log-log) between these points; reads = writes.
+        sram_curve:
+          - capacity: 8 KiB
+            energy: 10 pJ
+            width_bits: 64
+            node_nm: 45
+            source: "Horowitz, Computing's Energy Problem, ISSCC 2014: 8 KB SRAM, 10 pJ per 64-bit access"
+          - capacity: 32 KiB
+            energy: 20 pJ
+            width_bits: 64
+            node_nm: 45
+            source: "Horowitz, Computing's Energy Problem, ISSCC 2014: 32 KB SRAM, 20 pJ per 64-bit access"
+          - capacity: 1 MiB
+            energy: 100 pJ
+            width_bits: 64
+            node_nm: 45
+            source: "Horowitz, Computing's Energy Problem, ISSCC 2014: 1 MB SRAM, 100 pJ per 64-bit access"
         """#,
     ]
 }

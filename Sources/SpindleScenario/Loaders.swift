@@ -50,7 +50,7 @@ public struct FileSource: Sendable {
 /// Loads technology tables (`topologies/tech/*.yaml`).
 public enum TechnologyLoader {
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Technology {
-        let root = try source.load(path).mapping(allowed: ["name", "description", "actions"], required: ["name", "actions"])
+        let root = try source.load(path).mapping(allowed: ["name", "description", "actions", "sram_curve"], required: ["name", "actions"])
         let name = try root.required("name").string()
         var actions: [TechnologyAction] = []
         var seen: Set<String> = []
@@ -72,13 +72,25 @@ public enum TechnologyLoader {
                     per: try m.required("per").string(), widthBits: try m["width_bits"]?.int(in: 1...4096),
                     nodeNm: try nodeNm(m.required("node_nm")), source: source, note: try m["note"]?.string()))
         }
-        let tech = Technology(name: name, actions: actions)
-        let missing = Technology.requiredActions.filter { tech.actions[$0] == nil }
+        var curve: [SRAMPoint] = []
+        for item in try root["sram_curve"]?.list() ?? [] {
+            let m = try item.mapping(
+                allowed: ["capacity", "energy", "width_bits", "node_nm", "source"], required: ["capacity", "energy", "width_bits", "node_nm", "source"])
+            curve.append(
+                SRAMPoint(
+                    capacityBytes: try m.required("capacity").quantity(.size), energyPJ: try m.required("energy").quantity(.energy),
+                    widthBits: try m.required("width_bits").int(in: 1...4096), nodeNm: try nodeNm(m.required("node_nm")),
+                    source: try m.required("source").string()))
+        }
+        let tech = Technology(name: name, actions: actions, sramCurve: curve)
+        var required = Technology.requiredActions
+        if curve.isEmpty { required += ["sram.read.bytes", "sram.write.bytes"] }
+        let missing = required.filter { tech.actions[$0] == nil }
         if !missing.isEmpty {
             throw SpindleError(
                 .missingKey, "technology '\(name)' does not price the actions " + missing.joined(separator: ", "),
-                at: root.required("actions").location, expected: "an entry for every action a run counts",
-                choices: Technology.requiredActions)
+                at: root.required("actions").location, expected: "an entry for every action a run counts (buffers: sram.read.bytes and sram.write.bytes, or an sram_curve)",
+                choices: required)
         }
         return tech
     }

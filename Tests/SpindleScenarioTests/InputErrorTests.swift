@@ -1,4 +1,5 @@
 import Foundation
+import Foundation
 import Spindle
 import Testing
 
@@ -139,5 +140,29 @@ struct InputErrorTests {
         #expect {
             _ = try ScenarioRunner.prepare(s)
         } throws: { ($0 as? SpindleError)?.description.contains("short by") == true }
+    }
+}
+
+@Suite("Technology tables")
+struct TechnologyTests {
+    @Test("SRAM energy by size: exact at the curve's points, log-log between them")
+    func sramCurve() throws {
+        let tech = try TechnologyLoader.load(repoPath("topologies/tech/horowitz45.yaml"))
+        #expect(abs(tech.sramPerByte(capacity: 32 * 1_024)! - 2.5) < 1e-12)  // 20 pJ per 8 bytes
+        #expect(abs(tech.sramPerByte(capacity: 8 * 1_024)! - 1.25) < 1e-12)
+        #expect(abs(tech.sramPerByte(capacity: 1_048_576)! - 12.5) < 1e-12)
+        // 256 KiB: 20 pJ x 8^(log 5 / log 32) per 64 bits = 52.53 pJ, 6.566 pJ per byte.
+        let mid = tech.sramPerByte(capacity: 256 * 1_024)!
+        #expect(abs(mid - 20 * pow(8, log(5) / log(32)) / 8) < 1e-9)
+        #expect(tech.bufferAction(capacity: 256 * 1_024) == "sram.256KiB")
+    }
+
+    @Test("The Eyeriss-relative table loads and keeps the 200 : 6 : 2 : 1 ratios")
+    func eyeriss() throws {
+        let tech = try TechnologyLoader.load(repoPath("topologies/tech/eyeriss-relative.yaml"))
+        let mac = tech.actions["mac.int8"]!.energyPJ
+        #expect(abs(tech.actions["dram.read.bits"]!.energyPJ * 16 / mac - 200) < 1e-9)
+        #expect(abs(tech.actions["sram.read.bytes"]!.energyPJ * 2 / mac - 6) < 1e-9)
+        #expect(abs(tech.actions["noc.router.bits"]!.energyPJ * 16 / mac - 2) < 1e-9)
     }
 }
