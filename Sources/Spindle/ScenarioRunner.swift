@@ -62,6 +62,7 @@ public enum ScenarioRunner {
         var busy: UInt64 = 0
         var macs: UInt64 = 0
         var dramRead: UInt64 = 0, dramWritten: UInt64 = 0
+        var cellWrites: UInt64 = 0
         var marks = Counters()
         for (id, counters) in result.counters {
             let kind = model.kinds[Int(id.raw)]
@@ -77,6 +78,7 @@ public enum ScenarioRunner {
             }
             busy += counters["tile.busy_ps"]
             macs += counters["tile.macs"]
+            cellWrites = max(cellWrites, counters["xbar.writes_per_cell"])
             dramRead += counters["dram.bytes.read"]
             dramWritten += counters["dram.bytes.written"]
             if kind == .package { latency = counters["run.end_ps"] }
@@ -131,7 +133,10 @@ public enum ScenarioRunner {
             chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
             events: result.events, macs: macs, energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction),
             dataBytes: data, actionCounts: counts.values,
-            tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0, layers: layers,
+            tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0,
+            crossbarWritesPerCell: cellWrites,
+            crossbarEnduranceUsed: Double(cellWrites) / (topology.tiles.compactMap { $0.type.crossbar?.device.endurance }.min() ?? .infinity),
+            layers: layers,
             technology: technology, warnings: warnings, run: facts)
     }
 }

@@ -273,6 +273,7 @@ actor ComputeTile: Component {
     private var actions = Counters()
     private var busyPs: UInt64 = 0
     private var jobs: UInt64 = 0
+    private var weightLoads: UInt64 = 0
 
     private let bufferAction: String
 
@@ -331,6 +332,8 @@ actor ComputeTile: Component {
         }
         let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes)
         for (k, v) in counts { actions.add(k, v) }
+        // Each weight load rewrites the crossbar cells it uses: one more write per cell (endurance).
+        if type.crossbar != nil && weightBytes > 0 { weightLoads += 1 }
         totalMacs += macs
         sramRead += receivedBytes
         busyPs += duration
@@ -345,6 +348,7 @@ actor ComputeTile: Component {
             "tile.macs": totalMacs,
         ])
         c.merge(actions)
+        if type.crossbar != nil { c["xbar.writes_per_cell"] = weightLoads }
         return c
     }
 }

@@ -113,6 +113,9 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var dataBytes: DataMoved
     public var actionCounts: [String: UInt64]
     public var tileUtilisation: Double
+    /// Spin crossbars: the most writes any cell took, and that as a fraction of the device endurance.
+    public var crossbarWritesPerCell: UInt64
+    public var crossbarEnduranceUsed: Double
     public var layers: [LayerRow]
     public var technology: [TechnologyRow]
     public var warnings: [String]
@@ -127,12 +130,15 @@ public struct RunReport: Sendable, Codable, Equatable {
         case dataBytes = "data_bytes"
         case actionCounts = "action_counts"
         case tileUtilisation = "tile_utilisation"
+        case crossbarWritesPerCell = "crossbar_writes_per_cell"
+        case crossbarEnduranceUsed = "crossbar_endurance_used"
     }
 
     public init(
         scenario: String, topology: String, model: String, batch: Int, chips: Int, tiles: Int, latencyPs: UInt64,
         predictedLatencyPs: UInt64, events: UInt64, macs: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
-        tileUtilisation: Double, layers: [LayerRow], technology: [TechnologyRow], warnings: [String], run: RunFacts?
+        tileUtilisation: Double, crossbarWritesPerCell: UInt64 = 0, crossbarEnduranceUsed: Double = 0, layers: [LayerRow],
+        technology: [TechnologyRow], warnings: [String], run: RunFacts?
     ) {
         self.scenario = scenario
         self.topology = topology
@@ -148,6 +154,8 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.dataBytes = dataBytes
         self.actionCounts = actionCounts
         self.tileUtilisation = tileUtilisation
+        self.crossbarWritesPerCell = crossbarWritesPerCell
+        self.crossbarEnduranceUsed = crossbarEnduranceUsed
         self.layers = layers
         self.technology = technology
         self.warnings = warnings
@@ -195,6 +203,9 @@ extension RunReport {
         lines.append("energy             \(Units.formatEnergy(energyPJ.total))")
         lines.append("tile utilisation   \(Units.format(tileUtilisation * 100, 1)) %")
         lines.append("events             \(events)")
+        if crossbarWritesPerCell > 0 {
+            lines.append("crossbar writes    \(crossbarWritesPerCell) per cell (\(crossbarEnduranceUsed) of the device endurance)")
+        }
         lines.append("")
         lines.append(pad("energy by component", 22) + pad("pJ", 16, right: true) + pad("share", 9, right: true))
         for (k, v) in energyPJ.byComponent.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {

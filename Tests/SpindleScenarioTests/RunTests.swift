@@ -146,6 +146,10 @@ struct RunTests {
         #expect(abs(report.energyPJ.byComponent.values.reduce(0, +) - report.energyPJ.total) <= 1e-6 * expected)
         #expect(report.latencyPs > 0 && report.layers.last!.endPs <= report.latencyPs)
         #expect(report.warnings.contains { $0.contains("mixes nodes") })
+        // Every layer that uses the crossbar tiles reloads them: one write per cell per layer. fc2's 10 output
+        // channels go to tiles 0-9 only, so the crossbar tiles (12-15) load 4 times, of a 1e15 endurance.
+        #expect(report.crossbarWritesPerCell == 4)
+        #expect(abs(report.crossbarEnduranceUsed - 4e-15) < 1e-24)
     }
 
     @Test("The four-chip scenario gives identical reports for 1, 2 and 4 workers")
