@@ -53,9 +53,15 @@ let package = Package(
                 "SpindleScenario", "SpindleReport",
             ],
             swiftSettings: strict),
+        // The CLI and the tests name every module they use, not only the re-exporting umbrella: incremental
+        // builds miss struct layout changes across a re-exported module boundary (swiftlang/swift#89636).
         .executableTarget(
             name: "spindle",
-            dependencies: ["Spindle", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
+                "SpindleMapping", "SpindleScenario", "SpindleReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
@@ -66,7 +72,12 @@ let package = Package(
             name: "SpindleCompressionTests", dependencies: ["SpindleCompression", "SpindleWorkload"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
-            name: "SpindleScenarioTests", dependencies: ["Spindle"], swiftSettings: strict),
+            name: "SpindleScenarioTests",
+            dependencies: [
+                "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
+                "SpindleMapping", "SpindleScenario", "SpindleReport",
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "SpindleEndToEndTests", dependencies: ["spindle"],
             swiftSettings: strict),

@@ -1,6 +1,14 @@
 import ArgumentParser
 import Foundation
 import Spindle
+import SpindleCompression
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
 
 /// Shared CLI plumbing: error reporting, JSON output, number formatting.
 enum CLI {

@@ -1,6 +1,14 @@
 import ArgumentParser
 import Foundation
 import Spindle
+import SpindleCompression
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
 
 struct CompressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

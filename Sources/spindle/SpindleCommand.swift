@@ -1,5 +1,13 @@
 import ArgumentParser
 import Spindle
+import SpindleCompression
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
 
 @main
 struct SpindleCommand: AsyncParsableCommand {

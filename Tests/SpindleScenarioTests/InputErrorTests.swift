@@ -1,6 +1,14 @@
 import Foundation
 import Foundation
 import Spindle
+import SpindleCompression
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
 import Testing
 
 @Suite("Bad input gives located, explained errors")

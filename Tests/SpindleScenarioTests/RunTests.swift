@@ -3,6 +3,13 @@ import Testing
 
 @testable import Spindle
 @testable import SpindleHardware
+import SpindleCompression
+import SpindleCore
+import SpindleEngine
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
 
 @Suite("End-to-end runs")
 struct RunTests {

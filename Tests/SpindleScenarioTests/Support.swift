@@ -1,5 +1,13 @@
 import Foundation
 import Spindle
+import SpindleCompression
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+import SpindleWorkload
 
 /// The repository root, found from this file's path.
 let repositoryRoot: String = {
