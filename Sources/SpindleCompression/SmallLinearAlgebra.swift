@@ -77,15 +77,19 @@ enum SmallLinearAlgebra {
 
     /// Minimum-norm solution B (s x n) of X B = A for X m x s and A m x n.
     static func leastSquares(_ x: [Double], _ a: [Double], rows m: Int, cols s: Int, rhs n: Int, rcond: Double) -> [Double] {
-        let p = pseudoInverse(x, rows: m, cols: s, rcond: rcond)
-        var b = [Double](repeating: 0, count: s * n)
-        for i in 0..<s {
-            for r in 0..<m {
-                let pir = p[i * m + r]
-                if pir == 0 { continue }
-                for j in 0..<n { b[i * n + j] += pir * a[r * n + j] }
+        multiply(pseudoInverse(x, rows: m, cols: s, rcond: rcond), a, rows: s, inner: m, cols: n)
+    }
+
+    /// The product of an m x s and an s x n matrix (row-major), skipping zero entries of the left one.
+    static func multiply(_ x: [Double], _ y: [Double], rows m: Int, inner s: Int, cols n: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: m * n)
+        for r in 0..<m {
+            for k in 0..<s {
+                let xr = x[r * s + k]
+                if xr == 0 { continue }
+                for j in 0..<n { out[r * n + j] += xr * y[k * n + j] }
             }
         }
-        return b
+        return out
     }
 }

@@ -145,15 +145,7 @@ public enum SED {
     }
 
     static func multiply(_ x: [Double], _ y: [Double], rows m: Int, inner s: Int, cols n: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: m * n)
-        for r in 0..<m {
-            for k in 0..<s {
-                let xr = x[r * s + k]
-                if xr == 0 { continue }
-                for j in 0..<n { out[r * n + j] += xr * y[k * n + j] }
-            }
-        }
-        return out
+        SmallLinearAlgebra.multiply(x, y, rows: m, inner: s, cols: n)
     }
 
     static func distance(_ x: [Double], _ y: [Double]) -> Double {
