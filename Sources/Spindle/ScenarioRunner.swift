@@ -26,7 +26,22 @@ public enum ScenarioRunner {
 
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
-        let (schedule, placements) = try SimpleMapper().map(scenario.network, batch: scenario.batch, on: scenario.topology)
+        var compressed: [String: SimpleMapper.CompressedLayer] = [:]
+        if let settings = scenario.compression {
+            // Seeded synthetic weights for the network's shapes, compressed as the scenario says.
+            let layers = Compressor.synthetic(scenario.network.weightShapes, seed: scenario.seed)
+            let report = Compressor.run(layers, settings: settings, source: scenario.network.name).report
+            let bits = Dictionary(scenario.network.layers.map { ($0.name, $0.weightBits) }, uniquingKeysWith: { a, _ in a })
+            for l in report.layers {
+                // Layers the method leaves dense travel at the layer's own weight width.
+                let storage = l.bits["dense"] != nil ? UInt64(l.parameters * (bits[l.name] ?? 8)) : l.totalBits
+                compressed[l.name] = SimpleMapper.CompressedLayer(
+                    storageBits: storage, nonZeros: l.nonZeros, rows: l.structure.rows, zeroRows: l.structure.zeroRows,
+                    skipsMACs: l.shape.count == 4 && l.shape[2] > 1)
+            }
+        }
+        let (schedule, placements) = try SimpleMapper().map(
+            scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressed)
         return Prepared(scenario: scenario, schedule: schedule, placements: placements)
     }
 

@@ -96,8 +96,10 @@ public struct SmartDealOptions: Sendable, Equatable {
     public var maxC: Double = 32
     /// Zero Ce rows whose L1 norm < 5·threshold each pass (k x k layers only).
     public var rowThreshold = false
-    /// Structural row pruning ratio per layer name (before SED; groups of 32 filters). Missing: 0.
+    /// Structural row pruning ratio per layer name (before SED; groups of 32 filters). Missing: `rowPruneAll`.
     public var rowPrune: [String: Double] = [:]
+    /// Row pruning ratio for convolution layers not named in `rowPrune`.
+    public var rowPruneAll: Double = 0
     /// Return the best (Ce, B) pair of any pass when the reference's final fit is worse than it.
     ///
     /// The reference order (round, fit B, refit Ce, threshold) is not monotone: on random blocks about 3.5 %

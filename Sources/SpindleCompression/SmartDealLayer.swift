@@ -62,7 +62,7 @@ public enum SmartDealCompressor {
                 passes: 0, operations: 0)
             return Partial(layer: layer, exponents: [], ceCount: 0, basisCount: 0, tensors: keepTensors ? [NamedTensor(shape.name + ".dense", tensor)] : [])
         }
-        let w = pruneRows(original, shape: shape, ratio: options.rowPrune[shape.name] ?? 0)
+        let w = pruneRows(original, shape: shape, ratio: options.rowPrune[shape.name] ?? options.rowPruneAll)
         let m0 = layout.blockRows, nb = layout.blocksPerFilter
         let perFilterW = shape.count / cout
         let ceCount = layout.ceCount(outChannels: cout), basisCount = layout.basisCount(outChannels: cout)

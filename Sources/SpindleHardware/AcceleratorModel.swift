@@ -3,7 +3,7 @@ import SpindleEngine
 
 /// What kind of hardware a component is, for grouping results.
 public enum ComponentKind: String, Sendable, Codable, CaseIterable {
-    case router, dram, peArray = "pe-array", spinCrossbar = "spin-crossbar", controller, package
+    case router, dram, peArray = "pe-array", spinCrossbar = "spin-crossbar", smartdeal, controller, package
 }
 
 /// Builds the engine model of a topology running a schedule, and turns the run's counts into results.
@@ -81,7 +81,7 @@ public struct AcceleratorModel: Sendable {
                     ComputeTile(
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
                         bufferAction: t.technology.bufferAction(capacity: tile.type.bufferBytes)))
-                kinds.append(tile.type.kind == .peArray ? .peArray : .spinCrossbar)
+                kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
                 chipOf.append(c)
             }
             for (i, d) in t.dram.enumerated() {
@@ -96,7 +96,7 @@ public struct AcceleratorModel: Sendable {
                 step.jobs.map { j in
                     ResolvedJob(
                         tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), weightBytes: j.weightBytes,
-                        inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs)
+                        inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs, rebuildOps: j.rebuildOps)
                 }
             }
             components.append(

@@ -267,6 +267,7 @@ actor ComputeTile: Component {
     private var hasJob = false
     // Totals.
     private var weightBytes: UInt64 = 0
+    private var rebuildOps: UInt64 = 0
     private var totalMacs: UInt64 = 0
     private var sramRead: UInt64 = 0
     private var sramWrite: UInt64 = 0
@@ -290,6 +291,8 @@ actor ComputeTile: Component {
     func handle(_ event: Event, _ context: EventContext) {
         let m = event.message
         switch m.kind {
+        case HW.rebuild:
+            rebuildOps = m.a
         case HW.job:
             // a = weight + input bytes expected, b = MACs, c = output bytes, tag = DRAM channel id.
             precondition(!hasJob, "tile \(id) got a job while busy")
@@ -330,7 +333,8 @@ actor ComputeTile: Component {
         guard receivedBytes == expectedBytes else {
             preconditionFailure("tile \(id) received \(receivedBytes) bytes, expected \(expectedBytes)")
         }
-        let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes)
+        let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes, rebuildOps: rebuildOps)
+        rebuildOps = 0
         for (k, v) in counts { actions.add(k, v) }
         // Each weight load rewrites the crossbar cells it uses: one more write per cell (endurance).
         if type.crossbar != nil && weightBytes > 0 { weightLoads += 1 }

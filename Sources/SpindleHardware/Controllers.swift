@@ -9,6 +9,7 @@ struct ResolvedJob: Sendable {
     var inputBytes: UInt64
     var outputBytes: UInt64
     var macs: UInt64
+    var rebuildOps: UInt64
 }
 
 /// A chip's controller: issues each layer step's jobs (over control wires) and starts the next step when
@@ -64,6 +65,10 @@ actor ChipController: Component {
         outstanding = jobs.count
         for j in jobs {
             precondition(j.outputBytes > 0, "a tile job must write outputs")
+            if j.rebuildOps > 0 {
+                // Sent first (same time, earlier sequence): the tile reads it before the job.
+                context.send(to: j.tile, after: controlLatencyPs, Message(kind: HW.rebuild, a: j.rebuildOps))
+            }
             context.send(
                 to: j.tile, after: controlLatencyPs,
                 Message(kind: HW.job, tag: j.dram.raw, a: j.weightBytes + j.inputBytes, b: j.macs, c: j.outputBytes))

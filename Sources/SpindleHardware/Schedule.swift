@@ -10,14 +10,20 @@ public struct TileJob: Sendable, Equatable {
     public var inputBytes: UInt64
     public var outputBytes: UInt64
     public var macs: UInt64
+    /// SmartDeal tiles: shifts and adds needed to rebuild this job's weight rows.
+    public var rebuildOps: UInt64
 
-    public init(tile: Int, dramChannel: Int, weightBytes: UInt64, inputBytes: UInt64, outputBytes: UInt64, macs: UInt64) {
+    public init(
+        tile: Int, dramChannel: Int, weightBytes: UInt64, inputBytes: UInt64, outputBytes: UInt64, macs: UInt64,
+        rebuildOps: UInt64 = 0
+    ) {
         self.tile = tile
         self.dramChannel = dramChannel
         self.weightBytes = weightBytes
         self.inputBytes = inputBytes
         self.outputBytes = outputBytes
         self.macs = macs
+        self.rebuildOps = rebuildOps
     }
 }
 
@@ -48,6 +54,7 @@ enum HW {
     static let flowDone: UInt32 = 5
     static let start: UInt32 = 6
     static let finished: UInt32 = 7
+    static let rebuild: UInt32 = 8
 
     // Packet purposes (tag bits 0-7) and the last-packet flag.
     static let weights: UInt32 = 0

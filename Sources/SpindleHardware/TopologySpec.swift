@@ -6,7 +6,9 @@ public enum TileKind: String, Sendable, CaseIterable, Codable {
     case peArray = "pe-array"
     /// A spintronic (MRAM) crossbar that computes matrix-vector products in memory.
     case spinCrossbar = "spin-crossbar"
-
+    /// A SmartDeal tile: holds Ce (bitmap and power-of-two codes) and B, rebuilds weight rows with
+    /// shift-adds, skips zero Ce rows, and computes on PE lines.
+    case smartdeal
 }
 
 /// A named kind of tile and its parameters.
@@ -21,6 +23,8 @@ public struct TileType: Sendable, Equatable {
     /// Spin-crossbar tiles: the crossbar and how many of them the tile holds.
     public var crossbar: CrossbarSpec?
     public var crossbars: Int
+    /// SmartDeal tiles: rebuild operations (one shift or add) the rebuild engine completes per cycle.
+    public var rebuildPerCycle: Int = 0
 
     public init(
         name: String, kind: TileKind, macsPerCycle: Int, clockGHz: Double, bufferBytes: UInt64, crossbar: CrossbarSpec? = nil,
@@ -38,12 +42,20 @@ public struct TileType: Sendable, Equatable {
     /// The priced actions this tile type counts.
     public var actions: [String] {
         if let x = crossbar { return [x.adcAction, "dac.drive", "xbar.cell.read", "shift_add", x.writeAction] }
+        if kind == .smartdeal { return ["mac.int8", "sd.rebuild.op"] }
         return ["mac.int8"]
     }
 
     /// Compute time and action counts for `macs` multiply-accumulates whose weights (`weightBytes`) must
     /// first be written into the tile (crossbars) or are simply used (PE arrays).
-    public func work(macs: UInt64, weightBytes: UInt64) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+    public func work(macs: UInt64, weightBytes: UInt64, rebuildOps: UInt64 = 0) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+        if kind == .smartdeal {
+            // The rebuild engine turns Ce rows into weight rows before the PE lines use them (not overlapped).
+            let cycle = Units.cyclePs(gHz: clockGHz)
+            let rebuild = (rebuildOps + UInt64(max(rebuildPerCycle, 1)) - 1) / UInt64(max(rebuildPerCycle, 1))
+            let compute = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
+            return ((rebuild + compute) * cycle, ["mac.int8": macs, "sd.rebuild.op": rebuildOps])
+        }
         guard let x = crossbar else {
             let cycles = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
             return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])

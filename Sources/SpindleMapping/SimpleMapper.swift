@@ -10,6 +10,30 @@ import SpindleWorkload
 public struct SimpleMapper: Sendable {
     public init() {}
 
+    /// What SmartDeal tiles need to know of a compressed layer.
+    public struct CompressedLayer: Sendable, Equatable {
+        /// Bits of the compressed format (codes + bitmap + basis, or dense for layers left dense).
+        public var storageBits: UInt64
+        public var nonZeros: Int
+        /// Ce rows, and those that are zero (their weight rows, and MACs, are skipped).
+        public var rows: Int
+        public var zeroRows: Int
+        /// Whether zero rows remove MACs (k x k convolutions, where a Ce row is a kernel row).
+        public var skipsMACs: Bool
+
+        public init(storageBits: UInt64, nonZeros: Int, rows: Int, zeroRows: Int, skipsMACs: Bool) {
+            self.storageBits = storageBits
+            self.nonZeros = nonZeros
+            self.rows = rows
+            self.zeroRows = zeroRows
+            self.skipsMACs = skipsMACs
+        }
+
+        /// Shifts and adds to rebuild every weight row: 3 shifts per non-zero, 3 adds per non-zero beyond
+        /// the first of each non-zero row (S = 3).
+        public var rebuildOps: UInt64 { UInt64(3 * nonZeros + 3 * max(0, nonZeros - (rows - zeroRows))) }
+    }
+
     /// A mapped layer's totals over all chips, for the mapping table.
     public struct LayerPlacement: Sendable, Equatable {
         public var layer: String
@@ -23,7 +47,11 @@ public struct SimpleMapper: Sendable {
     }
 
     /// Maps `network` at `batch` samples onto `topology`.
-    public func map(_ network: Network, batch: Int, on topology: Topology) throws(SpindleError) -> (Schedule, [LayerPlacement]) {
+    /// With `compressed` (by layer name), SmartDeal tiles receive the compressed format, rebuild weights and
+    /// skip zero Ce rows; other tiles receive dense weights.
+    public func map(
+        _ network: Network, batch: Int, on topology: Topology, compressed: [String: CompressedLayer] = [:]
+    ) throws(SpindleError) -> (Schedule, [LayerPlacement]) {
         guard batch >= 1 else { throw SpindleError(.invalidValue, "batch must be at least 1 (got \(batch))") }
         guard !topology.tiles.isEmpty else { throw SpindleError(.invalidValue, "topology '\(topology.name)' has no tiles to compute on") }
         guard !topology.dram.isEmpty else { throw SpindleError(.invalidValue, "topology '\(topology.name)' has no DRAM channel") }
@@ -49,9 +77,17 @@ public struct SimpleMapper: Sendable {
                     let share = layer.outChannels / tiles + (i < layer.outChannels % tiles ? 1 : 0)
                     guard share > 0 else { continue }
                     let fraction = Double(share) / Double(layer.outChannels)
-                    let weights = (UInt64(share * layer.weightsPerFilter) * UInt64(layer.weightBits) + 7) / 8
+                    var weights = (UInt64(share * layer.weightsPerFilter) * UInt64(layer.weightBits) + 7) / 8
                     let outputs = (UInt64(share * layer.outHeight * layer.outWidth) * UInt64(layer.activationBits) + 7) / 8 * n
-                    let macs = UInt64((Double(layer.macsPerSample) * fraction).rounded()) * n
+                    var macs = UInt64((Double(layer.macsPerSample) * fraction).rounded()) * n
+                    var rebuild: UInt64 = 0
+                    if tile.type.kind == .smartdeal, let c = compressed[layer.name] {
+                        weights = UInt64((Double(c.storageBits) * fraction / 8).rounded(.up))
+                        rebuild = UInt64((Double(c.rebuildOps) * fraction).rounded())
+                        if c.skipsMACs && c.rows > 0 {
+                            macs = UInt64((Double(macs) * Double(c.rows - c.zeroRows) / Double(c.rows)).rounded())
+                        }
+                    }
                     let inputs = layer.inputBytesPerSample * n
                     guard weights + inputs <= tile.type.bufferBytes else {
                         throw SpindleError(
@@ -59,9 +95,12 @@ public struct SimpleMapper: Sendable {
                             "layer '\(layer.name)' needs \(Units.formatBytes(weights + inputs)) of weights and inputs in tile \(i) (\(tile.type.name)), whose buffer holds \(Units.formatBytes(tile.type.bufferBytes)): short by \(Units.formatBytes(weights + inputs - tile.type.bufferBytes))",
                             hint: "Use a smaller batch, more tiles, or tiles with larger buffers")
                     }
-                    jobs.append(TileJob(tile: i, dramChannel: nearest[i], weightBytes: weights, inputBytes: inputs, outputBytes: outputs, macs: macs))
+                    jobs.append(
+                        TileJob(
+                            tile: i, dramChannel: nearest[i], weightBytes: weights, inputBytes: inputs, outputBytes: outputs, macs: macs,
+                            rebuildOps: rebuild))
                     channelBytes[nearest[i]] += weights + inputs + outputs
-                    longestCompute = max(longestCompute, tile.type.work(macs: macs, weightBytes: weights).durationPs)
+                    longestCompute = max(longestCompute, tile.type.work(macs: macs, weightBytes: weights, rebuildOps: rebuild).durationPs)
                     total.weightBytes += weights
                     total.inputBytes += inputs
                     total.outputBytes += outputs

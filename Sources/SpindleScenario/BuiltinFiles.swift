@@ -116,6 +116,12 @@ public enum BuiltinFiles {
             width_bits: 10
             node_nm: 32
             source: "ISAAC SAR ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: sd.rebuild.op
+            energy: 0.03 pJ
+            per: op(8 b)
+            width_bits: 8
+            node_nm: 45
+            source: "SmartDeal rebuild engine, one shift or add charged as a Horowitz ISSCC 2014 INT8 add (0.03 pJ, 45 nm)"
           - name: dac.drive
             energy: 0.417 pJ
             per: conversion (1-bit row drive)

@@ -1,4 +1,5 @@
 import Foundation
+import SpindleCompression
 import SpindleCore
 import SpindleHardware
 import SpindleMapping
@@ -108,7 +109,7 @@ public enum TopologyLoader {
     static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
     static let tileKeys = [
         "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
-        "adc_bits", "columns_per_adc", "adc_rate", "device",
+        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle",
     ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
@@ -183,6 +184,14 @@ public enum TopologyLoader {
                 types[key] = TileType(
                     name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
                     clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+            case .smartdeal:
+                let keys = ["kind", "macs_per_cycle", "clock", "buffer", "rebuild_per_cycle"]
+                let t = try node.mapping(allowed: keys, required: keys)
+                var type = TileType(
+                    name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
+                    clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+                type.rebuildPerCycle = try t.required("rebuild_per_cycle").int(in: 1...1_000_000)
+                types[key] = type
             case .spinCrossbar:
                 let keys = [
                     "kind", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits", "adc_bits",
@@ -296,6 +305,8 @@ public struct Scenario: Sendable {
     public var batch: Int
     public var seed: UInt64
     public var mapping: String
+    /// How weights are compressed; `nil` for dense. SmartDeal tiles receive the compressed format.
+    public var compression: CompressionSettings?
 }
 
 /// Loads scenario files (`scenarios/*.yaml`).
@@ -305,7 +316,30 @@ public enum ScenarioLoader {
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Scenario {
         let root = try source.load(path).mapping(
-            allowed: ["name", "description", "topology", "model", "batch", "seed", "mapping"], required: ["name", "topology", "model"])
+            allowed: ["name", "description", "topology", "model", "batch", "seed", "mapping", "compression"],
+            required: ["name", "topology", "model"])
+        var compression: CompressionSettings?
+        if let c = root["compression"] {
+            let m = try c.mapping(allowed: ["method", "threshold", "row_prune", "basis_bits"], required: ["method"])
+            switch try m.required("method").choice(["dense", "smartdeal", "osc"]) {
+            case "smartdeal":
+                var settings = CompressionSettings(method: .smartdeal)
+                settings.smartDeal.threshold = try m["threshold"]?.double(in: 0...1e6) ?? settings.smartDeal.threshold
+                settings.smartDeal.basisBits = try m["basis_bits"]?.int(in: 1...32) ?? 8
+                if let p = m["row_prune"] {
+                    let ratio = try p.double(in: 0...1)
+                    settings.smartDeal.rowPrune = [:]
+                    settings.smartDeal.rowPruneAll = ratio
+                }
+                compression = settings
+            case "osc":
+                throw m.required("method").error(
+                    "OSC in scenarios is not modelled yet (its crossbar packing is future work)", choices: ["dense", "smartdeal"],
+                    hint: "Use 'spindle compress --method osc' for its storage and error")
+            default:
+                compression = nil
+            }
+        }
         let topologyNode = root.required("topology")
         let topologyPath = source.resolve(try topologyNode.string(), from: path)
         let topology: Topology
@@ -320,6 +354,7 @@ public enum ScenarioLoader {
         return Scenario(
             name: try root.required("name").string(), file: path, topologyFile: topologyPath, topology: topology,
             network: ModelZoo.network(named: modelName)!, batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1,
-            seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1), mapping: try root["mapping"]?.choice(["simple"]) ?? "simple")
+            seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1), mapping: try root["mapping"]?.choice(["simple"]) ?? "simple",
+            compression: compression)
     }
 }

@@ -60,6 +60,15 @@ struct CrossbarTests {
         #expect(counts["xbar.cell.read"] == 24 * 131_072)
     }
 
+    @Test("A SmartDeal tile rebuilds its weight rows, then computes: ceil(ops / rate) + ceil(MACs / lines) cycles")
+    func smartDealTile() {
+        var sd = TileType(name: "s", kind: .smartdeal, macsPerCycle: 256, clockGHz: 1, bufferBytes: 1 << 20)
+        sd.rebuildPerCycle = 64
+        let (duration, counts) = sd.work(macs: 1_000, weightBytes: 0, rebuildOps: 640)
+        #expect(duration == (10 + 4) * 1_000)
+        #expect(counts == ["mac.int8": 1_000, "sd.rebuild.op": 640])
+    }
+
     @Test("A PE-array tile takes ceil(MACs / MACs per cycle) cycles")
     func peArray() {
         let pe = TileType(name: "p", kind: .peArray, macsPerCycle: 256, clockGHz: 1, bufferBytes: 1 << 20)

@@ -65,7 +65,7 @@ struct InputErrorTests {
     @Test("An unknown tile kind lists the kinds")
     func unknownTileKind() throws {
         let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "kind: pe-array", with: "kind: systolic")))
-        #expect(e.choices == ["pe-array", "spin-crossbar"])
+        #expect(e.choices == ["pe-array", "spin-crossbar", "smartdeal"])
     }
 
     @Test("An unknown tile type name suggests the defined one")
@@ -127,6 +127,17 @@ struct InputErrorTests {
         #expect(e.kind == .fileNotFound)
         #expect(e.location?.line == 2)
         #expect(e.description.contains("nowhere.yaml"))
+    }
+
+    @Test("OSC in a scenario is refused with a pointer to spindle compress")
+    func oscScenario() throws {
+        let dir = try temporaryFiles([
+            "s.yaml": "name: s\ntopology: t.yaml\nmodel: tiny-cnn\ncompression:\n  method: osc\n", "t.yaml": baseTopology,
+            "tech.yaml": technologyText,
+        ])
+        #expect {
+            _ = try ScenarioLoader.load(dir + "/s.yaml")
+        } throws: { ($0 as? SpindleError)?.location?.line == 5 }
     }
 
     @Test("An unknown model lists the zoo")

@@ -159,6 +159,42 @@ struct RunTests {
         #expect(abs(report.crossbarEnduranceUsed - 4e-15) < 1e-24)
     }
 
+    @Test("SmartDeal tiles load the storage formula's bytes, not the dense size, and zero Ce rows remove MACs")
+    func smartDealTraffic() async throws {
+        let scenario = try ScenarioLoader.load(repoPath("scenarios/smartdeal-tiny-cnn.yaml"))
+        let dense = try ScenarioLoader.load(repoPath("scenarios/smartdeal-tiny-cnn-dense.yaml"))
+        #expect(dense.compression == nil)
+        let prepared = try ScenarioRunner.prepare(scenario)
+        let densePrepared = try ScenarioRunner.prepare(dense)
+        // The same compression, run independently: codes x C_bit + numel(Ce) bitmap + numel(B) x 8 bits.
+        let settings = try #require(scenario.compression)
+        let report = Compressor.run(Compressor.synthetic(scenario.network.weightShapes, seed: 1), settings: settings, source: "t").report
+        let tiles = scenario.topology.tiles.count
+        for (i, layer) in report.layers.enumerated() {
+            let formula = SmartDealCompressor.storageBits(
+                ceCount: Int(layer.bits["index"]!), nonZeros: layer.nonZeros, basisCount: Int(layer.bits["basis"]! / 8),
+                codeBits: report.globalCodeBits, basisBits: 8)
+            #expect(layer.totalBits == formula)
+            // Each tile rounds its share up to whole bytes.
+            let loaded = prepared.placements[i].weightBytes
+            #expect(loaded >= formula / 8 && loaded <= formula / 8 + UInt64(tiles), "\(layer.name)")
+            // Not the dense size (SmartDeal's format is larger than int8 for the tiny first layer, smaller elsewhere).
+            #expect(loaded != densePrepared.placements[i].weightBytes, "\(layer.name)")
+            // 3x3 layers: MACs scale with the non-zero Ce rows (within per-tile rounding).
+            if layer.shape.count == 4 {
+                let kept = Double(layer.structure.rows - layer.structure.zeroRows) / Double(layer.structure.rows)
+                let expected = Double(densePrepared.placements[i].macs) * kept
+                #expect(abs(Double(prepared.placements[i].macs) - expected) <= Double(tiles), "\(layer.name)")
+                #expect(layer.structure.zeroRows > 0)
+            }
+        }
+        let a = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: 1))
+        let b = try await ScenarioRunner.run(densePrepared, options: EngineOptions(workers: 1))
+        #expect(a.dataBytes.dramRead < b.dataBytes.dramRead)
+        #expect(a.macs < b.macs)
+        #expect(a.actionCounts["sd.rebuild.op", default: 0] > 0 && b.actionCounts["sd.rebuild.op", default: 0] == 0)
+    }
+
     @Test("The four-chip scenario gives identical reports for 1, 2 and 4 workers")
     func workersAgree() async throws {
         let scenario = try ScenarioLoader.load(repoPath("scenarios/four-chip-batch16.yaml"))
