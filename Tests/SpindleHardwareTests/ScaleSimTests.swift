@@ -94,10 +94,9 @@ struct ScaleSimTests {
         #expect {
             _ = try ScaleSimConfig.parse("[architecture_presets]\nArrayHeight: 0\n", file: "c.cfg")
         } throws: { ($0 as? SpindleError)?.location?.line == 2 }
-        var cfg = ScaleSimConfig()
-        cfg.dataflow = "os"
-        let layer = ScaleSimLayer(name: "x", ifmapHeight: 8, ifmapWidth: 8, filterHeight: 3, filterWidth: 3, channels: 1, filters: 1, strideHeight: 1, strideWidth: 1)
-        #expect(throws: SpindleError.self) { _ = try ScaleSimArray.run(layer, config: cfg) }
+        #expect {
+            _ = try ScaleSimConfig.parse("[architecture_presets]\nDataflow: rs\n", file: "c.cfg")
+        } throws: { ($0 as? SpindleError)?.choices == ["ws", "os", "is"] }
     }
 
     @Test("The v3 config (WS) parses with its extra sections and gives the same cycles")
@@ -106,5 +105,47 @@ struct ScaleSimTests {
         #expect(cfg.dataflow == "ws")
         let layers = try ScaleSimTopology.parse(try text(try scaleSimFixture("alexnet_part.csv")), file: "a", gemm: false)
         #expect(try ScaleSimArray.run(layers[0], config: cfg).totalCycles == 112_283)
+    }
+}
+
+@Suite("SCALE-Sim output- and input-stationary dataflows")
+struct ScaleSimDataflowTests {
+    func conv1(_ dataflow: String) throws -> ScaleSimLayerReport {
+        var cfg = try ScaleSimConfig.parse(try text(try scaleSimFixture("scale-v2.cfg")), file: "scale-v2.cfg")
+        cfg.dataflow = dataflow
+        let layer = try ScaleSimTopology.parse(try text(try scaleSimFixture("alexnet_part.csv")), file: "a", gemm: false)[0]
+        return try ScaleSimArray.run(layer, config: cfg)
+    }
+
+    @Test("OS folds pixels x filters: 95 x 3 folds of T + R + C - 2 = 425 cycles; SRAM counts by re-reads")
+    func outputStationary() throws {
+        let r = try conv1("os")  // the v2 config's own dataflow
+        #expect(r.totalCycles == 95 * 3 * (363 + 32 + 32 - 2) - 1)
+        #expect(r.sramIfmapReads == 3 * 363 * 3_025)  // every pixel's window, once per filter fold
+        #expect(r.sramFilterReads == 95 * 363 * 96)  // every filter, once per pixel fold
+        #expect(r.sramOfmapWrites == 3_025 * 96)  // outputs leave the array once
+        #expect(abs(r.mappingEfficiency - (94.0 * 32 + 17) / 95 / 32 * 100) < 1e-9)  // 3025 = 94 x 32 + 17 pixels
+        #expect(r.dramFilterReads >= 34_848 && r.dramIfmapReads >= 150_528 - 2_000)
+    }
+
+    @Test("IS keeps inputs stationary: 12 x 95 folds of T + 2R + C - 2 = 190 cycles")
+    func inputStationary() throws {
+        let r = try conv1("is")
+        #expect(r.totalCycles == 12 * 95 * (96 + 64 + 32 - 2) - 1)
+        #expect(r.sramIfmapReads == 363 * 3_025)  // each input element loaded into the array once
+        #expect(r.sramFilterReads == 95 * 96 * 363)
+        #expect(r.sramOfmapWrites == 12 * 96 * 3_025)  // partial sums written once per window fold
+        // Filters (34,848 words) exceed the 32,750-word estimator window, so every pixel fold re-reads them.
+        #expect(r.dramFilterReads == r.sramFilterReads)
+    }
+
+    @Test("All three dataflows do the same MACs; utilisation = MACs / (cycles x array)")
+    func consistency() throws {
+        for d in ["ws", "os", "is"] {
+            let r = try conv1(d)
+            let macs = 3_025.0 * 363 * 96
+            #expect(abs(r.overallUtilisation - macs * 100 / (Double(r.totalCycles) * 1_024)) < 1e-9, "\(d)")
+            #expect(r.sramIfmapStart >= 1 && r.sramIfmapStop <= r.totalCycles + 1, "\(d)")
+        }
     }
 }

@@ -173,7 +173,7 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
     public var dramIfmapReads: Int, dramFilterReads: Int, dramOfmapWrites: Int
 }
 
-/// A weight-stationary systolic array in SCALE-Sim's compatibility mode.
+/// A systolic array in SCALE-Sim's compatibility mode (weight-, output- and input-stationary).
 ///
 /// Each fold (column fold outer, row fold inner) maps `rows` window elements onto array rows and `columns`
 /// filters onto array columns. A fold lasts T + 2R + C - 2 cycles: R to load weights, T ofmap pixels
@@ -183,8 +183,10 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
 /// the buffer (50 sets) is replaced as a whole, so DRAM reads = first-seen addresses per 50-set window.
 public enum ScaleSimArray {
     public static func run(_ l: ScaleSimLayer, config c: ScaleSimConfig) throws(SpindleError) -> ScaleSimLayerReport {
-        guard c.dataflow == "ws" else {
-            throw SpindleError(.unsupported, "dataflow '\(c.dataflow)' is not modelled yet in SCALE-Sim mode", choices: ["ws"])
+        switch c.dataflow {
+        case "ws": break
+        case "os", "is": return runStreaming(l, config: c)
+        default: throw SpindleError(.unsupported, "dataflow '\(c.dataflow)' is not modelled", choices: ["ws", "os", "is"])
         }
         let R = c.rows, C = c.columns
         let Sr = l.window, Sc = l.filters, T = l.ofmapPixels
@@ -254,6 +256,119 @@ public enum ScaleSimArray {
             sramFilterStart: 1, sramFilterStop: (folds - 1) * foldRows + R, sramFilterReads: filterReads,
             sramOfmapStart: 2 * R - 1, sramOfmapStop: totalCycles, sramOfmapWrites: ofmapWrites,
             dramIfmapReads: ifmapDRAM, dramFilterReads: filterReads, dramOfmapWrites: ofmapWrites)
+    }
+
+    /// SCALE-Sim's read-buffer estimator over a demand stream: the number of DRAM reads, i.e. first-seen
+    /// addresses within each window of 50 sets of floor(buffer / 100) addresses.
+    struct DRAMEstimator {
+        let window: Int
+        var seen = Set<Int>()
+        var added = 0
+        var reads = 0
+        init(bufferKB: Int) { window = 50 * max(1, bufferKB * 1024 / 100) }
+        mutating func demand(_ a: Int) {
+            guard seen.insert(a).inserted else { return }
+            reads += 1
+            added += 1
+            if added == window {
+                seen.removeAll(keepingCapacity: true)
+                added = 0
+            }
+        }
+    }
+
+    /// Output- and input-stationary dataflows, following SCALE-Sim v2's fold structure.
+    ///
+    /// OS folds ofmap pixels (array rows) x filters (columns) and streams the window (T = window), each fold
+    /// lasting T + R + C - 2 cycles. IS keeps window x pixel inputs in the array and streams the filters
+    /// (T = filters), T + 2R + C - 2 cycles per fold, as WS does with the roles swapped. There is no
+    /// golden report for these in the reference data; the checks are structural (see Docs/validation.md).
+    static func runStreaming(_ l: ScaleSimLayer, config c: ScaleSimConfig) -> ScaleSimLayerReport {
+        let R = c.rows, C = c.columns
+        let os = c.dataflow == "os"
+        let pixels = l.ofmapPixels, window = l.window, filters = l.filters
+        let Sr = os ? pixels : window, Sc = os ? filters : pixels, T = os ? window : filters
+        let rowFolds = (Sr + R - 1) / R, colFolds = (Sc + C - 1) / C
+        let foldRows = os ? T + R + C - 2 : T + 2 * R + C - 2
+        let utilCycles = os ? T + R + C - 2 : T + 2 * R + 2 * C - 3
+        let folds = rowFolds * colFolds
+        let ew = l.ofmapWidth
+        func ifmapAddress(_ p: Int, _ j: Int) -> Int {
+            let iRow = (p / ew) * l.strideHeight, iCol = (p % ew) * l.strideWidth
+            let cRow = j / (l.filterWidth * l.channels)
+            let k = j % (l.filterWidth * l.channels)
+            let cCol = k / l.channels, ch = k % l.channels
+            if cRow + iRow >= l.ifmapHeight || cCol + iCol >= l.ifmapWidth { return -1 }
+            return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
+        }
+        func filterAddress(_ j: Int, _ f: Int) -> Int { c.filterOffset + f * window + j }
+        var ifmapDRAM = DRAMEstimator(bufferKB: c.ifmapSRAMKB), filterDRAM = DRAMEstimator(bufferKB: c.filterSRAMKB)
+        var firstIfmap = -1, lastIfmap = -1, firstFilter = -1, lastFilter = -1, firstOfmap = -1
+        var mapping = 0.0, compute = 0.0
+        var fold = 0
+        for fc in 0..<colFolds {
+            for fr in 0..<rowFolds {
+                let base = fold * foldRows
+                fold += 1
+                let rowsUsed = min(R, Sr - fr * R), colsUsed = min(C, Sc - fc * C)
+                mapping += Double(rowsUsed * colsUsed) / Double(R * C)
+                compute += Double(rowsUsed * colsUsed) * Double(T) / (Double(R * C) * Double(utilCycles))
+                for t in 0..<foldRows {
+                    if os {
+                        // IFMAP: pre-skew row t - k holds window element (t - k) of pixel fr*R + k.
+                        for k in 0..<rowsUsed where t - k >= 0 && t - k < T {
+                            let a = ifmapAddress(fr * R + k, t - k)
+                            guard a >= 0 else { continue }
+                            if firstIfmap < 0 { firstIfmap = base + t }
+                            lastIfmap = base + t
+                            ifmapDRAM.demand(a)
+                        }
+                        // Filter: pre-skew row t - k holds window element (t - k) of filter fc*C + k.
+                        for k in 0..<colsUsed where t - k >= 0 && t - k < T {
+                            if firstFilter < 0 { firstFilter = base + t }
+                            lastFilter = base + t
+                            filterDRAM.demand(filterAddress(t - k, fc * C + k))
+                        }
+                        // OFMAP: the R output rows leave after T - 1 cycles, flipped and skewed.
+                        if firstOfmap < 0 && t >= T - 1 + (R - rowsUsed) { firstOfmap = base + t }
+                    } else {
+                        // IFMAP (stationary, no skew): rows 0..<R, flipped, hold window elements fr*R + R-1-t.
+                        if t < R {
+                            let j = fr * R + (R - 1 - t)
+                            if R - 1 - t < rowsUsed {
+                                for k in 0..<colsUsed {
+                                    let a = ifmapAddress(fc * C + k, j)
+                                    guard a >= 0 else { continue }
+                                    if firstIfmap < 0 { firstIfmap = base + t }
+                                    lastIfmap = base + t
+                                    ifmapDRAM.demand(a)
+                                }
+                            }
+                        }
+                        // Filter: after R cycles, pre-skew row t - R - k holds filter (t - R - k), window fr*R + k.
+                        for k in 0..<rowsUsed where t - R - k >= 0 && t - R - k < T {
+                            if firstFilter < 0 { firstFilter = base + t }
+                            lastFilter = base + t
+                            filterDRAM.demand(filterAddress(fr * R + k, t - R - k))
+                        }
+                        if firstOfmap < 0 && t >= 2 * R - 1 { firstOfmap = base + t }
+                    }
+                }
+            }
+        }
+        let totalCycles = folds * foldRows - 1
+        return ScaleSimLayerReport(
+            layer: l.name, totalCycles: totalCycles, stallCycles: 0,
+            overallUtilisation: Double(l.macs) * 100 / (Double(totalCycles) * Double(R * C)),
+            mappingEfficiency: mapping / Double(folds) * 100, computeUtilisation: compute / Double(folds) * 100,
+            sramIfmapStart: firstIfmap + 1, sramIfmapStop: lastIfmap + 1,
+            sramIfmapReads: os ? colFolds * T * Sr : Sr * Sc,
+            sramFilterStart: firstFilter + 1, sramFilterStop: lastFilter + 1,
+            sramFilterReads: os ? rowFolds * T * Sc : colFolds * T * Sr,
+            sramOfmapStart: firstOfmap, sramOfmapStop: totalCycles,
+            sramOfmapWrites: os ? Sr * Sc : rowFolds * T * Sc,
+            dramIfmapReads: ifmapDRAM.reads, dramFilterReads: filterDRAM.reads,
+            dramOfmapWrites: os ? Sr * Sc : rowFolds * T * Sc)
     }
 
     /// Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv in SCALE-Sim's layout.
