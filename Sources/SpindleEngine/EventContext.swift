@@ -1,7 +1,7 @@
 import SpindleCore
 
 /// Read-only facts about where every component lives, shared by all workers.
-final class SimulationMap: @unchecked Sendable {
+final class SimulationMap: @unchecked Sendable {  // safe: see the proof below
     // @unchecked Sendable is safe: the two buffers are written once in init and only read afterwards.
     /// Partition index of each component, indexed by `ComponentID.raw`.
     let partitionOf: UnsafeMutableBufferPointer<UInt32>
@@ -31,7 +31,7 @@ final class SimulationMap: @unchecked Sendable {
 ///
 /// One `EventContext` exists per partition and lives on its worker's thread. Components receive it in
 /// `handle(_:_:)`; they must not keep it beyond the call.
-public final class EventContext: @unchecked Sendable {
+public final class EventContext: @unchecked Sendable {  // safe: see the proof below
     // @unchecked Sendable is safe: a context is created inside its worker's job and handed only to
     // components whose executor is that same worker's executor (every delivery goes through
     // `assumeIsolated`, which traps otherwise), so it is only ever touched by the worker's one thread.

@@ -24,7 +24,7 @@ public protocol WindowTransport: Sendable {
 /// Buffers are double-buffered by window parity, so a rank that runs ahead into the next window writes
 /// the other half while slower ranks still read this one; it cannot get two windows ahead because that
 /// would need every rank at the next barrier.
-public final class SharedMemoryTransport: WindowTransport, @unchecked Sendable {
+public final class SharedMemoryTransport: WindowTransport, @unchecked Sendable {  // safe: see the proof below
     // @unchecked Sendable is safe here: slot (p, s, d) is written only by rank s before barrier k and read
     // and cleared only by rank d after barrier k (p = k mod 2); `parity[r]` is touched only by rank r.
     // The barrier orders every write before every read (acquire/release), so no location is accessed by

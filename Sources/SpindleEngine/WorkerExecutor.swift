@@ -7,7 +7,7 @@ import SpindleCore
 /// worker can deliver events to them synchronously. The thread starts on the first job and stops when
 /// the simulation ends; a later job (for example an `await` on a component after the run) starts it again.
 /// Worker threads come in addition to Swift's cooperative pool and may block at window barriers.
-public final class WorkerExecutor: SerialExecutor, @unchecked Sendable {
+public final class WorkerExecutor: SerialExecutor, @unchecked Sendable {  // safe: see the proof below
     // @unchecked Sendable is safe: `queue`, `running` and `stopping` are only read or written with
     // `monitor` locked; `index` and `numaNode` are immutable.
     public let index: Int
