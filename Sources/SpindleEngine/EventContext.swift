@@ -33,8 +33,9 @@ final class SimulationMap: @unchecked Sendable {  // safe: see the proof below
 /// `handle(_:_:)`; they must not keep it beyond the call.
 public final class EventContext: @unchecked Sendable {  // safe: see the proof below
     // @unchecked Sendable is safe: a context is created inside its worker's job and handed only to
-    // components whose executor is that same worker's executor (every delivery goes through
-    // `assumeIsolated`, which traps otherwise), so it is only ever touched by the worker's one thread.
+    // components whose executor is that same worker's executor (each component's executor is checked with
+    // `preconditionIsolated` at the start of the run, and every delivery happens inside that job), so it is
+    // only ever touched by the worker's one thread.
     /// The current simulated time: the time of the event being handled.
     @exclusivity(unchecked) public private(set) var now: Picoseconds = 0
     /// The component whose event is being handled.
