@@ -23,7 +23,11 @@ func forEachPacket(_ bytes: UInt64, _ packetBytes: UInt64, _ body: (UInt64, UInt
 }
 
 /// A mesh router: dimension-order (XY) routing, a pipeline latency per hop, and one output link per
-/// direction whose occupancy serialises packets (virtual cut-through; buffers are not limited here).
+/// direction whose occupancy serialises packets (virtual cut-through on whole packets).
+///
+/// Input buffers are unlimited unless the NoC sets `inputBufferPackets`; then a packet leaves only when
+/// the next router's input buffer has room (credit flow control: a credit returns over the link when a
+/// packet leaves that buffer), and packets wait in order for their output's credits.
 actor Router: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
@@ -35,10 +39,15 @@ actor Router: Component {
     private let spec: NoCSpec
     /// When each output port (0 local, 1 +x, 2 -x, 3 +y, 4 -y) is next free.
     private var portFree: [Picoseconds] = [0, 0, 0, 0, 0]
+    /// Free packet slots in the next router's input buffer, per output port (finite buffers only).
+    private var credits: [Int]
+    /// Packets ready to leave but waiting for a credit, per output port, oldest first.
+    private var waiting: [[Message]] = [[], [], [], [], []]
     private var routedBits: UInt64 = 0
     private var linkBits: UInt64 = 0
     private var flits: UInt64 = 0
     private var packets: UInt64 = 0
+    private var creditStalls: UInt64 = 0
 
     init(slot: ComponentSlot, x: Int, y: Int, map: NoCMap, spec: NoCSpec, neighbours: [ComponentID?]) {
         id = slot.id
@@ -48,46 +57,95 @@ actor Router: Component {
         self.map = map
         self.spec = spec
         self.neighbours = neighbours
+        credits = Array(repeating: spec.inputBufferPackets ?? 0, count: 5)
     }
 
     func handle(_ event: Event, _ context: EventContext) {
         let m = event.message
-        let dst = ComponentID(UInt32(truncatingIfNeeded: m.a))
-        let (dx, dy) = map.xy(dst)
-        let port: Int
-        if spec.shape == .mesh {
-            if dx > x { port = 1 } else if dx < x { port = 2 } else if dy > y { port = 3 } else if dy < y { port = 4 } else { port = 0 }
-        } else {
-            // Wrap-around links: go the shorter way round in each dimension (ties go +).
-            let w = spec.width, h = spec.height
-            if dx != x {
-                let forward = (dx - x + w) % w
-                port = forward <= w - forward ? 1 : 2
-            } else if dy != y {
-                let forward = (dy - y + h) % h
-                port = forward <= h - forward ? 3 : 4
+        switch m.kind {
+        case HW.credit:
+            let port = Int(m.a)
+            credits[port] += 1
+            if !waiting[port].isEmpty {
+                credits[port] -= 1
+                depart(waiting[port].removeFirst(), port: port, context)
+            }
+        case HW.routeReady:
+            // Finite buffers: the packet has passed the router pipeline; it leaves when its output has a credit.
+            let port = Int(m.tag >> 16 & 0xF)
+            if port == 0 || credits[port] > 0 {
+                if port != 0 { credits[port] -= 1 }
+                depart(m, port: port, context)
             } else {
-                port = 0
+                waiting[port].append(m)
+                creditStalls += 1
+            }
+        default:
+            let port = outputPort(ComponentID(UInt32(truncatingIfNeeded: m.a)))
+            routedBits += m.b * 8
+            flits += (m.b + spec.flitBytes - 1) / spec.flitBytes
+            packets += 1
+            if spec.inputBufferPackets == nil {
+                depart(m, port: port, at: context.now + spec.routerLatencyPs, context)
+            } else {
+                // Carry the output and input ports through the pipeline in the tag's upper bits.
+                let inPort = neighbours.firstIndex(of: event.source).map { $0 + 1 } ?? 0
+                var ready = m
+                ready.kind = HW.routeReady
+                ready.tag = m.tag & 0xFFFF | UInt32(port) << 16 | UInt32(inPort) << 20
+                context.send(to: id, after: spec.routerLatencyPs, ready)
             }
         }
-        let bytes = m.b
-        let ready = context.now + spec.routerLatencyPs
-        let depart = max(ready, portFree[port])
-        let serial = Units.transferPs(bytes: bytes, gbPerSecond: spec.linkBandwidthGBps)
-        portFree[port] = depart + serial
-        routedBits += bytes * 8
-        flits += (bytes + spec.flitBytes - 1) / spec.flitBytes
-        packets += 1
+    }
+
+    private func outputPort(_ dst: ComponentID) -> Int {
+        let (dx, dy) = map.xy(dst)
+        if spec.shape == .mesh {
+            if dx > x { return 1 } else if dx < x { return 2 } else if dy > y { return 3 } else if dy < y { return 4 }
+            return 0
+        }
+        // Wrap-around links: go the shorter way round in each dimension (ties go +).
+        let w = spec.width, h = spec.height
+        if dx != x {
+            let forward = (dx - x + w) % w
+            return forward <= w - forward ? 1 : 2
+        }
+        if dy != y {
+            let forward = (dy - y + h) % h
+            return forward <= h - forward ? 3 : 4
+        }
+        return 0
+    }
+
+    /// Sends the packet out of `port` when the link is free (no earlier than `at`, default now); with
+    /// finite buffers, returns a credit to the router it came from as it leaves this router's buffer.
+    private func depart(_ m: Message, port: Int, at earliest: Picoseconds? = nil, _ context: EventContext) {
+        let now = context.now
+        let start = max(earliest ?? now, portFree[port])
+        let serial = Units.transferPs(bytes: m.b, gbPerSecond: spec.linkBandwidthGBps)
+        portFree[port] = start + serial
+        let packet = Message(kind: HW.packet, tag: m.tag & 0xFFFF, a: m.a, b: m.b, c: m.c)
         if port == 0 {
-            context.send(to: dst, after: depart + serial - context.now, m)
+            context.send(to: ComponentID(UInt32(truncatingIfNeeded: m.a)), after: start + serial - now, packet)
         } else {
-            linkBits += bytes * 8
-            context.send(to: neighbours[port - 1]!, after: depart + serial + spec.linkLatencyPs - context.now, m)
+            linkBits += m.b * 8
+            context.send(to: neighbours[port - 1]!, after: start + serial + spec.linkLatencyPs - now, packet)
+        }
+        if spec.inputBufferPackets != nil {
+            let inPort = Int(m.tag >> 20 & 0xF)
+            if inPort != 0, let upstream = neighbours[inPort - 1] {
+                // The upstream router's port towards us is the opposite direction of our input port.
+                let upstreamPort = inPort % 2 == 1 ? inPort + 1 : inPort - 1
+                context.send(to: upstream, after: start - now + spec.linkLatencyPs, Message(kind: HW.credit, a: UInt64(upstreamPort)))
+            }
         }
     }
 
     func finish() -> Counters {
-        Counters(["noc.router.bits": routedBits, "noc.link.bits": linkBits, "noc.flits": flits, "noc.packets": packets])
+        Counters([
+            "noc.router.bits": routedBits, "noc.link.bits": linkBits, "noc.flits": flits, "noc.packets": packets,
+            "noc.credit_stalls": creditStalls,
+        ])
     }
 }
 

@@ -55,6 +55,8 @@ enum HW {
     static let start: UInt32 = 6
     static let finished: UInt32 = 7
     static let rebuild: UInt32 = 8
+    static let credit: UInt32 = 9
+    static let routeReady: UInt32 = 10
 
     // Packet purposes (tag bits 0-7) and the last-packet flag.
     static let weights: UInt32 = 0

@@ -107,6 +107,9 @@ public struct NoCSpec: Sendable, Equatable {
     public var flitBytes: UInt64
     /// Physical length of one link, for wire energy.
     public var linkLengthMM: Double
+    /// Packets each router input buffer holds (`nil`: unlimited). Mesh only: wrap-around links would need
+    /// dateline virtual channels to stay free of deadlock.
+    public var inputBufferPackets: Int?
 
     public init(
         width: Int, height: Int, routerLatencyPs: Picoseconds, linkLatencyPs: Picoseconds, linkBandwidthGBps: Double,

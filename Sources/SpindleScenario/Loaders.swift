@@ -128,7 +128,10 @@ public enum TopologyLoader {
         let chips = try root["chips"]?.int(in: 1...4096) ?? 1
 
         let n = try root.required("noc").mapping(
-            allowed: ["topology", "width", "height", "router_latency", "link_latency", "link_bandwidth", "packet_size", "flit_size", "link_length"],
+            allowed: [
+                "topology", "width", "height", "router_latency", "link_latency", "link_bandwidth", "packet_size", "flit_size",
+                "link_length", "input_buffer",
+            ],
             required: ["width", "height", "router_latency", "link_latency", "link_bandwidth"])
         let shape = try n["topology"].map { v throws(SpindleError) in NoCSpec.Shape(rawValue: try v.choice(NoCSpec.Shape.allCases.map(\.rawValue)))! } ?? .mesh
         let flit = UInt64(try n["flit_size"]?.quantity(.size) ?? 32)
@@ -141,6 +144,14 @@ public enum TopologyLoader {
             linkBandwidthGBps: try n.required("link_bandwidth").quantity(.bandwidth), packetBytes: packet, flitBytes: flit,
             linkLengthMM: try n["link_length"]?.quantity(.length) ?? 1)
         noc.shape = shape
+        if let b = n["input_buffer"] {
+            guard shape == .mesh else {
+                throw b.error(
+                    "finite input buffers are modelled on meshes only",
+                    hint: "Torus and ring links would need dateline virtual channels to stay free of deadlock")
+            }
+            noc.inputBufferPackets = try b.int(in: 1...1_000_000)
+        }
         if shape == .ring && noc.height != 1 {
             throw n.required("height").error("a ring NoC has height 1 (its nodes are numbered along x)", expected: "height: 1")
         }

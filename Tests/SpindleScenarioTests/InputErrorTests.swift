@@ -104,6 +104,9 @@ struct InputErrorTests {
         let width = try #require(try topologyError(package))
         #expect(width.description.contains("divides"))
         #expect(try topologyError(package.replacingOccurrences(of: "width: 4", with: "width: 3")) == nil)
+        let torusBuffers = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  topology: torus\n  input_buffer: 2\n  width: 2\n")))
+        #expect(torusBuffers.description.contains("meshes only"))
+        #expect(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  input_buffer: 2\n  width: 2\n")) == nil)
     }
 
     @Test("A technology file that misses an action lists the required ones")

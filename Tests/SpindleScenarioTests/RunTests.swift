@@ -74,6 +74,35 @@ struct RunTests {
         #expect(try await latency(.mesh) == 1_222_000 + 4 * 12_000)
     }
 
+    @Test("Finite input buffers: one-packet buffers cannot cover the credit round trip, so packets wait")
+    func finiteBuffers() async throws {
+        // A 64 GB/s channel at [0,0] streams 32 packets over two 32 GB/s hops to a tile at [2,0]. With a
+        // one-packet buffer at [1,0], [0,0] may send the next packet only when the credit for the previous one
+        // is back: 8 ns serialisation + 1 ns link + 3 ns router + 1 ns link for the credit = 13 ns per packet
+        // instead of 8 ns, so the stream slows down; unlimited buffers never stall.
+        var topology = try twoNodeTopology()
+        topology.noc.width = 3
+        topology.tiles[0].at = MeshPosition(x: 2, y: 0)
+        topology.dram = [DRAMChannelSpec(at: MeshPosition(x: 0, y: 0), bandwidthGBps: 64, latencyPs: 40_000)]
+        let job = TileJob(tile: 0, dramChannel: 0, weightBytes: 8_192, inputBytes: 0, outputBytes: 256, macs: 16)
+        func run(_ buffer: Int?) async throws -> Counters {
+            var t = topology
+            t.noc.inputBufferPackets = buffer
+            var model = AcceleratorModel(topology: t, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: [job])]]))
+            let result = try await model.build(options: EngineOptions(workers: 1)).run()
+            var all = Counters()
+            for (_, c) in result.counters { all.merge(c) }
+            return all
+        }
+        let unlimited = try await run(nil), tight = try await run(1), roomy = try await run(64)
+        #expect(unlimited["noc.credit_stalls"] == 0 && roomy["noc.credit_stalls"] == 0)
+        #expect(roomy["run.end_ps"] == unlimited["run.end_ps"])  // enough buffering: same timing
+        #expect(tight["noc.credit_stalls"] > 0)
+        #expect(tight["noc.packets"] == unlimited["noc.packets"] && tight["dram.bytes.read"] == unlimited["dram.bytes.read"])
+        // The 32 packets leave [0,0] every 13 ns instead of every 8 ns: at least 31 x 5 ns later.
+        #expect(tight["run.end_ps"] >= unlimited["run.end_ps"] + 31 * 5_000)
+    }
+
     @Test("Package hop counts for each chip-to-chip topology")
     func packageHops() {
         let full = PackageSpec(linkLatencyPs: 1, linkBandwidthGBps: 1)
