@@ -96,7 +96,8 @@ public struct AcceleratorModel: Sendable {
                 step.jobs.map { j in
                     ResolvedJob(
                         tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), weightBytes: j.weightBytes,
-                        inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs, rebuildOps: j.rebuildOps)
+                        inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs, rebuildOps: j.rebuildOps,
+                        gemm: (j.gemmWindow, j.gemmFilters, j.gemmPixels))
                 }
             }
             components.append(

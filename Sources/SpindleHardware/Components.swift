@@ -326,6 +326,7 @@ actor ComputeTile: Component {
     // Totals.
     private var weightBytes: UInt64 = 0
     private var rebuildOps: UInt64 = 0
+    private var gemm: (window: Int, filters: Int, pixels: Int)?
     private var totalMacs: UInt64 = 0
     private var sramRead: UInt64 = 0
     private var sramWrite: UInt64 = 0
@@ -351,6 +352,8 @@ actor ComputeTile: Component {
         switch m.kind {
         case HW.rebuild:
             rebuildOps = m.a
+        case HW.shape:
+            gemm = (Int(m.a), Int(m.b), Int(m.c))
         case HW.job:
             // a = weight + input bytes expected, b = MACs, c = output bytes, tag = DRAM channel id.
             precondition(!hasJob, "tile \(id) got a job while busy")
@@ -391,8 +394,9 @@ actor ComputeTile: Component {
         guard receivedBytes == expectedBytes else {
             preconditionFailure("tile \(id) received \(receivedBytes) bytes, expected \(expectedBytes)")
         }
-        let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes, rebuildOps: rebuildOps)
+        let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes, rebuildOps: rebuildOps, gemm: gemm)
         rebuildOps = 0
+        gemm = nil
         for (k, v) in counts { actions.add(k, v) }
         // Each weight load rewrites the crossbar cells it uses: one more write per cell (endurance).
         if type.crossbar != nil && weightBytes > 0 { weightLoads += 1 }

@@ -10,6 +10,7 @@ struct ResolvedJob: Sendable {
     var outputBytes: UInt64
     var macs: UInt64
     var rebuildOps: UInt64
+    var gemm: (window: Int, filters: Int, pixels: Int)
 }
 
 /// A chip's controller: issues each layer step's jobs (over control wires) and starts the next step when
@@ -65,6 +66,11 @@ actor ChipController: Component {
         outstanding = jobs.count
         for j in jobs {
             precondition(j.outputBytes > 0, "a tile job must write outputs")
+            if j.gemm.window > 0 {
+                context.send(
+                    to: j.tile, after: controlLatencyPs,
+                    Message(kind: HW.shape, a: UInt64(j.gemm.window), b: UInt64(j.gemm.filters), c: UInt64(j.gemm.pixels)))
+            }
             if j.rebuildOps > 0 {
                 // Sent first (same time, earlier sequence): the tile reads it before the job.
                 context.send(to: j.tile, after: controlLatencyPs, Message(kind: HW.rebuild, a: j.rebuildOps))

@@ -12,6 +12,8 @@ public struct TileJob: Sendable, Equatable {
     public var macs: UInt64
     /// SmartDeal tiles: shifts and adds needed to rebuild this job's weight rows.
     public var rebuildOps: UInt64
+    /// The job as a GEMM, for systolic arrays: window (weights per filter), filters, output pixels (batch included).
+    public var gemmWindow = 0, gemmFilters = 0, gemmPixels = 0
 
     public init(
         tile: Int, dramChannel: Int, weightBytes: UInt64, inputBytes: UInt64, outputBytes: UInt64, macs: UInt64,
@@ -57,6 +59,7 @@ enum HW {
     static let rebuild: UInt32 = 8
     static let credit: UInt32 = 9
     static let routeReady: UInt32 = 10
+    static let shape: UInt32 = 11
 
     // Packet purposes (tag bits 0-7) and the last-packet flag.
     static let weights: UInt32 = 0

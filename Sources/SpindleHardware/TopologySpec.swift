@@ -25,6 +25,15 @@ public struct TileType: Sendable, Equatable {
     public var crossbars: Int
     /// SmartDeal tiles: rebuild operations (one shift or add) the rebuild engine completes per cycle.
     public var rebuildPerCycle: Int = 0
+    /// PE-array tiles with a systolic array: rows, columns and dataflow (`nil`: ideal MACs per cycle).
+    public var systolic: (rows: Int, columns: Int, dataflow: SystolicDataflow)?
+
+    public static func == (a: TileType, b: TileType) -> Bool {
+        a.name == b.name && a.kind == b.kind && a.macsPerCycle == b.macsPerCycle && a.clockGHz == b.clockGHz
+            && a.bufferBytes == b.bufferBytes && a.crossbar == b.crossbar && a.crossbars == b.crossbars
+            && a.rebuildPerCycle == b.rebuildPerCycle && a.systolic?.rows == b.systolic?.rows
+            && a.systolic?.columns == b.systolic?.columns && a.systolic?.dataflow == b.systolic?.dataflow
+    }
 
     public init(
         name: String, kind: TileKind, macsPerCycle: Int, clockGHz: Double, bufferBytes: UInt64, crossbar: CrossbarSpec? = nil,
@@ -48,7 +57,15 @@ public struct TileType: Sendable, Equatable {
 
     /// Compute time and action counts for `macs` multiply-accumulates whose weights (`weightBytes`) must
     /// first be written into the tile (crossbars) or are simply used (PE arrays).
-    public func work(macs: UInt64, weightBytes: UInt64, rebuildOps: UInt64 = 0) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+    /// `gemm` (window, filters, pixels of the job) lets a systolic PE array time its folds; without it, or
+    /// without an array, MACs complete at `macsPerCycle`.
+    public func work(
+        macs: UInt64, weightBytes: UInt64, rebuildOps: UInt64 = 0, gemm: (window: Int, filters: Int, pixels: Int)? = nil
+    ) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+        if kind == .peArray, let a = systolic, let g = gemm, g.window > 0, g.filters > 0, g.pixels > 0 {
+            let cycles = a.dataflow.cycles(rows: a.rows, columns: a.columns, window: g.window, filters: g.filters, pixels: g.pixels)
+            return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])
+        }
         if kind == .smartdeal {
             // The rebuild engine turns Ce rows into weight rows before the PE lines use them (not overlapped).
             let cycle = Units.cyclePs(gHz: clockGHz)

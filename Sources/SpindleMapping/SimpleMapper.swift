@@ -95,12 +95,17 @@ public struct SimpleMapper: Sendable {
                             "layer '\(layer.name)' needs \(Units.formatBytes(weights + inputs)) of weights and inputs in tile \(i) (\(tile.type.name)), whose buffer holds \(Units.formatBytes(tile.type.bufferBytes)): short by \(Units.formatBytes(weights + inputs - tile.type.bufferBytes))",
                             hint: "Use a smaller batch, more tiles, or tiles with larger buffers")
                     }
-                    jobs.append(
-                        TileJob(
-                            tile: i, dramChannel: nearest[i], weightBytes: weights, inputBytes: inputs, outputBytes: outputs, macs: macs,
-                            rebuildOps: rebuild))
+                    var job = TileJob(
+                        tile: i, dramChannel: nearest[i], weightBytes: weights, inputBytes: inputs, outputBytes: outputs, macs: macs,
+                        rebuildOps: rebuild)
+                    job.gemmWindow = layer.weightsPerFilter
+                    job.gemmFilters = share
+                    job.gemmPixels = layer.outHeight * layer.outWidth * Int(n)
+                    jobs.append(job)
                     channelBytes[nearest[i]] += weights + inputs + outputs
-                    longestCompute = max(longestCompute, tile.type.work(macs: macs, weightBytes: weights, rebuildOps: rebuild).durationPs)
+                    let gemm = (layer.weightsPerFilter, share, layer.outHeight * layer.outWidth * Int(n))
+                    longestCompute = max(
+                        longestCompute, tile.type.work(macs: macs, weightBytes: weights, rebuildOps: rebuild, gemm: gemm).durationPs)
                     total.weightBytes += weights
                     total.inputBytes += inputs
                     total.outputBytes += outputs

@@ -14,7 +14,7 @@ public enum BuiltinFiles {
         mapping: simple
         """#,
         "topologies/single-chip-4x4.yaml": #"""
-        # One chip: a 4x4 mesh NoC, 12 digital PE-array tiles and 4 spin-crossbar tiles, two DDR4-3200 channels.
+        # One chip: a 4x4 mesh NoC, 12 systolic PE-array tiles and 4 spin-crossbar tiles, two DDR4-3200 channels.
         name: single-chip-4x4
         technology: tech/horowitz45.yaml
         chips: 1
@@ -32,7 +32,9 @@ public enum BuiltinFiles {
         tile_types:
           pe256:
             kind: pe-array
-            macs_per_cycle: 256
+            rows: 16                # a 16x16 weight-stationary systolic array (SCALE-Sim fold timing)
+            columns: 16
+            dataflow: ws
             clock: 1 GHz
             buffer: 256 KiB
           sot-xbar:

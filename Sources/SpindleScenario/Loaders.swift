@@ -109,7 +109,7 @@ public enum TopologyLoader {
     static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
     static let tileKeys = [
         "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
-        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle",
+        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow",
     ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
@@ -191,10 +191,24 @@ public enum TopologyLoader {
             switch kind {
             case .peArray:
                 let t = try node.mapping(
-                    allowed: ["kind", "macs_per_cycle", "clock", "buffer"], required: ["kind", "macs_per_cycle", "clock", "buffer"])
-                types[key] = TileType(
-                    name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
-                    clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+                    allowed: ["kind", "macs_per_cycle", "clock", "buffer", "rows", "columns", "dataflow"], required: ["kind", "clock", "buffer"])
+                let array = ["rows", "columns", "dataflow"].filter { t[$0] != nil }
+                guard (array.isEmpty) != (t["macs_per_cycle"] == nil), array.isEmpty || array.count == 3 else {
+                    throw node.error(
+                        "a PE-array tile gives either 'macs_per_cycle' (ideal) or 'rows', 'columns' and 'dataflow' (systolic)")
+                }
+                var type = TileType(
+                    name: key, kind: kind, macsPerCycle: 1, clockGHz: try t.required("clock").quantity(.frequency),
+                    bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+                if let m = t["macs_per_cycle"] {
+                    type.macsPerCycle = try m.int(in: 1...1_000_000)
+                } else {
+                    let rows = try t.required("rows").int(in: 1...4_096), columns = try t.required("columns").int(in: 1...4_096)
+                    let flow = SystolicDataflow(rawValue: try t.required("dataflow").choice(SystolicDataflow.allCases.map(\.rawValue)))!
+                    type.systolic = (rows, columns, flow)
+                    type.macsPerCycle = rows * columns
+                }
+                types[key] = type
             case .smartdeal:
                 let keys = ["kind", "macs_per_cycle", "clock", "buffer", "rebuild_per_cycle"]
                 let t = try node.mapping(allowed: keys, required: keys)

@@ -149,3 +149,23 @@ struct ScaleSimDataflowTests {
         }
     }
 }
+
+@Suite("Systolic PE-array tiles")
+struct SystolicTileTests {
+    @Test("A systolic tile times a job as SCALE-Sim mode does (cycles = its total + 1)", arguments: SystolicDataflow.allCases)
+    func matchesStudy(dataflow: SystolicDataflow) throws {
+        var cfg = ScaleSimConfig()
+        cfg.dataflow = dataflow.rawValue
+        let layer = try ScaleSimTopology.parse(try text(try scaleSimFixture("alexnet_part.csv")), file: "a", gemm: false)[0]
+        let study = try ScaleSimArray.run(layer, config: cfg)
+        var tile = TileType(name: "t", kind: .peArray, macsPerCycle: 1_024, clockGHz: 1, bufferBytes: 1 << 30)
+        tile.systolic = (32, 32, dataflow)
+        let (duration, counts) = tile.work(
+            macs: UInt64(layer.macs), weightBytes: 0, gemm: (layer.window, layer.filters, layer.ofmapPixels))
+        #expect(duration == UInt64(study.totalCycles + 1) * 1_000)
+        #expect(counts["mac.int8"] == UInt64(layer.macs))
+        // Without the array, the same tile would be ideal: MACs / 1024 cycles, shorter than any dataflow.
+        tile.systolic = nil
+        #expect(tile.work(macs: UInt64(layer.macs), weightBytes: 0).durationPs < duration)
+    }
+}

@@ -68,6 +68,18 @@ struct InputErrorTests {
         #expect(e.choices == ["pe-array", "spin-crossbar", "smartdeal"])
     }
 
+    @Test("A PE-array tile is ideal or systolic, not both")
+    func systolicTile() throws {
+        let both = baseTopology.replacingOccurrences(of: "    macs_per_cycle: 16\n", with: "    macs_per_cycle: 16\n    rows: 4\n    columns: 4\n    dataflow: ws\n")
+        #expect(both != baseTopology)
+        #expect(try topologyError(both)?.description.contains("either") == true)
+        let systolic = baseTopology.replacingOccurrences(of: "    macs_per_cycle: 16\n", with: "    rows: 4\n    columns: 4\n    dataflow: os\n")
+        #expect(systolic != baseTopology)
+        #expect(try topologyError(systolic) == nil)
+        let bad = systolic.replacingOccurrences(of: "dataflow: os", with: "dataflow: rs")
+        #expect(try topologyError(bad)?.choices == ["ws", "os", "is"])
+    }
+
     @Test("An unknown tile type name suggests the defined one")
     func unknownTileType() throws {
         let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  - type: pe\n", with: "  - type: pf\n")))
