@@ -24,8 +24,8 @@ public struct AcceleratorModel: Sendable {
         p["noc.link.bits"] = (topology.technology.actions["noc.wire.bit_mm"]?.energyPJ ?? 0) * topology.noc.linkLengthMM
         for d in topology.dram { if let j = d.jedec { p.merge(j.actionPrices) { a, _ in a } } }
         for tile in topology.tiles where !topology.technology.sramCurve.isEmpty {
-            let prefix = topology.technology.bufferAction(capacity: tile.type.bufferBytes)
-            let price = topology.technology.sramPerByte(capacity: Double(tile.type.bufferBytes))!
+            let prefix = topology.technology.bufferAction(capacity: tile.type.bankBytes)
+            let price = topology.technology.sramPerByte(capacity: Double(tile.type.bankBytes))!
             p[prefix + ".read.bytes"] = price
             p[prefix + ".write.bytes"] = price
         }
@@ -80,7 +80,7 @@ public struct AcceleratorModel: Sendable {
                 components.append(
                     ComputeTile(
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
-                        bufferAction: t.technology.bufferAction(capacity: tile.type.bufferBytes)))
+                        bufferAction: t.technology.bufferAction(capacity: tile.type.bankBytes)))
                 kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
                 chipOf.append(c)
             }

@@ -20,6 +20,10 @@ public struct TileType: Sendable, Equatable {
     public var clockGHz: Double
     /// Local buffer (SRAM) capacity in bytes.
     public var bufferBytes: UInt64
+    /// Banks the buffer is split into; an access touches one bank, so it is priced at the bank's capacity.
+    public var bufferBanks: Int = 1
+    /// Capacity of one buffer bank.
+    public var bankBytes: UInt64 { bufferBytes / UInt64(max(bufferBanks, 1)) }
     /// Spin-crossbar tiles: the crossbar and how many of them the tile holds.
     public var crossbar: CrossbarSpec?
     public var crossbars: Int
@@ -31,7 +35,7 @@ public struct TileType: Sendable, Equatable {
     public static func == (a: TileType, b: TileType) -> Bool {
         a.name == b.name && a.kind == b.kind && a.macsPerCycle == b.macsPerCycle && a.clockGHz == b.clockGHz
             && a.bufferBytes == b.bufferBytes && a.crossbar == b.crossbar && a.crossbars == b.crossbars
-            && a.rebuildPerCycle == b.rebuildPerCycle && a.systolic?.rows == b.systolic?.rows
+            && a.rebuildPerCycle == b.rebuildPerCycle && a.bufferBanks == b.bufferBanks && a.systolic?.rows == b.systolic?.rows
             && a.systolic?.columns == b.systolic?.columns && a.systolic?.dataflow == b.systolic?.dataflow
     }
 

@@ -109,7 +109,7 @@ public enum TopologyLoader {
     static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
     static let tileKeys = [
         "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
-        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow",
+        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow", "buffer_banks",
     ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
@@ -191,7 +191,8 @@ public enum TopologyLoader {
             switch kind {
             case .peArray:
                 let t = try node.mapping(
-                    allowed: ["kind", "macs_per_cycle", "clock", "buffer", "rows", "columns", "dataflow"], required: ["kind", "clock", "buffer"])
+                    allowed: ["kind", "macs_per_cycle", "clock", "buffer", "buffer_banks", "rows", "columns", "dataflow"],
+                    required: ["kind", "clock", "buffer"])
                 let array = ["rows", "columns", "dataflow"].filter { t[$0] != nil }
                 guard (array.isEmpty) != (t["macs_per_cycle"] == nil), array.isEmpty || array.count == 3 else {
                     throw node.error(
@@ -211,7 +212,7 @@ public enum TopologyLoader {
                 types[key] = type
             case .smartdeal:
                 let keys = ["kind", "macs_per_cycle", "clock", "buffer", "rebuild_per_cycle"]
-                let t = try node.mapping(allowed: keys, required: keys)
+                let t = try node.mapping(allowed: keys + ["buffer_banks"], required: keys)
                 var type = TileType(
                     name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
                     clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
@@ -222,7 +223,7 @@ public enum TopologyLoader {
                     "kind", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits", "adc_bits",
                     "columns_per_adc", "adc_rate", "device",
                 ]
-                let t = try node.mapping(allowed: keys, required: keys)
+                let t = try node.mapping(allowed: keys + ["buffer_banks"], required: keys)
                 let deviceName = try t.required("device").choice(MRAMDevice.presets.keys.sorted())
                 let columns = try t.required("columns").int(in: 1...65_536)
                 let cellBits = try t.required("cell_bits").int(in: 1...8)
@@ -244,6 +245,16 @@ public enum TopologyLoader {
             }
         }
         guard !types.isEmpty else { throw typesNode.error("tile_types is empty", expected: "at least one tile type") }
+        for key in typesMap.keys {
+            let node = try typesMap.required(key).mapping(allowed: TopologyLoader.tileKeys)
+            if let banks = node["buffer_banks"] {
+                let n = try banks.int(in: 1...4_096)
+                guard types[key]!.bufferBytes % UInt64(n) == 0, types[key]!.bufferBytes / UInt64(n) >= 1_024 else {
+                    throw banks.error("\(n) banks do not split the buffer into whole KiB", expected: "a bank count that divides the buffer")
+                }
+                types[key]!.bufferBanks = n
+            }
+        }
 
         var occupied: [MeshPosition: String] = [:]
         var tiles: [TilePlacement] = []

@@ -191,6 +191,22 @@ struct TechnologyTests {
         #expect(tech.bufferAction(capacity: 256 * 1_024) == "sram.256KiB")
     }
 
+    @Test("A banked buffer is priced at its bank's capacity")
+    func banks() async throws {
+        let dir = try temporaryFiles([
+            "t.yaml": baseTopology.replacingOccurrences(of: "    buffer: 64 KiB\n", with: "    buffer: 64 KiB\n    buffer_banks: 4\n")
+                .replacingOccurrences(of: "technology: tech.yaml", with: "technology: \(repoPath("topologies/tech/horowitz45.yaml"))"),
+        ])
+        let topology = try TopologyLoader.load(dir + "/t.yaml")
+        #expect(topology.tiles[0].type.bufferBanks == 4 && topology.tiles[0].type.bankBytes == 16 * 1_024)
+        let prices = AcceleratorModel(topology: topology, schedule: Schedule(chips: [[]])).prices
+        let bank = try #require(prices["sram.16KiB.read.bytes"])
+        #expect(abs(bank - topology.technology.sramPerByte(capacity: 16 * 1_024)!) < 1e-12)
+        #expect(bank < topology.technology.sramPerByte(capacity: 64 * 1_024)!)
+        let bad = baseTopology.replacingOccurrences(of: "    buffer: 64 KiB\n", with: "    buffer: 64 KiB\n    buffer_banks: 3\n")
+        #expect(try topologyError(bad)?.description.contains("banks") == true)
+    }
+
     @Test("The Eyeriss-relative table loads and keeps the 200 : 6 : 2 : 1 ratios")
     func eyeriss() throws {
         let tech = try TechnologyLoader.load(repoPath("topologies/tech/eyeriss-relative.yaml"))
