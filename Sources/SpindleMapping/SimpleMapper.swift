@@ -77,8 +77,10 @@ public struct SimpleMapper: Sendable {
                     let share = layer.outChannels / tiles + (i < layer.outChannels % tiles ? 1 : 0)
                     guard share > 0 else { continue }
                     let fraction = Double(share) / Double(layer.outChannels)
-                    var weights = (UInt64(share * layer.weightsPerFilter) * UInt64(layer.weightBits) + 7) / 8
-                    let outputs = (UInt64(share * layer.outHeight * layer.outWidth) * UInt64(layer.activationBits) + 7) / 8 * n
+                    // A matmul repeats over its heads: its second operand and outputs exist once per head.
+                    let heads = layer.kind == .matmul ? max(layer.groups, 1) : 1
+                    var weights = (UInt64(share * layer.weightsPerFilter * heads) * UInt64(layer.weightBits) + 7) / 8
+                    let outputs = (UInt64(share * layer.outHeight * layer.outWidth * heads) * UInt64(layer.activationBits) + 7) / 8 * n
                     var macs = UInt64((Double(layer.macsPerSample) * fraction).rounded()) * n
                     var rebuild: UInt64 = 0
                     if tile.type.kind == .smartdeal, let c = compressed[layer.name] {
@@ -100,10 +102,10 @@ public struct SimpleMapper: Sendable {
                         rebuildOps: rebuild)
                     job.gemmWindow = layer.weightsPerFilter
                     job.gemmFilters = share
-                    job.gemmPixels = layer.outHeight * layer.outWidth * Int(n)
+                    job.gemmPixels = layer.outHeight * layer.outWidth * heads * Int(n)
                     jobs.append(job)
                     channelBytes[nearest[i]] += weights + inputs + outputs
-                    let gemm = (layer.weightsPerFilter, share, layer.outHeight * layer.outWidth * Int(n))
+                    let gemm = (layer.weightsPerFilter, share, layer.outHeight * layer.outWidth * heads * Int(n))
                     longestCompute = max(
                         longestCompute, tile.type.work(macs: macs, weightBytes: weights, rebuildOps: rebuild, gemm: gemm).durationPs)
                     total.weightBytes += weights

@@ -4,7 +4,13 @@ import SpindleCore
 /// One layer of a network, with the shapes that decide its work and data.
 public struct Layer: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
-        case conv2d, linear
+        /// A 2D convolution (grouped when `groups` > 1; depthwise when groups = channels).
+        case conv2d
+        /// A fully connected layer applied to each of `inHeight` rows (tokens).
+        case linear
+        /// A product of two activation matrices (attention): (inHeight x inChannels) x (inChannels x outChannels);
+        /// it has no parameters, and its second operand is loaded like weights.
+        case matmul
     }
     public var name: String
     public var kind: Kind
@@ -18,6 +24,8 @@ public struct Layer: Sendable, Equatable, Codable {
     public var padding: Int
     public var weightBits: Int
     public var activationBits: Int
+    /// Convolution groups (1: dense; channels: depthwise).
+    public var groups: Int = 1
 
     /// A 2D convolution with a square kernel.
     public static func conv(
@@ -28,28 +36,56 @@ public struct Layer: Sendable, Equatable, Codable {
             stride: stride, padding: padding, weightBits: bits, activationBits: bits)
     }
 
-    /// A fully connected layer.
-    public static func linear(_ name: String, _ inF: Int, _ outF: Int, bits: Int = 8) -> Layer {
+    /// A fully connected layer, applied to `tokens` rows.
+    public static func linear(_ name: String, _ inF: Int, _ outF: Int, tokens: Int = 1, bits: Int = 8) -> Layer {
         Layer(
-            name: name, kind: .linear, inChannels: inF, outChannels: outF, inHeight: 1, inWidth: 1, kernel: 1, stride: 1,
+            name: name, kind: .linear, inChannels: inF, outChannels: outF, inHeight: tokens, inWidth: 1, kernel: 1, stride: 1,
             padding: 0, weightBits: bits, activationBits: bits)
+    }
+
+    /// A depthwise (or grouped) convolution.
+    public static func depthwise(_ name: String, _ channels: Int, size: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bits: Int = 8) -> Layer {
+        var l = conv(name, channels, channels, size: size, kernel: kernel, stride: stride, padding: padding, bits: bits)
+        l.groups = channels
+        return l
+    }
+
+    /// An activation-activation product: (rows x inner) x (inner x cols), repeated `count` times (heads).
+    public static func matmul(_ name: String, rows: Int, inner: Int, cols: Int, count: Int = 1, bits: Int = 8) -> Layer {
+        var l = Layer(
+            name: name, kind: .matmul, inChannels: inner, outChannels: cols, inHeight: rows, inWidth: 1, kernel: 1, stride: 1,
+            padding: 0, weightBits: bits, activationBits: bits)
+        l.groups = count
+        return l
     }
 
     public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
     public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
-    /// Weights of one output channel.
-    public var weightsPerFilter: Int { inChannels * kernel * kernel }
-    public var parameters: Int { weightsPerFilter * outChannels }
+    /// Weights (or second-operand values) feeding one output channel.
+    public var weightsPerFilter: Int { kind == .matmul ? inChannels : inChannels / max(groups, 1) * kernel * kernel }
+    /// Trained parameters (matmuls have none).
+    public var parameters: Int { kind == .matmul ? 0 : weightsPerFilter * outChannels }
     /// Multiply-accumulates for one input sample.
-    public var macsPerSample: UInt64 { UInt64(outHeight * outWidth) * UInt64(weightsPerFilter) * UInt64(outChannels) }
-    public var weightBytes: UInt64 { (UInt64(parameters) * UInt64(weightBits) + 7) / 8 }
-    public var inputBytesPerSample: UInt64 { (UInt64(inChannels * inHeight * inWidth) * UInt64(activationBits) + 7) / 8 }
-    public var outputBytesPerSample: UInt64 { (UInt64(outChannels * outHeight * outWidth) * UInt64(activationBits) + 7) / 8 }
+    public var macsPerSample: UInt64 {
+        let perOutput = UInt64(outHeight * outWidth) * UInt64(weightsPerFilter) * UInt64(outChannels)
+        return kind == .matmul ? perOutput * UInt64(max(groups, 1)) : perOutput
+    }
+    /// Bytes of the weights, or of a matmul's second operand (all heads).
+    public var weightBytes: UInt64 {
+        let values = kind == .matmul ? weightsPerFilter * outChannels * max(groups, 1) : parameters
+        return (UInt64(values) * UInt64(weightBits) + 7) / 8
+    }
+    public var inputBytesPerSample: UInt64 {
+        (UInt64(inChannels * inHeight * inWidth * (kind == .matmul ? max(groups, 1) : 1)) * UInt64(activationBits) + 7) / 8
+    }
+    public var outputBytesPerSample: UInt64 {
+        (UInt64(outChannels * outHeight * outWidth * (kind == .matmul ? max(groups, 1) : 1)) * UInt64(activationBits) + 7) / 8
+    }
 
     /// The weight tensor's shape, for compression.
     public var weightShape: WeightShape {
         WeightShape(
-            name: name, outChannels: outChannels, inChannels: inChannels, kernelHeight: kind == .linear ? 1 : kernel,
+            name: name, outChannels: outChannels, inChannels: inChannels / max(groups, 1), kernelHeight: kind == .linear ? 1 : kernel,
             kernelWidth: kind == .linear ? 1 : kernel, isLinear: kind == .linear)
     }
 }
@@ -64,14 +100,16 @@ public struct Network: Sendable, Equatable {
     }
     public var parameters: Int { layers.reduce(0) { $0 + $1.parameters } }
     public var macsPerSample: UInt64 { layers.reduce(0) { $0 + $1.macsPerSample } }
-    /// The weight tensors' shapes, in layer order.
-    public var weightShapes: [WeightShape] { layers.map(\.weightShape) }
+    /// The weight tensors' shapes, in layer order (matmuls have none).
+    public var weightShapes: [WeightShape] { layers.filter { $0.kind != .matmul }.map(\.weightShape) }
 }
 
 /// Built-in networks.
 public enum ModelZoo {
     /// Names of the built-in networks.
-    public static var names: [String] { ["tiny-cnn", "lenet-5", "resnet18-cifar", "resnet18", "resnet50"] }
+    public static var names: [String] {
+        ["tiny-cnn", "lenet-5", "alexnet", "vgg16", "resnet18-cifar", "resnet18", "resnet50", "mobilenetv2", "bert-base-block"]
+    }
 
     /// The built-in network called `name`, or `nil`.
     public static func network(named name: String) -> Network? {
@@ -94,6 +132,10 @@ public enum ModelZoo {
                 .linear("f6", 120, 84),
                 .linear("f7", 84, 10),
             ])
+        case "alexnet": return alexnet()
+        case "vgg16": return vgg16()
+        case "mobilenetv2": return mobilenetV2()
+        case "bert-base-block": return bertBlock()
         case "resnet18-cifar": return resnet18(cifar: true)
         case "resnet18": return resnet18(cifar: false)
         case "resnet50": return resnet50()
@@ -132,6 +174,71 @@ public enum ModelZoo {
         }
         layers.append(.linear(cifar ? "linear" : "fc", 512, cifar ? 10 : 1000))
         return Network(name: cifar ? "resnet18-cifar" : "resnet18", layers: layers)
+    }
+
+    /// AlexNet (torchvision): five convolutions at 224x224 (pooling between them), three FC layers.
+    static func alexnet() -> Network {
+        Network(name: "alexnet", layers: [
+            .conv("conv1", 3, 64, size: 224, kernel: 11, stride: 4, padding: 2),
+            .conv("conv2", 64, 192, size: 27, kernel: 5, padding: 2),
+            .conv("conv3", 192, 384, size: 13, kernel: 3, padding: 1),
+            .conv("conv4", 384, 256, size: 13, kernel: 3, padding: 1),
+            .conv("conv5", 256, 256, size: 13, kernel: 3, padding: 1),
+            .linear("fc6", 256 * 6 * 6, 4096), .linear("fc7", 4096, 4096), .linear("fc8", 4096, 1000),
+        ])
+    }
+
+    /// VGG-16 (configuration D) at 224x224.
+    static func vgg16() -> Network {
+        var layers: [Layer] = []
+        var size = 224, inC = 3, index = 1
+        for (width, count) in [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)] {
+            for _ in 0..<count {
+                layers.append(.conv("conv\(index)", inC, width, size: size, kernel: 3, padding: 1))
+                inC = width
+                index += 1
+            }
+            size /= 2  // max-pool
+        }
+        layers += [.linear("fc1", 512 * 7 * 7, 4096), .linear("fc2", 4096, 4096), .linear("fc3", 4096, 1000)]
+        return Network(name: "vgg16", layers: layers)
+    }
+
+    /// MobileNetV2 (width 1.0, torchvision) at 224x224: inverted residual blocks with depthwise 3x3 convs.
+    static func mobilenetV2() -> Network {
+        var layers: [Layer] = [.conv("features.0", 3, 32, size: 224, kernel: 3, stride: 2, padding: 1)]
+        var size = 112, inC = 32, block = 1
+        for (t, c, n, s) in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)] {
+            for i in 0..<n {
+                let stride = i == 0 ? s : 1
+                let hidden = inC * t
+                let p = "features.\(block)"
+                if t != 1 { layers.append(.conv(p + ".expand", inC, hidden, size: size, kernel: 1)) }
+                layers.append(.depthwise(p + ".dw", hidden, size: size, kernel: 3, stride: stride, padding: 1))
+                let out = (size + 2 - 3) / stride + 1
+                layers.append(.conv(p + ".project", hidden, c, size: out, kernel: 1))
+                inC = c
+                size = out
+                block += 1
+            }
+        }
+        layers.append(.conv("features.18", 320, 1280, size: 7, kernel: 1))
+        layers.append(.linear("classifier", 1280, 1000))
+        return Network(name: "mobilenetv2", layers: layers)
+    }
+
+    /// One BERT-base encoder block (hidden 768, 12 heads of 64, FFN 3072) on a 128-token sequence; attention
+    /// as matmuls (Q x K^T and scores x V per head).
+    static func bertBlock(tokens: Int = 128) -> Network {
+        let h = 768, heads = 12, d = 64
+        return Network(name: "bert-base-block", layers: [
+            .linear("attention.query", h, h, tokens: tokens), .linear("attention.key", h, h, tokens: tokens),
+            .linear("attention.value", h, h, tokens: tokens),
+            .matmul("attention.scores", rows: tokens, inner: d, cols: tokens, count: heads),
+            .matmul("attention.context", rows: tokens, inner: tokens, cols: d, count: heads),
+            .linear("attention.output", h, h, tokens: tokens),
+            .linear("intermediate", h, 3072, tokens: tokens), .linear("output", 3072, h, tokens: tokens),
+        ])
     }
 
     /// ResNet-50 (torchvision v1.5: stride on the 3x3 conv), 224x224, bottlenecks [3, 4, 6, 3].

@@ -117,10 +117,57 @@ struct ZooTests {
     @Test("Parameter and MAC totals match the published counts", arguments: [
         ("resnet50", 25_502_912, 4_089_184_256, 0.01), ("resnet18", 11_679_912, 1_814_073_344, 0.01),
         ("resnet18-cifar", 11_164_352, 555_422_720, 0.01),
+        ("alexnet", 61_090_496, 714_188_480, 0.0), ("vgg16", 138_344_128, 15_470_264_320, 0.0),
+        ("mobilenetv2", 3_469_760, 300_774_272, 0.0),
     ])
     func totals(name: String, params: Int, macs: UInt64, tolerance: Double) throws {
         let n = try #require(ModelZoo.network(named: name))
         #expect(abs(Double(n.parameters) - Double(params)) / Double(params) <= tolerance)
         #expect(abs(Double(n.macsPerSample) - Double(macs)) / Double(macs) <= tolerance)
+    }
+}
+
+@Suite("Published torchvision totals")
+struct PublishedTotalsTests {
+    /// Biases of every layer (one per output channel).
+    func biases(_ n: Network) -> Int { n.layers.reduce(0) { $0 + $1.outChannels } }
+
+    @Test("AlexNet and VGG-16: weights + biases = torchvision's 61,100,840 and 138,357,544 exactly")
+    func withBiases() throws {
+        let alexnet = try #require(ModelZoo.network(named: "alexnet")), vgg = try #require(ModelZoo.network(named: "vgg16"))
+        #expect(alexnet.parameters + biases(alexnet) == 61_100_840)
+        #expect(vgg.parameters + biases(vgg) == 138_357_544)
+        // Published MACs: 0.714 G and 15.47 G (to their printed precision).
+        #expect(abs(Double(alexnet.macsPerSample) - 714.19e6) < 0.005e6)
+        #expect(abs(Double(vgg.macsPerSample) - 15.47e9) < 0.005e9)
+    }
+
+    @Test("MobileNetV2: weights + batch-norm scale and shift + classifier bias = torchvision's 3,504,872")
+    func mobilenet() throws {
+        let n = try #require(ModelZoo.network(named: "mobilenetv2"))
+        let batchNorm = n.layers.filter { $0.kind == .conv2d }.reduce(0) { $0 + 2 * $1.outChannels }
+        #expect(n.parameters + batchNorm + 1_000 == 3_504_872)
+        #expect(abs(Double(n.macsPerSample) - 300.77e6) < 0.005e6)  // published 300.77 M
+    }
+}
+
+@Suite("Transformer block")
+struct TransformerTests {
+    @Test("BERT-base encoder block: weights and MACs in closed form")
+    func bert() throws {
+        let n = try #require(ModelZoo.network(named: "bert-base-block"))
+        // 4 x 768 x 768 attention projections + 2 x 768 x 3072 FFN.
+        #expect(n.parameters == 4 * 768 * 768 + 2 * 768 * 3_072)
+        // 128 tokens through every weight, plus Q x K^T and scores x V: 12 heads x 128 x 128 x 64 each.
+        #expect(n.macsPerSample == UInt64(128 * n.parameters + 2 * 12 * 128 * 128 * 64))
+        #expect(n.weightShapes.count == 6)  // matmuls have no weights to compress
+    }
+
+    @Test("A depthwise 3x3 layer has one 3x3 kernel per channel")
+    func depthwise() {
+        let l = Layer.depthwise("dw", 96, size: 56, kernel: 3, padding: 1)
+        #expect(l.parameters == 96 * 9)
+        #expect(l.macsPerSample == UInt64(56 * 56 * 96 * 9))
+        #expect(l.weightShape.inChannels == 1)
     }
 }

@@ -148,6 +148,17 @@ struct CLITests {
         #expect(r.stderr.hasPrefix("error: "))
     }
 
+    @Test("spindle models lists the zoo and shows a model; an unknown one is an error")
+    func models() throws {
+        let list = try spindle(["models", "list"])
+        #expect(list.status == 0 && list.stdout.contains("mobilenetv2") && list.stdout.contains("61090496"))
+        let show = try spindle(["models", "show", "alexnet", "--json"])
+        let j = try json(show.stdout)
+        #expect(j["macs"] as? Int == 714_188_480)
+        let bad = try spindle(["models", "show", "alexnett"])
+        #expect(bad.status == 2 && bad.stderr.contains("Did you mean 'alexnet'?"))
+    }
+
     @Test("spindle bench engine reports identical outcomes and rates")
     func benchEngine() throws {
         let r = try spindle(["bench", "engine", "--workers", "2", "--partitions", "4", "--components", "16", "--end-us", "0.2", "--repeat", "1", "--json"])
