@@ -40,8 +40,7 @@ struct ArrayCommand: AsyncParsableCommand {
             let clock = ContinuousClock.now
             var reports: [ScaleSimLayerReport] = []
             for l in layers { reports.append(try ScaleSimArray.run(l, config: cfg)) }
-            let d = ContinuousClock.now - clock
-            let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            let wall = CLI.seconds(since: clock)
             if let out { try ScaleSimArray.writeReports(reports, to: out) }
             if json {
                 try CLI.printJSON(ArrayOutput(layers: reports, run: ["wall_s": wall]))

@@ -43,6 +43,20 @@ enum CLI {
         FileHandle.standardError.write(Data(("note: " + text + "\n").utf8))
     }
 
+    /// Wall-clock seconds since `start`, for the `wall_s` figures the study commands print.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// Pads `s` to a table column of `width` characters (right-aligned if `right`); a cell that fills its
+    /// column still gets one separating space.
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        if s.count >= width { return s + " " }
+        let fill = String(repeating: " ", count: width - s.count)
+        return right ? fill + s : s + fill
+    }
+
     static func rate(_ perSecond: Double) -> String {
         if perSecond >= 1e6 { return Units.format(perSecond / 1e6, 2) + " M" }
         if perSecond >= 1e3 { return Units.format(perSecond / 1e3, 2) + " k" }

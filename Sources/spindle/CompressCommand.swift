@@ -170,7 +170,7 @@ struct CompressCommand: AsyncParsableCommand {
 
     private func row(_ cells: [String]) -> String {
         let widths = [20, 14, 10, 10, 11, 10, 9, 8, 9, 8, 9]
-        return zip(cells, widths).map { c, w in c.count >= w ? c + " " : c + String(repeating: " ", count: w - c.count) }.joined()
+        return zip(cells, widths).map { CLI.pad($0, $1) }.joined()
     }
 }
 

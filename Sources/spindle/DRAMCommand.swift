@@ -39,8 +39,7 @@ struct DRAMCommand: AsyncParsableCommand {
             let cfg = try DRAMIni.load(config)
             let clock = ContinuousClock.now
             let r = DRAMStudy.run(cfg, traffic: traffic, cycles: cycles, seed: seed)
-            let elapsed = ContinuousClock.now - clock
-            let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let wall = CLI.seconds(since: clock)
             if json {
                 try CLI.printJSON(DRAMOutput(result: r, wallSeconds: wall))
                 return

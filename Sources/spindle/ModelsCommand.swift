@@ -23,8 +23,8 @@ struct ModelsList: AsyncParsableCommand {
         }
         print("model              layers     parameters            MACs (per sample)")
         for n in networks {
-            print(pad(n.name, 19) + pad(String(n.layers.count), 7, right: true) + pad(String(n.parameters), 15, right: true)
-                + pad(String(n.macsPerSample), 16, right: true))
+            print(CLI.pad(n.name, 19) + CLI.pad(String(n.layers.count), 7, right: true) + CLI.pad(String(n.parameters), 15, right: true)
+                + CLI.pad(String(n.macsPerSample), 16, right: true))
         }
     }
 }
@@ -47,13 +47,13 @@ struct ModelsShow: AsyncParsableCommand {
                 return
             }
             print("\(n.name): \(n.layers.count) layers, \(n.parameters) parameters, \(n.macsPerSample) MACs per sample")
-            print(pad("layer", 28) + pad("kind", 8) + pad("input", 16) + pad("output", 16) + pad("kernel", 12)
-                + pad("parameters", 12, right: true) + pad("MACs", 14, right: true))
+            print(CLI.pad("layer", 28) + CLI.pad("kind", 8) + CLI.pad("input", 16) + CLI.pad("output", 16) + CLI.pad("kernel", 12)
+                + CLI.pad("parameters", 12, right: true) + CLI.pad("MACs", 14, right: true))
             for l in n.layers {
                 let kernel = l.kind == .conv2d ? "\(l.kernel)x\(l.kernel)/\(l.stride)" + (l.groups > 1 ? " g\(l.groups)" : "") : (l.kind == .matmul ? "x\(l.groups)" : "")
-                print(pad(l.name, 28) + pad(l.kind.rawValue, 8) + pad("\(l.inChannels)x\(l.inHeight)x\(l.inWidth)", 16)
-                    + pad("\(l.outChannels)x\(l.outHeight)x\(l.outWidth)", 16) + pad(kernel, 12)
-                    + pad(String(l.parameters), 12, right: true) + pad(String(l.macsPerSample), 14, right: true))
+                print(CLI.pad(l.name, 28) + CLI.pad(l.kind.rawValue, 8) + CLI.pad("\(l.inChannels)x\(l.inHeight)x\(l.inWidth)", 16)
+                    + CLI.pad("\(l.outChannels)x\(l.outHeight)x\(l.outWidth)", 16) + CLI.pad(kernel, 12)
+                    + CLI.pad(String(l.parameters), 12, right: true) + CLI.pad(String(l.macsPerSample), 14, right: true))
             }
         }
     }
@@ -64,10 +64,4 @@ struct ModelOutput: Encodable {
     let parameters: Int
     let macs: UInt64
     let layers: [Layer]
-}
-
-private func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
-    if s.count >= n { return s + " " }
-    let fill = String(repeating: " ", count: n - s.count)
-    return right ? fill + s : s + fill
 }

@@ -29,8 +29,7 @@ struct NoCCommand: AsyncParsableCommand {
             let clock = ContinuousClock.now
             var network = NoCNetwork(config: c)
             let r = network.run()
-            let d = ContinuousClock.now - clock
-            let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            let wall = CLI.seconds(since: clock)
             if json {
                 try CLI.printJSON(NoCOutput(result: r, wallSeconds: wall, cyclesPerSecond: Double(r.cycles) / wall))
                 return

@@ -90,27 +90,23 @@ enum ProfileTable {
         for w in p.workers {
             lines.append(
                 "  " + [
-                    String(w.worker).padding(6), w.partitions.map(String.init).joined(separator: ",").padding(12),
-                    String(w.events).padding(11), CLI.rate(w.eventsPerSecond).padding(10),
-                    (Units.format(w.barrierWaitShare * 100, 1) + " %").padding(13), String(w.windows).padding(8),
-                    String(w.cpu).padding(4), String(w.numaNode).padding(5), w.pinned ? "yes" : "no",
+                    CLI.pad(String(w.worker), 6), CLI.pad(w.partitions.map(String.init).joined(separator: ","), 12),
+                    CLI.pad(String(w.events), 11), CLI.pad(CLI.rate(w.eventsPerSecond), 10),
+                    CLI.pad(Units.format(w.barrierWaitShare * 100, 1) + " %", 13), CLI.pad(String(w.windows), 8),
+                    CLI.pad(String(w.cpu), 4), CLI.pad(String(w.numaNode), 5), w.pinned ? "yes" : "no",
                 ].joined(separator: " "))
         }
         lines.append("  partition  worker  events      events/s   busy")
         for q in p.partitions {
             lines.append(
                 "  " + [
-                    String(q.partition).padding(9), String(q.worker).padding(7), String(q.events).padding(11),
-                    CLI.rate(q.eventsPerSecond).padding(10), Units.format(q.busyShare * 100, 1) + " %",
+                    CLI.pad(String(q.partition), 9), CLI.pad(String(q.worker), 7), CLI.pad(String(q.events), 11),
+                    CLI.pad(CLI.rate(q.eventsPerSecond), 10), Units.format(q.busyShare * 100, 1) + " %",
                 ].joined(separator: " "))
         }
         for n in p.notes { lines.append("  note: \(n)") }
         return lines.joined(separator: "\n")
     }
-}
-
-extension String {
-    fileprivate func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }
 
 /// A one-line progress bar on stderr, redrawn in place.
