@@ -18,31 +18,49 @@ public enum ScenarioRunner {
     /// A scenario mapped onto its topology, ready to simulate.
     public struct Prepared: Sendable {
         public var scenario: Scenario
-        public var schedule: Schedule
-        public var placements: [SimpleMapper.LayerPlacement]
-        /// Sum of the per-layer analytic estimates.
-        public var predictedLatencyPs: Picoseconds { placements.reduce(0) { $0 + $1.predictedPs } }
+        public var mapping: Mapping
+        public var schedule: Schedule { mapping.schedule }
+        public var predictedLatencyPs: Picoseconds { mapping.predictedLatencyPs }
+    }
+
+    /// The compressed form of each layer the hardware sees, from seeded synthetic weights of the network's
+    /// shapes compressed as the scenario says (empty for dense scenarios).
+    public static func compressedLayers(_ scenario: Scenario) -> [String: CompressedLayer] {
+        guard let settings = scenario.compression else { return [:] }
+        let layers = Compressor.synthetic(scenario.network.weightShapes, seed: scenario.seed)
+        let report = Compressor.run(layers, settings: settings, source: scenario.network.name).report
+        let bits = Dictionary(scenario.network.layers.map { ($0.name, $0.weightBits) }, uniquingKeysWith: { a, _ in a })
+        var out: [String: CompressedLayer] = [:]
+        for l in report.layers {
+            // Layers the method leaves dense travel at the layer's own weight width.
+            let dense = l.bits["dense"] != nil
+            let storage = dense ? UInt64(l.parameters * (bits[l.name] ?? 8)) : l.totalBits
+            let method: CompressedLayer.Method = dense ? .dense : settings.method == .osc ? .osc : .smartdeal
+            var c = CompressedLayer(
+                storageBits: storage, nonZeros: l.nonZeros, rows: l.structure.rows, zeroRows: l.structure.zeroRows,
+                skipsMACs: l.shape.count == 4 && l.shape[2] > 1, method: method)
+            switch method {
+            case .smartdeal:
+                c.basisElements = Int((l.bits["basis"] ?? 0) / UInt64(max(settings.smartDeal.basisBits, 1)))
+                c.crossbarRowFraction = l.structure.rows > 0 ? Double(l.structure.rows - l.structure.zeroRows) / Double(l.structure.rows) : 1
+                c.crossbarWeightBits = l.structure.codeBits
+            case .osc:
+                // Packed mapping: the K kept weights of each kernel stored contiguously, inputs routed by index.
+                c.crossbarRowFraction = min(1, Double(l.structure.rows * l.structure.keptPerKernel) / Double(max(l.parameters, 1)))
+                c.crossbarWeightBits = l.structure.codeBits
+            case .dense:
+                break
+            }
+            out[l.name] = c
+        }
+        return out
     }
 
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
-        var compressed: [String: SimpleMapper.CompressedLayer] = [:]
-        if let settings = scenario.compression {
-            // Seeded synthetic weights for the network's shapes, compressed as the scenario says.
-            let layers = Compressor.synthetic(scenario.network.weightShapes, seed: scenario.seed)
-            let report = Compressor.run(layers, settings: settings, source: scenario.network.name).report
-            let bits = Dictionary(scenario.network.layers.map { ($0.name, $0.weightBits) }, uniquingKeysWith: { a, _ in a })
-            for l in report.layers {
-                // Layers the method leaves dense travel at the layer's own weight width.
-                let storage = l.bits["dense"] != nil ? UInt64(l.parameters * (bits[l.name] ?? 8)) : l.totalBits
-                compressed[l.name] = SimpleMapper.CompressedLayer(
-                    storageBits: storage, nonZeros: l.nonZeros, rows: l.structure.rows, zeroRows: l.structure.zeroRows,
-                    skipsMACs: l.shape.count == 4 && l.shape[2] > 1)
-            }
-        }
-        let (schedule, placements) = try SimpleMapper().map(
-            scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressed)
-        return Prepared(scenario: scenario, schedule: schedule, placements: placements)
+        let mapping = try Mapper(options: scenario.mapping).map(
+            scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressedLayers(scenario))
+        return Prepared(scenario: scenario, mapping: mapping)
     }
 
     /// Simulates a prepared scenario. `progress` receives the fraction of the analytic estimate reached
@@ -68,9 +86,13 @@ public enum ScenarioRunner {
     static func report(_ prepared: Prepared, model: AcceleratorModel, result: SimulationResult, profile: Bool) -> RunReport {
         let scenario = prepared.scenario
         let topology = scenario.topology
+        let schedule = prepared.schedule
         let prices = model.prices
         var byComponent: [String: Double] = [:]
         var byAction: [String: Double] = [:]
+        var byLabel = [Double](repeating: 0, count: schedule.labels.count)
+        var byChip = [Double](repeating: 0, count: topology.chips)
+        var labelTime = [[UInt64]](repeating: [UInt64](repeating: 0, count: schedule.labels.count), count: topology.chips)
         var counts = Counters()
         var total = 0.0
         var latency: Picoseconds = 0
@@ -78,41 +100,122 @@ public enum ScenarioRunner {
         var macs: UInt64 = 0
         var dramRead: UInt64 = 0, dramWritten: UInt64 = 0
         var cellWrites: UInt64 = 0
-        var marks = Counters()
+        var unpriced: Set<String> = []
         for (id, counters) in result.counters {
             let kind = model.kinds[Int(id.raw)]
+            let chip = model.chipOf[Int(id.raw)]
+            var componentEnergy = 0.0
+            var labelledBytes: [(Int, UInt64)] = []
+            var labelledEnergy = 0.0
+            var rounds: [String: UInt64] = [:]
             for key in counters.sortedKeys {
                 let n = counters[key]
+                if let (label, plain) = LabelledCounter.split(key) {
+                    if plain == "step_ps" { labelTime[chip][label] += n; continue }
+                    if plain == "xbar.program_rounds" { rounds[schedule.labels[label].layer, default: 0] += n; continue }
+                    if plain == "dram.bytes.read" || plain == "dram.bytes.written" { labelledBytes.append((label, n)) }
+                    if let price = prices[plain] {
+                        byLabel[label] += Double(n) * price
+                        labelledEnergy += Double(n) * price
+                    }
+                    continue
+                }
                 if let price = prices[key] {
                     let e = Double(n) * price
                     byComponent[kind.rawValue, default: 0] += e
                     byAction[key, default: 0] += e
                     total += e
+                    componentEnergy += e
+                    counts.add(key, n)
+                } else if Self.energyActions.contains(where: { key.hasPrefix($0) }) && n > 0 {
+                    unpriced.insert(key)
                     counts.add(key, n)
                 }
             }
+            byChip[chip] += componentEnergy
+            // JEDEC channels price commands, not bytes: their energy is shared out by bytes moved per label.
+            if kind == .dram, labelledEnergy == 0, componentEnergy > 0 {
+                let bytes = labelledBytes.reduce(UInt64(0)) { $0 + $1.1 }
+                if bytes > 0 { for (l, b) in labelledBytes { byLabel[l] += componentEnergy * Double(b) / Double(bytes) } }
+            }
             busy += counters["tile.busy_ps"]
             macs += counters["tile.macs"]
-            cellWrites = max(cellWrites, counters["xbar.writes_per_cell"])
+            // Writes per cell: resident layers own their cells (the most rounds of any layer); reloaded layers
+            // share them (every round rewrites them).
+            let tileWrites = prepared.mapping.crossbarsResident ? rounds.values.max() ?? 0 : rounds.values.reduce(0, +)
+            cellWrites = max(cellWrites, tileWrites)
             dramRead += counters["dram.bytes.read"]
             dramWritten += counters["dram.bytes.written"]
             if kind == .package { latency = counters["run.end_ps"] }
-            if kind == .controller && model.chipOf[Int(id.raw)] == 0 { marks = counters }
+        }
+        var byPhase: [String: Double] = [:]
+        var byLayer: [String: Double] = [:]
+        for (l, e) in byLabel.enumerated() {
+            byPhase[schedule.labels[l].phase.rawValue, default: 0] += e
+            byLayer[schedule.labels[l].layer, default: 0] += e
+        }
+        var layerTime: [String: UInt64] = [:]
+        for chip in 0..<topology.chips {
+            var perLayer: [String: UInt64] = [:]
+            for (l, t) in labelTime[chip].enumerated() where t > 0 { perLayer[schedule.labels[l].layer, default: 0] += t }
+            for (k, t) in perLayer { layerTime[k] = max(layerTime[k] ?? 0, t) }
         }
         let tiles = topology.tiles.count * topology.chips
-        let layers = prepared.placements.enumerated().map { i, p in
+        var layers = prepared.mapping.rows.map { r in
             RunReport.LayerRow(
-                name: p.layer, startPs: marks[ChipControllerKeys.key(i, "start_ps")], endPs: marks[ChipControllerKeys.key(i, "end_ps")],
-                macs: p.macs, tiles: p.tilesUsed, weightBytes: p.weightBytes, predictedPs: p.predictedPs)
+                name: r.layer, stage: r.stage, chips: r.chips, tiles: r.tiles, crossbars: r.crossbars, copies: r.copies,
+                weightBytes: r.weightBytes, macs: r.macs, energyPJ: byLayer[r.layer] ?? 0, busyPs: layerTime[r.layer] ?? 0,
+                predictedPs: r.predictedPs, predictedPJ: r.predictedPJ)
         }
-        var warnings: [String] = []
+        // Gradient exchanges appear as their own rows.
+        for label in schedule.labels where label.phase == .exchange && !layers.contains(where: { $0.name == label.layer }) {
+            layers.append(
+                RunReport.LayerRow(
+                    name: label.layer, stage: 0, chips: [], tiles: 0, crossbars: 0, copies: 0, weightBytes: 0, macs: 0,
+                    energyPJ: byLayer[label.layer] ?? 0, busyPs: layerTime[label.layer] ?? 0, predictedPs: 0, predictedPJ: 0))
+        }
+        var warnings: [String] = prepared.mapping.notes
         let nodes = topology.technology.nodes
         if nodes.count > 1 {
             warnings.append(
                 "technology '\(topology.technology.name)' mixes nodes " + nodes.map { "\($0) nm" }.joined(separator: ", ")
                     + "; energies are used at their own node, without scaling")
         }
-        let technology = prices.keys.sorted().compactMap { key -> RunReport.TechnologyRow? in
+        if !unpriced.isEmpty {
+            warnings.append(
+                "technology '\(topology.technology.name)' has no price for " + unpriced.sorted().joined(separator: ", ")
+                    + "; those actions are counted but add no energy")
+        }
+        let technology = technologyRows(topology, prices: prices)
+        let data = RunReport.DataMoved(
+            dramRead: dramRead, dramWrite: dramWritten,
+            nocLinkHops: counts["noc.link.bits"] / 8, nocRouter: counts["noc.router.bits"] / 8,
+            bufferRead: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".read.bytes") }.reduce(0) { $0 + $1.value },
+            bufferWrite: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".write.bytes") }.reduce(0) { $0 + $1.value },
+            package: counts["nop.link.bits"] / 8)
+        let facts = RunFacts(
+            wallSeconds: result.profile.wallSeconds, eventsPerSecond: result.profile.eventsPerSecond,
+            workers: result.profile.activeWorkers, spindleVersion: Spindle.version, profile: profile ? result.profile : nil)
+        let endurance = topology.tiles.compactMap { $0.type.crossbar?.device.endurance }.min() ?? .infinity
+        let training = scenario.mapping.mode == .training
+        return RunReport(
+            scenario: scenario.name + (scenario.point.map { " [\($0)]" } ?? ""), topology: topology.name, model: scenario.network.name,
+            mode: scenario.mapping.mode.rawValue, plan: prepared.mapping.plan.description, batch: scenario.batch,
+            chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
+            predictedEnergyPJ: prepared.mapping.predictedEnergyPJ, events: result.events, macs: macs,
+            energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction, byPhase: byPhase, byChip: byChip),
+            dataBytes: data, actionCounts: counts.values,
+            tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0,
+            crossbarWritesPerCell: cellWrites, crossbarEnduranceUsed: Double(cellWrites) / endurance,
+            crossbarLifetimeIterations: training && cellWrites > 0 && endurance.isFinite ? endurance / Double(cellWrites) : nil,
+            layers: layers, technology: technology, warnings: warnings, run: facts)
+    }
+
+    /// Counter prefixes that are energy actions (a technology that lacks one of them is worth a warning).
+    static let energyActions = ["mac.", "fp32.", "rf.", "adc.", "dac.", "xbar.cell", "shift_add", "mram.", "sd.rebuild", "sram.", "noc.router", "noc.link", "nop.", "dram.read.bits", "dram.write.bits"]
+
+    static func technologyRows(_ topology: Topology, prices: [String: Double]) -> [RunReport.TechnologyRow] {
+        prices.keys.sorted().compactMap { key -> RunReport.TechnologyRow? in
             if key == "noc.link.bits", let wire = topology.technology.actions["noc.wire.bit_mm"] {
                 return .init(
                     action: key, energyPJ: prices[key]!, per: "bit per link (\(Units.format(topology.noc.linkLengthMM, 2)) mm)",
@@ -134,24 +237,5 @@ public enum ScenarioRunner {
             guard let a = topology.technology.actions[key] else { return nil }
             return .init(action: key, energyPJ: a.energyPJ, per: a.per, nodeNm: a.nodeNm, source: a.source)
         }
-        let data = RunReport.DataMoved(
-            dramRead: dramRead, dramWrite: dramWritten,
-            nocLinkHops: counts["noc.link.bits"] / 8, nocRouter: counts["noc.router.bits"] / 8,
-            bufferRead: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".read.bytes") }.reduce(0) { $0 + $1.value },
-            bufferWrite: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".write.bytes") }.reduce(0) { $0 + $1.value },
-            package: counts["nop.link.bits"] / 8)
-        let facts = RunFacts(
-            wallSeconds: result.profile.wallSeconds, eventsPerSecond: result.profile.eventsPerSecond,
-            workers: result.profile.activeWorkers, spindleVersion: Spindle.version, profile: profile ? result.profile : nil)
-        return RunReport(
-            scenario: scenario.name, topology: topology.name, model: scenario.network.name, batch: scenario.batch,
-            chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
-            events: result.events, macs: macs, energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction),
-            dataBytes: data, actionCounts: counts.values,
-            tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0,
-            crossbarWritesPerCell: cellWrites,
-            crossbarEnduranceUsed: Double(cellWrites) / (topology.tiles.compactMap { $0.type.crossbar?.device.endurance }.min() ?? .infinity),
-            layers: layers,
-            technology: technology, warnings: warnings, run: facts)
     }
 }

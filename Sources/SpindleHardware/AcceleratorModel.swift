@@ -41,6 +41,7 @@ public struct AcceleratorModel: Sendable {
     public mutating func build(options: EngineOptions) throws(SpindleError) -> Simulation {
         let t = topology
         precondition(schedule.chips.count == t.chips, "schedule must have one entry per chip")
+        precondition(schedule.labels.count <= Schedule.maxLabels, "at most \(Schedule.maxLabels) step labels")
         let builder = try SimulationBuilder(options: options)
         let w = t.noc.width, h = t.noc.height
         let perChip = w * h + t.tiles.count + t.dram.count + 1
@@ -76,11 +77,28 @@ public struct AcceleratorModel: Sendable {
                     chipOf.append(c)
                 }
             }
+            // Resolve the chip's steps; every tile gets its own job list in step order.
+            var tileJobs: [[ResolvedJob]] = Array(repeating: [], count: t.tiles.count)
+            var steps: [ResolvedStep] = []
+            for step in schedule.chips[c] {
+                var jobs: [ResolvedJob] = []
+                for j in step.jobs {
+                    let r = ResolvedJob(
+                        tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), index: tileJobs[j.tile].count, label: step.label,
+                        weightBytes: j.weightBytes, inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs,
+                        rebuildOps: j.rebuildOps, programWeights: j.programWeights, programRound: j.programRound, crossbarsUsed: j.crossbarsUsed,
+                        crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, fpMuls: j.fpMuls, fpAdds: j.fpAdds,
+                        gemm: j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil)
+                    tileJobs[j.tile].append(r)
+                    jobs.append(r)
+                }
+                steps.append(ResolvedStep(jobs: jobs, label: step.label, receives: step.receives, sends: step.sends, allReduce: step.allReduce))
+            }
             for (i, tile) in t.tiles.enumerated() {
                 components.append(
                     ComputeTile(
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
-                        bufferAction: t.technology.bufferAction(capacity: tile.type.bankBytes)))
+                        bufferAction: t.technology.bufferAction(capacity: tile.type.bankBytes), jobs: tileJobs[i]))
                 kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
                 chipOf.append(c)
             }
@@ -92,18 +110,13 @@ public struct AcceleratorModel: Sendable {
                 kinds.append(.dram)
                 chipOf.append(c)
             }
-            let steps = schedule.chips[c].map { step in
-                step.jobs.map { j in
-                    ResolvedJob(
-                        tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), weightBytes: j.weightBytes,
-                        inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs, rebuildOps: j.rebuildOps,
-                        gemm: (j.gemmWindow, j.gemmFilters, j.gemmPixels))
-                }
-            }
+            let ports = PackagePorts(
+                chip: c, controllers: (0..<t.chips).map(controllerID), hops: (0..<t.chips).map { t.package.hops(c, $0, chips: t.chips) },
+                linkLatencyPs: t.package.linkLatencyPs, linkBandwidthGBps: t.package.linkBandwidthGBps)
             components.append(
                 ChipController(
                     slot: slot(builder, p, controllerID(c)), steps: steps, coordinator: coordinatorID,
-                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c)))
+                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c), ports: ports))
             kinds.append(.controller)
             chipOf.append(c)
         }
@@ -117,6 +130,25 @@ public struct AcceleratorModel: Sendable {
         for c in 0..<t.chips {
             try builder.connect(coordinatorID, controllerID(c), latency: packageDelay(c))
             try builder.connect(controllerID(c), coordinatorID, latency: packageDelay(c))
+        }
+        // Chip-to-chip data: every pair the schedule's transfers and all-reduces use.
+        var pairs = Set<[Int]>()
+        for (c, steps) in schedule.chips.enumerated() {
+            for s in steps {
+                for x in s.sends { pairs.insert([c, x.peer]) }
+                if let ar = s.allReduce, let i = ar.group.firstIndex(of: c), ar.group.count > 1 {
+                    pairs.insert([c, ar.group[(i + 1) % ar.group.count]])
+                }
+            }
+        }
+        for pair in pairs.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            guard pair[0] != pair[1] else { continue }
+            guard t.package.linkLatencyPs > 0 else {
+                throw SpindleError(
+                    .invalidValue, "chips \(pair[0]) and \(pair[1]) exchange data, but the package link latency is 0",
+                    expected: "a positive package link_latency (it is the lookahead between chips)")
+            }
+            try builder.connect(controllerID(pair[0]), controllerID(pair[1]), latency: t.package.linkLatencyPs)
         }
         builder.schedule(to: coordinatorID, at: 0, Message(kind: HW.start))
         return try builder.build()

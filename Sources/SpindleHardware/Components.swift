@@ -45,6 +45,9 @@ actor Router: Component {
     private var waiting: [[Message]] = [[], [], [], [], []]
     private var routedBits: UInt64 = 0
     private var linkBits: UInt64 = 0
+    /// Routed and link bits by step label.
+    private var labelRouted: [UInt64] = []
+    private var labelLink: [UInt64] = []
     private var flits: UInt64 = 0
     private var packets: UInt64 = 0
     private var creditStalls: UInt64 = 0
@@ -83,6 +86,9 @@ actor Router: Component {
         default:
             let port = outputPort(ComponentID(UInt32(truncatingIfNeeded: m.a)))
             routedBits += m.b * 8
+            let label = HW.label(m.tag)
+            if label >= labelRouted.count { grow(label) }
+            labelRouted[label] += m.b * 8
             flits += (m.b + spec.flitBytes - 1) / spec.flitBytes
             packets += 1
             if spec.inputBufferPackets == nil {
@@ -129,6 +135,7 @@ actor Router: Component {
             context.send(to: ComponentID(UInt32(truncatingIfNeeded: m.a)), after: start + serial - now, packet)
         } else {
             linkBits += m.b * 8
+            labelLink[HW.label(m.tag)] += m.b * 8
             context.send(to: neighbours[port - 1]!, after: start + serial + spec.linkLatencyPs - now, packet)
         }
         if spec.inputBufferPackets != nil {
@@ -141,11 +148,21 @@ actor Router: Component {
         }
     }
 
+    private func grow(_ label: Int) {
+        labelRouted += [UInt64](repeating: 0, count: label + 1 - labelRouted.count)
+        labelLink += [UInt64](repeating: 0, count: label + 1 - labelLink.count)
+    }
+
     func finish() -> Counters {
-        Counters([
+        var c = Counters([
             "noc.router.bits": routedBits, "noc.link.bits": linkBits, "noc.flits": flits, "noc.packets": packets,
             "noc.credit_stalls": creditStalls,
         ])
+        for (l, bits) in labelRouted.enumerated() where bits > 0 {
+            c[LabelledCounter.key(l, "noc.router.bits")] = bits
+            c[LabelledCounter.key(l, "noc.link.bits")] = labelLink[l]
+        }
+        return c
     }
 }
 
@@ -168,6 +185,9 @@ actor DRAMChannel: Component {
     private var readBytes: UInt64 = 0
     private var writeBytes: UInt64 = 0
     private let jedec: DRAMController?
+    /// Bytes read and written by step label.
+    private var labelRead: [UInt64] = []
+    private var labelWritten: [UInt64] = []
     private var readCursor: UInt64 = 0
     private var writeCursor: UInt64 = 1 << 33
     private var streamTag = 0
@@ -188,8 +208,9 @@ actor DRAMChannel: Component {
         let m = event.message
         switch m.kind {
         case HW.readRequest:
-            // a = destination endpoint, b = bytes, tag = purpose.
+            // a = destination endpoint, b = bytes, tag = purpose and label.
             readBytes += m.b
+            count(m.tag, read: m.b, written: 0)
             if let jedec { jedecRead(m, jedec, context); return }
             var t = max(context.now, busyUntil)
             let first = t
@@ -206,6 +227,7 @@ actor DRAMChannel: Component {
         case HW.packet:
             // A write-back packet from a tile; c = the tile's id.
             writeBytes += m.b
+            count(m.tag, read: 0, written: m.b)
             var done: Picoseconds
             if let jedec {
                 done = jedecWrite(m.b, jedec, context)
@@ -223,6 +245,16 @@ actor DRAMChannel: Component {
         default:
             preconditionFailure("DRAM channel got message kind \(m.kind)")
         }
+    }
+
+    private func count(_ tag: UInt32, read: UInt64, written: UInt64) {
+        let l = HW.label(tag)
+        if l >= labelRead.count {
+            labelRead += [UInt64](repeating: 0, count: l + 1 - labelRead.count)
+            labelWritten += [UInt64](repeating: 0, count: l + 1 - labelWritten.count)
+        }
+        labelRead[l] += read
+        labelWritten[l] += written
     }
 
     /// Brings the controller to the cycle of `now` (skipping idle time, or running queued work).
@@ -302,12 +334,23 @@ actor DRAMChannel: Component {
             out["dram.read.bits"] = readBytes * 8
             out["dram.write.bits"] = writeBytes * 8
         }
+        for l in labelRead.indices where labelRead[l] + labelWritten[l] > 0 {
+            out[LabelledCounter.key(l, "dram.bytes.read")] = labelRead[l]
+            out[LabelledCounter.key(l, "dram.bytes.written")] = labelWritten[l]
+            if jedec == nil {
+                out[LabelledCounter.key(l, "dram.read.bits")] = labelRead[l] * 8
+                out[LabelledCounter.key(l, "dram.write.bits")] = labelWritten[l] * 8
+            }
+        }
         return out
     }
 }
 
-/// A compute tile: waits for its weights and inputs, computes for `ceil(macs / macsPerCycle)` cycles, and
-/// writes its outputs back to DRAM through the NoC.
+/// A compute tile: runs its jobs in order. For each, waits for its weights and inputs, computes (the tile
+/// type's timing), and writes its outputs back to DRAM through the NoC.
+///
+/// The tile holds its own job list (read-only, from the schedule); the controller's job message says
+/// which job to start and which DRAM channel serves it.
 actor ComputeTile: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
@@ -316,33 +359,27 @@ actor ComputeTile: Component {
     private let router: ComponentID
     private let linkBandwidthGBps: Double
     private let packetBytes: UInt64
+    private let jobs: [ResolvedJob]
+    private let bufferAction: String
     // Current job.
+    private var current = 0
     private var expectedBytes: UInt64 = 0
     private var receivedBytes: UInt64 = 0
-    private var macs: UInt64 = 0
-    private var outputBytes: UInt64 = 0
-    private var dram: ComponentID = ComponentID(0)
     private var hasJob = false
     // Totals.
-    private var weightBytes: UInt64 = 0
-    private var rebuildOps: UInt64 = 0
-    private var gemm: (window: Int, filters: Int, pixels: Int)?
     private var totalMacs: UInt64 = 0
-    private var sramRead: UInt64 = 0
-    private var sramWrite: UInt64 = 0
     private var actions = Counters()
+    private var labelled: [Int: Counters] = [:]
     private var busyPs: UInt64 = 0
-    private var jobs: UInt64 = 0
-    private var weightLoads: UInt64 = 0
+    private var jobsDone: UInt64 = 0
 
-    private let bufferAction: String
-
-    init(slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec, bufferAction: String) {
+    init(slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec, bufferAction: String, jobs: [ResolvedJob]) {
         id = slot.id
         executor = slot.executor
         self.type = type
         self.bufferAction = bufferAction
         self.router = router
+        self.jobs = jobs
         linkBandwidthGBps = noc.linkBandwidthGBps
         packetBytes = noc.packetBytes
     }
@@ -350,38 +387,31 @@ actor ComputeTile: Component {
     func handle(_ event: Event, _ context: EventContext) {
         let m = event.message
         switch m.kind {
-        case HW.rebuild:
-            rebuildOps = m.a
-        case HW.shape:
-            gemm = (Int(m.a), Int(m.b), Int(m.c))
         case HW.job:
-            // a = weight + input bytes expected, b = MACs, c = output bytes, tag = DRAM channel id.
+            // a = index into this tile's job list.
             precondition(!hasJob, "tile \(id) got a job while busy")
             hasJob = true
-            expectedBytes = m.a
+            current = Int(m.a)
+            let j = jobs[current]
+            expectedBytes = j.weightBytes + j.inputBytes
             receivedBytes = 0
-            weightBytes = 0
-            macs = m.b
-            outputBytes = m.c
-            dram = ComponentID(m.tag)
             startIfReady(context)
         case HW.packet:
             receivedBytes += m.b
-            sramWrite += m.b
-            if m.tag & 0xFF == HW.weights { weightBytes += m.b }
             startIfReady(context)
         case HW.computeDone:
-            sramRead += outputBytes
+            let j = jobs[current]
+            actions.add(bufferAction + ".read.bytes", j.outputBytes)
+            labelled[j.label, default: Counters()].add(bufferAction + ".read.bytes", j.outputBytes)
             let router = self.router
             let tileID = UInt64(id.raw)
-            let dst = UInt64(dram.raw)
+            let dst = UInt64(j.dram.raw)
             var t: Picoseconds = 0
             let bw = linkBandwidthGBps
-            forEachPacket(outputBytes, packetBytes) { _, size, last in
+            let tag = HW.tag(HW.outputs, label: j.label)
+            forEachPacket(j.outputBytes, packetBytes) { _, size, last in
                 t += Units.transferPs(bytes: size, gbPerSecond: bw)
-                context.send(
-                    to: router, after: t,
-                    Message(kind: HW.packet, tag: HW.outputs | (last ? HW.lastFlag : 0), a: dst, b: size, c: tileID))
+                context.send(to: router, after: t, Message(kind: HW.packet, tag: tag | (last ? HW.lastFlag : 0), a: dst, b: size, c: tileID))
             }
             hasJob = false
         default:
@@ -390,31 +420,36 @@ actor ComputeTile: Component {
     }
 
     private func startIfReady(_ context: EventContext) {
-        guard hasJob, receivedBytes >= expectedBytes, macs > 0 || expectedBytes > 0 else { return }
+        guard hasJob, receivedBytes >= expectedBytes, expectedBytes != .max else { return }
         guard receivedBytes == expectedBytes else {
             preconditionFailure("tile \(id) received \(receivedBytes) bytes, expected \(expectedBytes)")
         }
-        let (duration, counts) = type.work(macs: macs, weightBytes: weightBytes, rebuildOps: rebuildOps, gemm: gemm)
-        rebuildOps = 0
-        gemm = nil
-        for (k, v) in counts { actions.add(k, v) }
-        // Each weight load rewrites the crossbar cells it uses: one more write per cell (endurance).
-        if type.crossbar != nil && weightBytes > 0 { weightLoads += 1 }
-        totalMacs += macs
-        sramRead += receivedBytes
+        let j = jobs[current]
+        let (duration, counts) = type.work(
+            macs: j.macs, programWeights: j.programWeights, rebuildOps: j.rebuildOps, gemm: j.gemm, crossbarsUsed: j.crossbarsUsed,
+            crossbarWeightBits: j.crossbarWeightBits, digital: j.digital)
+        var here = Counters(counts)
+        if j.fpMuls > 0 { here.add("fp32.mul", j.fpMuls) }
+        if j.fpAdds > 0 { here.add("fp32.add", j.fpAdds) }
+        here.add(bufferAction + ".write.bytes", receivedBytes)
+        here.add(bufferAction + ".read.bytes", receivedBytes)
+        // Each programming round rewrites the cells of the layer's share once (endurance).
+        if type.crossbar != nil && j.programRound { here.add("xbar.program_rounds", 1) }
+        actions.merge(here)
+        labelled[j.label, default: Counters()].merge(here)
+        totalMacs += j.macs
         busyPs += duration
-        jobs += 1
+        jobsDone += 1
         expectedBytes = .max  // consumed; wait for computeDone
         context.send(to: id, after: duration, Message(kind: HW.computeDone))
     }
 
     func finish() -> Counters {
-        var c = Counters([
-            bufferAction + ".read.bytes": sramRead, bufferAction + ".write.bytes": sramWrite, "tile.busy_ps": busyPs, "tile.jobs": jobs,
-            "tile.macs": totalMacs,
-        ])
+        var c = Counters(["tile.busy_ps": busyPs, "tile.jobs": jobsDone, "tile.macs": totalMacs])
         c.merge(actions)
-        if type.crossbar != nil { c["xbar.writes_per_cell"] = weightLoads }
+        for (l, counts) in labelled {
+            for key in counts.sortedKeys { c[LabelledCounter.key(l, key)] = counts[key] }
+        }
         return c
     }
 }

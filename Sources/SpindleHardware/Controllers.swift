@@ -1,98 +1,210 @@
 import SpindleCore
 import SpindleEngine
 
-/// One tile job as the controller issues it, with component ids resolved.
+/// One tile job with component ids resolved: the tile keeps the whole list, the controller uses the ids.
 struct ResolvedJob: Sendable {
     var tile: ComponentID
     var dram: ComponentID
+    /// Position of this job in its tile's job list.
+    var index: Int
+    var label: Int
     var weightBytes: UInt64
     var inputBytes: UInt64
     var outputBytes: UInt64
     var macs: UInt64
     var rebuildOps: UInt64
-    var gemm: (window: Int, filters: Int, pixels: Int)
+    var programWeights: UInt64
+    var programRound: Bool
+    var crossbarsUsed: Int
+    var crossbarWeightBits: Int
+    var digital: Bool
+    var fpMuls: UInt64
+    var fpAdds: UInt64
+    var gemm: (window: Int, filters: Int, pixels: Int)?
 }
 
-/// A chip's controller: issues each layer step's jobs (over control wires) and starts the next step when
-/// every tile's outputs are back in DRAM.
+/// One step as its controller runs it.
+struct ResolvedStep: Sendable {
+    var jobs: [ResolvedJob]
+    var label: Int
+    var receives: [PackageTransfer]
+    var sends: [PackageTransfer]
+    var allReduce: AllReduce?
+}
+
+/// How a chip's controller reaches the other chips.
+struct PackagePorts: Sendable {
+    var chip: Int
+    var controllers: [ComponentID]
+    var hops: [Int]
+    var linkLatencyPs: Picoseconds
+    var linkBandwidthGBps: Double
+}
+
+/// A chip's controller: runs the chip's steps in order. A step waits for its package receives, runs its
+/// all-reduce (ring, over the package links), issues its tile jobs over control wires, and when every
+/// tile's outputs are back in DRAM starts its package sends and moves on.
+///
+/// Package transfers leave through the chip's one package port one after another (serialised at the link
+/// bandwidth) and arrive after one link latency per hop.
 actor ChipController: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    private let steps: [[ResolvedJob]]
+    private let steps: [ResolvedStep]
     private let coordinator: ComponentID
     private let controlLatencyPs: Picoseconds
     private let packageLatencyPs: Picoseconds
+    private let ports: PackagePorts
     private var step = 0
     private var outstanding = 0
-    private var marks = Counters()
+    private var stepStart: Picoseconds = 0
+    /// Time spent in steps of each label (receiving, reducing and running).
+    private var labelTime: [Int: UInt64] = [:]
+    /// Package transfers that arrived, by tag (count).
+    private var arrived: [UInt32: Int] = [:]
+    /// Where the current step is: waiting for receives, in all-reduce round n, or running jobs.
+    private enum Stage { case receiving, reducing(round: Int), running }
+    private var stage = Stage.receiving
+    private var portFree: Picoseconds = 0
+    private var labelNoPBits: [Int: UInt64] = [:]
+    private var labelReduceAdds: [Int: UInt64] = [:]
 
-    init(slot: ComponentSlot, steps: [[ResolvedJob]], coordinator: ComponentID, controlLatencyPs: Picoseconds,
-         packageLatencyPs: Picoseconds) {
+    init(slot: ComponentSlot, steps: [ResolvedStep], coordinator: ComponentID, controlLatencyPs: Picoseconds,
+         packageLatencyPs: Picoseconds, ports: PackagePorts) {
         id = slot.id
         executor = slot.executor
         self.steps = steps
         self.coordinator = coordinator
         self.controlLatencyPs = controlLatencyPs
         self.packageLatencyPs = packageLatencyPs
+        self.ports = ports
     }
 
     func handle(_ event: Event, _ context: EventContext) {
-        switch event.message.kind {
+        let m = event.message
+        switch m.kind {
         case HW.start:
             step = 0
-            issue(context)
+            begin(context)
+        case HW.transfer:
+            arrived[m.tag, default: 0] += 1
+            advance(context)
         case HW.flowDone:
             outstanding -= 1
-            if outstanding == 0 {
-                marks[Self.key(step, "end_ps")] = context.now
-                step += 1
-                issue(context)
-            }
+            if outstanding == 0 { complete(context) }
         default:
-            preconditionFailure("controller got message kind \(event.message.kind)")
+            preconditionFailure("controller got message kind \(m.kind)")
         }
     }
 
-    static func key(_ step: Int, _ what: String) -> String { ChipControllerKeys.key(step, what) }
-
-    private func issue(_ context: EventContext) {
+    /// Starts step `step` (or reports the chip finished).
+    private func begin(_ context: EventContext) {
         guard step < steps.count else {
             context.send(to: coordinator, after: packageLatencyPs, Message(kind: HW.finished, a: UInt64(id.raw)))
             return
         }
-        marks[Self.key(step, "start_ps")] = context.now
-        let jobs = steps[step]
-        outstanding = jobs.count
-        for j in jobs {
+        stepStart = context.now
+        stage = .receiving
+        advance(context)
+    }
+
+    private func take(_ tag: UInt32) -> Bool {
+        guard let n = arrived[tag], n > 0 else { return false }
+        arrived[tag] = n == 1 ? nil : n - 1
+        return true
+    }
+
+    /// Moves the current step on as far as arrived transfers allow.
+    private func advance(_ context: EventContext) {
+        guard step < steps.count else { return }
+        let s = steps[step]
+        if case .receiving = stage {
+            guard s.receives.allSatisfy({ (arrived[$0.tag] ?? 0) > 0 }) else { return }
+            for r in s.receives { _ = take(r.tag) }
+            if let ar = s.allReduce, ar.group.count > 1 {
+                stage = .reducing(round: 0)
+                sendRound(ar, 0, label: s.label, context)
+            } else {
+                run(context)
+                return
+            }
+        }
+        while case .reducing(let round) = stage, let ar = s.allReduce {
+            guard take(ar.tagBase + UInt32(round)) else { return }
+            // Reduce-scatter rounds add the arriving chunk to this chip's own.
+            if round < ar.group.count - 1 {
+                labelReduceAdds[s.label, default: 0] += ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1))
+            }
+            if round + 1 < ar.rounds {
+                stage = .reducing(round: round + 1)
+                sendRound(ar, round + 1, label: s.label, context)
+            } else {
+                run(context)
+                return
+            }
+        }
+    }
+
+    private func sendRound(_ ar: AllReduce, _ round: Int, label: Int, _ context: EventContext) {
+        let me = ar.group.firstIndex(of: ports.chip)!
+        let next = ar.group[(me + 1) % ar.group.count]
+        send(PackageTransfer(peer: next, bytes: ar.chunkBytes, tag: ar.tagBase + UInt32(round)), label: label, context)
+    }
+
+    private func send(_ t: PackageTransfer, label: Int, _ context: EventContext) {
+        let hops = ports.hops[t.peer]
+        let start = max(context.now, portFree)
+        let serial = Units.transferPs(bytes: t.bytes, gbPerSecond: ports.linkBandwidthGBps)
+        portFree = start + serial
+        labelNoPBits[label, default: 0] += t.bytes * 8 * UInt64(hops)
+        let arrival = start + serial + Picoseconds(hops) * ports.linkLatencyPs
+        context.send(to: ports.controllers[t.peer], after: arrival - context.now, Message(kind: HW.transfer, tag: t.tag, a: t.bytes))
+    }
+
+    private func run(_ context: EventContext) {
+        stage = .running
+        let s = steps[step]
+        outstanding = s.jobs.count
+        for j in s.jobs {
             precondition(j.outputBytes > 0, "a tile job must write outputs")
-            if j.gemm.window > 0 {
-                context.send(
-                    to: j.tile, after: controlLatencyPs,
-                    Message(kind: HW.shape, a: UInt64(j.gemm.window), b: UInt64(j.gemm.filters), c: UInt64(j.gemm.pixels)))
-            }
-            if j.rebuildOps > 0 {
-                // Sent first (same time, earlier sequence): the tile reads it before the job.
-                context.send(to: j.tile, after: controlLatencyPs, Message(kind: HW.rebuild, a: j.rebuildOps))
-            }
-            context.send(
-                to: j.tile, after: controlLatencyPs,
-                Message(kind: HW.job, tag: j.dram.raw, a: j.weightBytes + j.inputBytes, b: j.macs, c: j.outputBytes))
+            context.send(to: j.tile, after: controlLatencyPs, Message(kind: HW.job, a: UInt64(j.index)))
             if j.weightBytes > 0 {
                 context.send(
                     to: j.dram, after: controlLatencyPs,
-                    Message(kind: HW.readRequest, tag: HW.weights, a: UInt64(j.tile.raw), b: j.weightBytes))
+                    Message(kind: HW.readRequest, tag: HW.tag(HW.weights, label: j.label), a: UInt64(j.tile.raw), b: j.weightBytes))
             }
             if j.inputBytes > 0 {
                 context.send(
                     to: j.dram, after: controlLatencyPs,
-                    Message(kind: HW.readRequest, tag: HW.inputs, a: UInt64(j.tile.raw), b: j.inputBytes))
+                    Message(kind: HW.readRequest, tag: HW.tag(HW.inputs, label: j.label), a: UInt64(j.tile.raw), b: j.inputBytes))
             }
         }
-        if jobs.isEmpty { step += 1; issue(context) }
+        if s.jobs.isEmpty { complete(context) }
     }
 
-    func finish() -> Counters { marks }
+    private func complete(_ context: EventContext) {
+        let s = steps[step]
+        for t in s.sends { send(t, label: s.label, context) }
+        labelTime[s.label, default: 0] += context.now - stepStart
+        step += 1
+        begin(context)
+    }
+
+    func finish() -> Counters {
+        var c = Counters()
+        for (l, t) in labelTime { c[LabelledCounter.key(l, "step_ps")] = t }
+        for (l, bits) in labelNoPBits {
+            c.add("nop.link.bits", bits)
+            c[LabelledCounter.key(l, "nop.link.bits")] = bits
+        }
+        for (l, adds) in labelReduceAdds {
+            c.add("fp32.add", adds)
+            c[LabelledCounter.key(l, "fp32.add")] = adds
+        }
+        c["run.steps_done"] = UInt64(step)
+        return c
+    }
 }
 
 /// Starts every chip over the package links and records when the last one finishes.
@@ -137,14 +249,5 @@ actor PackageCoordinator: Component {
 
     func finish() -> Counters {
         Counters(["nop.link.bits": linkBits, "run.end_ps": endPs, "run.chips_finished": UInt64(finished)])
-    }
-}
-
-/// Names of the counters a chip controller reports for each layer step.
-public enum ChipControllerKeys {
-    /// `step.0003.start_ps` and `step.0003.end_ps` for step 3.
-    public static func key(_ step: Int, _ what: String) -> String {
-        let s = String(step)
-        return "step." + String(repeating: "0", count: max(0, 4 - s.count)) + s + "." + what
     }
 }

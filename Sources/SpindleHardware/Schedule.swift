@@ -1,17 +1,53 @@
 import SpindleCore
 
+/// The phase of a training (or inference) iteration a step belongs to.
+public enum Phase: String, Sendable, CaseIterable, Codable {
+    case forward
+    case backwardData = "backward-data"
+    case backwardWeight = "backward-weight"
+    /// Gradient all-reduce between data-parallel replicas.
+    case exchange
+    case update
+    /// Writing weights into spin crossbars once, before inference (when the scenario asks for it).
+    case program
+}
+
+/// What a schedule step is about: a layer (or the exchange) in one phase. Results are broken down by label.
+public struct StepLabel: Sendable, Hashable, Codable {
+    public var layer: String
+    public var phase: Phase
+    public init(layer: String, phase: Phase) {
+        self.layer = layer
+        self.phase = phase
+    }
+}
+
 /// Work for one tile in one layer step: what it loads, computes and writes back.
 public struct TileJob: Sendable, Equatable {
     /// Index into `Topology.tiles`.
     public var tile: Int
     /// Index into `Topology.dram` of the channel that serves this tile.
     public var dramChannel: Int
+    /// Bytes of weights (or, in an update, weights, gradients and optimizer state) read from DRAM.
     public var weightBytes: UInt64
     public var inputBytes: UInt64
     public var outputBytes: UInt64
     public var macs: UInt64
     /// SmartDeal tiles: shifts and adds needed to rebuild this job's weight rows.
     public var rebuildOps: UInt64
+    /// Spin-crossbar tiles: weights written into the cells before computing (a weight load or an update).
+    public var programWeights: UInt64 = 0
+    /// Spin-crossbar tiles: this job starts a new write of all the cells of its layer's share (one write per cell).
+    public var programRound = false
+    /// Spin-crossbar tiles: crossbars the job's MVMs are spread over (`0`: all of the tile's crossbars).
+    public var crossbarsUsed = 0
+    /// Weight bits per crossbar weight when they differ from the crossbar's (compressed codes); `0`: the crossbar's.
+    public var crossbarWeightBits = 0
+    /// Computed on the tile's digital MAC unit even on a crossbar tile (weight gradients, updates).
+    public var digital = false
+    /// Floating-point work outside the MAC array (optimizer updates): multiplies and adds.
+    public var fpMuls: UInt64 = 0
+    public var fpAdds: UInt64 = 0
     /// The job as a GEMM, for systolic arrays: window (weights per filter), filters, output pixels (batch included).
     public var gemmWindow = 0, gemmFilters = 0, gemmPixels = 0
 
@@ -29,22 +65,68 @@ public struct TileJob: Sendable, Equatable {
     }
 }
 
-/// One layer as a step of the schedule: all its tile jobs run together; the next step starts when every
-/// job's outputs are back in DRAM.
-public struct LayerStep: Sendable, Equatable {
-    public var name: String
-    public var jobs: [TileJob]
-    public init(name: String, jobs: [TileJob]) {
-        self.name = name
-        self.jobs = jobs
+/// Data sent over the network-on-package from one chip's controller to another's.
+public struct PackageTransfer: Sendable, Equatable {
+    /// The other chip: the destination of a send, the source of a receive.
+    public var peer: Int
+    public var bytes: UInt64
+    /// Matches a send to its receive; unique per receiving chip.
+    public var tag: UInt32
+    public init(peer: Int, bytes: UInt64, tag: UInt32) {
+        self.peer = peer
+        self.bytes = bytes
+        self.tag = tag
     }
 }
 
-/// What each chip runs, in order.
+/// A ring all-reduce of `bytes` over `group` (chip indices in ring order): 2(n−1) rounds, each sending
+/// `bytes / n` to the next chip and waiting for the previous chip's chunk.
+public struct AllReduce: Sendable, Equatable {
+    public var group: [Int]
+    public var bytes: UInt64
+    /// Tags `tagBase ..< tagBase + 2(n−1)` are reserved for its rounds.
+    public var tagBase: UInt32
+    /// Bits per gradient element, to count the reduction's additions.
+    public var elementBits: Int
+    public init(group: [Int], bytes: UInt64, tagBase: UInt32, elementBits: Int) {
+        self.group = group
+        self.bytes = bytes
+        self.tagBase = tagBase
+        self.elementBits = elementBits
+    }
+    public var rounds: Int { 2 * (group.count - 1) }
+    public var chunkBytes: UInt64 { (bytes + UInt64(group.count) - 1) / UInt64(max(group.count, 1)) }
+}
+
+/// One step of a chip's program: wait for `receives`, run the all-reduce if any, run the tile jobs together
+/// until every job's outputs are back in DRAM, then start `sends` (without waiting for them).
+public struct LayerStep: Sendable, Equatable {
+    public var name: String
+    public var jobs: [TileJob]
+    /// Index into `Schedule.labels`.
+    public var label: Int
+    public var receives: [PackageTransfer] = []
+    public var sends: [PackageTransfer] = []
+    public var allReduce: AllReduce?
+    public init(name: String, jobs: [TileJob], label: Int = 0) {
+        self.name = name
+        self.jobs = jobs
+        self.label = label
+    }
+}
+
+/// What each chip runs, in order, and the labels results are broken down by.
 public struct Schedule: Sendable, Equatable {
-    /// `chips[c]` lists chip c's layer steps.
+    /// `chips[c]` lists chip c's steps.
     public var chips: [[LayerStep]]
-    public init(chips: [[LayerStep]]) { self.chips = chips }
+    /// At most `maxLabels` labels; steps refer to them by index.
+    public var labels: [StepLabel]
+    public static let maxLabels = 1 << 13
+
+    public init(chips: [[LayerStep]], labels: [StepLabel] = [StepLabel(layer: "all", phase: .forward)]) {
+        self.chips = chips
+        self.labels = labels
+    }
 }
 
 /// Message kinds exchanged by the hardware components.
@@ -56,14 +138,30 @@ enum HW {
     static let flowDone: UInt32 = 5
     static let start: UInt32 = 6
     static let finished: UInt32 = 7
-    static let rebuild: UInt32 = 8
+    static let transfer: UInt32 = 8
     static let credit: UInt32 = 9
     static let routeReady: UInt32 = 10
-    static let shape: UInt32 = 11
+    static let transferSent: UInt32 = 11
 
-    // Packet purposes (tag bits 0-7) and the last-packet flag.
+    // Packet tags: purpose (bits 0-1), last-packet flag (bit 2), step label (bits 3-15). Routers keep
+    // bits 0-15 and use bits 16-23 for themselves.
     static let weights: UInt32 = 0
     static let inputs: UInt32 = 1
     static let outputs: UInt32 = 2
-    static let lastFlag: UInt32 = 0x100
+    static let lastFlag: UInt32 = 0x4
+    static func purpose(_ tag: UInt32) -> UInt32 { tag & 0x3 }
+    static func label(_ tag: UInt32) -> Int { Int(tag >> 3 & 0x1FFF) }
+    static func tag(_ purpose: UInt32, label: Int) -> UInt32 { purpose | UInt32(label) << 3 }
+}
+
+/// Counters broken down by step label are reported under `@<label>/<key>`.
+public enum LabelledCounter {
+    public static func key(_ label: Int, _ key: String) -> String { "@\(label)/" + key }
+    /// The label and plain key of a labelled counter key, or nil for a plain key.
+    public static func split(_ key: String) -> (label: Int, key: String)? {
+        guard key.hasPrefix("@"), let slash = key.firstIndex(of: "/"), let l = Int(key[key.index(after: key.startIndex)..<slash]) else {
+            return nil
+        }
+        return (l, String(key[key.index(after: slash)...]))
+    }
 }

@@ -29,6 +29,9 @@ public struct TileType: Sendable, Equatable {
     public var crossbars: Int
     /// SmartDeal tiles: rebuild operations (one shift or add) the rebuild engine completes per cycle.
     public var rebuildPerCycle: Int = 0
+    /// Register-file accesses per MAC (PE arrays with per-PE register files, e.g. row-stationary Eyeriss:
+    /// weight, input and partial-sum reads and the partial-sum write); counted as `rf.access`.
+    public var rfAccessesPerMAC = 0
     /// PE-array tiles with a systolic array: rows, columns and dataflow (`nil`: ideal MACs per cycle).
     public var systolic: (rows: Int, columns: Int, dataflow: SystolicDataflow)?
 
@@ -37,6 +40,7 @@ public struct TileType: Sendable, Equatable {
             && a.bufferBytes == b.bufferBytes && a.crossbar == b.crossbar && a.crossbars == b.crossbars
             && a.rebuildPerCycle == b.rebuildPerCycle && a.bufferBanks == b.bufferBanks && a.systolic?.rows == b.systolic?.rows
             && a.systolic?.columns == b.systolic?.columns && a.systolic?.dataflow == b.systolic?.dataflow
+            && a.rfAccessesPerMAC == b.rfAccessesPerMAC
     }
 
     public init(
@@ -59,13 +63,43 @@ public struct TileType: Sendable, Equatable {
         return ["mac.int8"]
     }
 
-    /// Compute time and action counts for `macs` multiply-accumulates whose weights (`weightBytes`) must
-    /// first be written into the tile (crossbars) or are simply used (PE arrays).
-    /// `gemm` (window, filters, pixels of the job) lets a systolic PE array time its folds; without it, or
-    /// without an array, MACs complete at `macsPerCycle`.
+    /// Compute time and action counts of one job.
+    ///
+    /// - `programWeights`: crossbar tiles first write this many weights into their cells (a weight load or
+    ///   an update), row by row, crossbars in parallel.
+    /// - `gemm` (window, filters, pixels): lets a systolic PE array time its folds, and a crossbar count its
+    ///   MVMs by tiling (rows = window, columns = filters x bit slices); without it, MACs complete at
+    ///   `macsPerCycle` and crossbars are assumed fully used.
+    /// - `crossbarsUsed`: crossbars the MVMs are spread over (`0`: all the tile has).
+    /// - `crossbarWeightBits`: bits per stored weight when compressed codes replace the crossbar's weights.
     public func work(
-        macs: UInt64, weightBytes: UInt64, rebuildOps: UInt64 = 0, gemm: (window: Int, filters: Int, pixels: Int)? = nil
+        macs: UInt64, programWeights: UInt64 = 0, rebuildOps: UInt64 = 0, gemm: (window: Int, filters: Int, pixels: Int)? = nil,
+        crossbarsUsed: Int = 0, crossbarWeightBits: Int = 0, digital: Bool = false
     ) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+        var counts: [String: UInt64] = [:]
+        var duration: Picoseconds = 0
+        if let x = crossbar, programWeights > 0 {
+            var x = x
+            if crossbarWeightBits > 0 { x.weightBits = crossbarWeightBits }
+            let parallel = UInt64(crossbarsUsed > 0 ? crossbarsUsed : crossbars)
+            let weightRows = (programWeights + UInt64(x.logicalColumns) - 1) / UInt64(x.logicalColumns)
+            duration = (weightRows + parallel - 1) / parallel * x.device.writeLatencyPs
+            counts[x.writeAction] = programWeights * UInt64(x.slices * x.cellBits)
+        }
+        if rfAccessesPerMAC > 0 { counts["rf.access"] = macs * UInt64(rfAccessesPerMAC) }
+        let (d, c) = compute(macs: macs, rebuildOps: rebuildOps, gemm: gemm, crossbarsUsed: crossbarsUsed, crossbarWeightBits: crossbarWeightBits, digital: digital)
+        counts.merge(c) { a, b in a + b }
+        return (duration + d, counts.filter { $0.value > 0 })
+    }
+
+    private func compute(
+        macs: UInt64, rebuildOps: UInt64, gemm: (window: Int, filters: Int, pixels: Int)?, crossbarsUsed: Int, crossbarWeightBits: Int,
+        digital: Bool
+    ) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+        if digital || (crossbar != nil && macs == 0) {
+            let cycles = (macs + UInt64(max(macsPerCycle, 1)) - 1) / UInt64(max(macsPerCycle, 1))
+            return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs, "sd.rebuild.op": rebuildOps])
+        }
         if kind == .peArray, let a = systolic, let g = gemm, g.window > 0, g.filters > 0, g.pixels > 0 {
             let cycles = a.dataflow.cycles(rows: a.rows, columns: a.columns, window: g.window, filters: g.filters, pixels: g.pixels)
             return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])
@@ -77,25 +111,34 @@ public struct TileType: Sendable, Equatable {
             let compute = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
             return ((rebuild + compute) * cycle, ["mac.int8": macs, "sd.rebuild.op": rebuildOps])
         }
-        guard let x = crossbar else {
+        guard var x = crossbar else {
             let cycles = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
             return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])
         }
-        // Weights are written into the crossbars (bit-sliced) row by row, crossbars in parallel; then every
-        // MVM uses all rows and columns (full utilisation assumed), crossbars in parallel.
-        let mvms = (macs + UInt64(x.macsPerMVM) - 1) / UInt64(x.macsPerMVM)
-        let waves = (mvms + UInt64(crossbars) - 1) / UInt64(crossbars)
-        let weights = weightBytes * 8 / UInt64(x.weightBits)
-        let weightRows = (weights + UInt64(x.logicalColumns) - 1) / UInt64(x.logicalColumns)
-        let writeRows = (weightRows + UInt64(crossbars) - 1) / UInt64(crossbars)
+        if crossbarWeightBits > 0 { x.weightBits = crossbarWeightBits }
+        let parallel = UInt64(crossbarsUsed > 0 ? crossbarsUsed : crossbars)
+        // MVMs: one per crossbar tile of the weight matrix per input vector, or full crossbars without a shape.
+        let mvms: UInt64
+        if let g = gemm, g.window > 0, g.filters > 0, g.pixels > 0 {
+            mvms = UInt64(g.pixels) * UInt64(Self.crossbarTiles(window: g.window, filters: g.filters, crossbar: x))
+        } else {
+            mvms = (macs + UInt64(x.macsPerMVM) - 1) / UInt64(x.macsPerMVM)
+        }
+        let waves = (mvms + parallel - 1) / parallel
         let m = x.mvm
         return (
-            writeRows * x.device.writeLatencyPs + waves * m.latencyPs,
+            waves * m.latencyPs,
             [
                 x.adcAction: mvms * m.adcConversions, "dac.drive": mvms * m.dacDrives, "xbar.cell.read": mvms * m.cellReads,
-                "shift_add": mvms * m.shiftAdds, x.writeAction: weights * UInt64(x.slices * x.cellBits),
+                "shift_add": mvms * m.shiftAdds, "sd.rebuild.op": rebuildOps,
             ]
         )
+    }
+
+    /// Crossbars a weight matrix of `window` rows and `filters` columns occupies: ceil(window / rows) x
+    /// ceil(filters / weights per crossbar row).
+    public static func crossbarTiles(window: Int, filters: Int, crossbar x: CrossbarSpec) -> Int {
+        ((window + x.rows - 1) / x.rows) * ((filters + x.logicalColumns - 1) / x.logicalColumns)
     }
 }
 

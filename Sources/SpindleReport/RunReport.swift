@@ -13,15 +13,25 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var byComponent: [String: Double]
         /// Action (dram.read.bits, mac.int8, ...) to pJ.
         public var byAction: [String: Double]
-        public init(total: Double, byComponent: [String: Double], byAction: [String: Double]) {
+        /// Phase (forward, backward-data, backward-weight, exchange, update, program) to pJ.
+        public var byPhase: [String: Double]
+        /// Energy of each chip, chip 0 first (the package's control messages count on chip 0).
+        public var byChip: [Double]
+        public init(
+            total: Double, byComponent: [String: Double], byAction: [String: Double], byPhase: [String: Double] = [:], byChip: [Double] = []
+        ) {
             self.total = total
             self.byComponent = byComponent
             self.byAction = byAction
+            self.byPhase = byPhase
+            self.byChip = byChip
         }
         enum CodingKeys: String, CodingKey {
             case total
             case byComponent = "by_component"
             case byAction = "by_action"
+            case byPhase = "by_phase"
+            case byChip = "by_chip"
         }
     }
     public struct DataMoved: Sendable, Codable, Equatable {
@@ -53,29 +63,46 @@ public struct RunReport: Sendable, Codable, Equatable {
             case package
         }
     }
+    /// A layer's place and its simulated and predicted cost.
     public struct LayerRow: Sendable, Codable, Equatable {
         public var name: String
-        public var startPs: UInt64
-        public var endPs: UInt64
-        public var macs: UInt64
+        public var stage: Int
+        public var chips: [Int]
         public var tiles: Int
+        public var crossbars: Int
+        public var copies: Int
         public var weightBytes: UInt64
+        public var macs: UInt64
+        /// Simulated energy of the layer, all phases and chips.
+        public var energyPJ: Double
+        /// Simulated time its steps took on the busiest chip running it.
+        public var busyPs: UInt64
         public var predictedPs: UInt64
-        public init(name: String, startPs: UInt64, endPs: UInt64, macs: UInt64, tiles: Int, weightBytes: UInt64, predictedPs: UInt64) {
+        public var predictedPJ: Double
+        public init(
+            name: String, stage: Int, chips: [Int], tiles: Int, crossbars: Int, copies: Int, weightBytes: UInt64, macs: UInt64,
+            energyPJ: Double, busyPs: UInt64, predictedPs: UInt64, predictedPJ: Double
+        ) {
             self.name = name
-            self.startPs = startPs
-            self.endPs = endPs
-            self.macs = macs
+            self.stage = stage
+            self.chips = chips
             self.tiles = tiles
+            self.crossbars = crossbars
+            self.copies = copies
             self.weightBytes = weightBytes
+            self.macs = macs
+            self.energyPJ = energyPJ
+            self.busyPs = busyPs
             self.predictedPs = predictedPs
+            self.predictedPJ = predictedPJ
         }
         enum CodingKeys: String, CodingKey {
-            case name, macs, tiles
-            case startPs = "start_ps"
-            case endPs = "end_ps"
+            case name, stage, chips, tiles, crossbars, copies, macs
             case weightBytes = "weight_bytes"
+            case energyPJ = "energy_pj"
+            case busyPs = "busy_ps"
             case predictedPs = "predicted_ps"
+            case predictedPJ = "predicted_pj"
         }
     }
     public struct TechnologyRow: Sendable, Codable, Equatable {
@@ -101,11 +128,18 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var scenario: String
     public var topology: String
     public var model: String
+    /// inference or training (one iteration).
+    public var mode: String
+    /// How the chips were used (data-parallel, pipeline, hybrid).
+    public var plan: String
     public var batch: Int
     public var chips: Int
     public var tiles: Int
     public var latencyPs: UInt64
     public var predictedLatencyPs: UInt64
+    public var predictedEnergyPJ: Double
+    /// Samples per second: the batch over the latency.
+    public var throughput: Double
     public var events: UInt64
     /// Multiply-accumulates the tiles performed.
     public var macs: UInt64
@@ -116,6 +150,8 @@ public struct RunReport: Sendable, Codable, Equatable {
     /// Spin crossbars: the most writes any cell took, and that as a fraction of the device endurance.
     public var crossbarWritesPerCell: UInt64
     public var crossbarEnduranceUsed: Double
+    /// Training on crossbars: iterations until the most-written cell reaches the device endurance.
+    public var crossbarLifetimeIterations: Double?
     public var layers: [LayerRow]
     public var technology: [TechnologyRow]
     public var warnings: [String]
@@ -123,9 +159,11 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var run: RunFacts?
 
     enum CodingKeys: String, CodingKey {
-        case scenario, topology, model, batch, chips, tiles, events, macs, layers, technology, warnings, run
+        case scenario, topology, model, mode, plan, throughput, batch, chips, tiles, events, macs, layers, technology, warnings, run
         case latencyPs = "latency_ps"
         case predictedLatencyPs = "predicted_latency_ps"
+        case predictedEnergyPJ = "predicted_energy_pj"
+        case crossbarLifetimeIterations = "crossbar_lifetime_iterations"
         case energyPJ = "energy_pj"
         case dataBytes = "data_bytes"
         case actionCounts = "action_counts"
@@ -135,19 +173,24 @@ public struct RunReport: Sendable, Codable, Equatable {
     }
 
     public init(
-        scenario: String, topology: String, model: String, batch: Int, chips: Int, tiles: Int, latencyPs: UInt64,
-        predictedLatencyPs: UInt64, events: UInt64, macs: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
-        tileUtilisation: Double, crossbarWritesPerCell: UInt64 = 0, crossbarEnduranceUsed: Double = 0, layers: [LayerRow],
+        scenario: String, topology: String, model: String, mode: String = "inference", plan: String = "", batch: Int, chips: Int,
+        tiles: Int, latencyPs: UInt64, predictedLatencyPs: UInt64, predictedEnergyPJ: Double = 0, events: UInt64, macs: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
+        tileUtilisation: Double, crossbarWritesPerCell: UInt64 = 0, crossbarEnduranceUsed: Double = 0,
+        crossbarLifetimeIterations: Double? = nil, layers: [LayerRow],
         technology: [TechnologyRow], warnings: [String], run: RunFacts?
     ) {
         self.scenario = scenario
         self.topology = topology
         self.model = model
+        self.mode = mode
+        self.plan = plan
         self.batch = batch
         self.chips = chips
         self.tiles = tiles
         self.latencyPs = latencyPs
         self.predictedLatencyPs = predictedLatencyPs
+        self.predictedEnergyPJ = predictedEnergyPJ
+        self.throughput = latencyPs > 0 ? Double(batch) / (Double(latencyPs) * 1e-12) : 0
         self.events = events
         self.macs = macs
         self.energyPJ = energyPJ
@@ -156,6 +199,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.tileUtilisation = tileUtilisation
         self.crossbarWritesPerCell = crossbarWritesPerCell
         self.crossbarEnduranceUsed = crossbarEnduranceUsed
+        self.crossbarLifetimeIterations = crossbarLifetimeIterations
         self.layers = layers
         self.technology = technology
         self.warnings = warnings
@@ -197,19 +241,30 @@ extension RunReport {
     /// The summary table for people.
     public func summary() -> String {
         var lines: [String] = []
-        lines.append("scenario \(scenario): \(model), batch \(batch), on \(topology) (\(chips) chip(s), \(tiles) tiles per chip)")
+        lines.append("scenario \(scenario): \(model) \(mode), batch \(batch), on \(topology) (\(chips) chip(s), \(tiles) tiles per chip)")
+        lines.append("plan: \(plan)")
         lines.append("")
         lines.append("latency            \(Units.formatTime(latencyPs))   (analytic estimate \(Units.formatTime(predictedLatencyPs)))")
-        lines.append("energy             \(Units.formatEnergy(energyPJ.total))")
+        lines.append("energy             \(Units.formatEnergy(energyPJ.total))   (analytic estimate \(Units.formatEnergy(predictedEnergyPJ)))")
+        lines.append("throughput         \(Units.format(throughput, 1)) samples/s")
         lines.append("tile utilisation   \(Units.format(tileUtilisation * 100, 1)) %")
         lines.append("events             \(events)")
         if crossbarWritesPerCell > 0 {
             lines.append("crossbar writes    \(crossbarWritesPerCell) per cell (\(crossbarEnduranceUsed) of the device endurance)")
         }
-        lines.append("")
-        lines.append(pad("energy by component", 22) + pad("pJ", 16, right: true) + pad("share", 9, right: true))
-        for (k, v) in energyPJ.byComponent.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-            lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(Units.format(energyPJ.total > 0 ? v / energyPJ.total * 100 : 0, 1) + " %", 9, right: true))
+        if let life = crossbarLifetimeIterations {
+            lines.append("crossbar lifetime  \(Units.format(life, 0)) training iterations until the most-written cell wears out")
+        }
+        func share(_ v: Double) -> String { Units.format(energyPJ.total > 0 ? v / energyPJ.total * 100 : 0, 1) + " %" }
+        func table(_ title: String, _ rows: [(String, Double)]) {
+            lines.append("")
+            lines.append(pad(title, 22) + pad("pJ", 16, right: true) + pad("share", 9, right: true))
+            for (k, v) in rows { lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(share(v), 9, right: true)) }
+        }
+        table("energy by component", energyPJ.byComponent.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        if energyPJ.byPhase.count > 1 {
+            let order = ["program", "forward", "backward-data", "backward-weight", "exchange", "update"]
+            table("energy by phase", order.compactMap { p in energyPJ.byPhase[p].map { (p, $0) } })
         }
         lines.append("")
         lines.append("data moved")
@@ -218,11 +273,17 @@ extension RunReport {
         lines.append(pad("  NoC (byte x hops)", 22) + pad(Units.formatBytes(dataBytes.nocLinkHops), 14, right: true))
         lines.append(pad("  buffers read", 22) + pad(Units.formatBytes(dataBytes.bufferRead), 14, right: true))
         lines.append(pad("  buffers written", 22) + pad(Units.formatBytes(dataBytes.bufferWrite), 14, right: true))
-        lines.append(pad("  package", 22) + pad(Units.formatBytes(dataBytes.package), 14, right: true))
+        lines.append(pad("  package (byte x hops)", 22) + pad(Units.formatBytes(dataBytes.package), 14, right: true))
         lines.append("")
-        lines.append(pad("layer", 10) + pad("start", 14, right: true) + pad("end", 14, right: true) + pad("MACs", 14, right: true) + pad("tiles", 7, right: true))
+        lines.append(
+            pad("layer", 14) + pad("stage", 6, right: true) + pad("tiles", 6, right: true) + pad("xbars", 6, right: true)
+                + pad("MACs", 14, right: true) + pad("busy", 12, right: true) + pad("energy", 12, right: true) + pad("predicted", 12, right: true))
         for l in layers {
-            lines.append(pad(l.name, 10) + pad(Units.formatTime(l.startPs), 14, right: true) + pad(Units.formatTime(l.endPs), 14, right: true) + pad(String(l.macs), 14, right: true) + pad(String(l.tiles), 7, right: true))
+            lines.append(
+                pad(l.name, 14) + pad(String(l.stage), 6, right: true) + pad(String(l.tiles), 6, right: true)
+                    + pad(l.crossbars > 0 ? String(l.crossbars) : "-", 6, right: true) + pad(String(l.macs), 14, right: true)
+                    + pad(Units.formatTime(l.busyPs), 12, right: true) + pad(Units.formatEnergy(l.energyPJ), 12, right: true)
+                    + pad(Units.formatTime(l.predictedPs), 12, right: true))
         }
         for w in warnings { lines.append("warning: \(w)") }
         if let run {

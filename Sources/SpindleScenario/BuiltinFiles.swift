@@ -76,6 +76,18 @@ public enum BuiltinFiles {
             width_bits: 8
             node_nm: 45
             source: "Horowitz, Computing's Energy Problem, ISSCC 2014: INT8 multiply 0.2 pJ + INT8 add 0.03 pJ [INF: sum]"
+          - name: fp32.mul
+            energy: 3.7 pJ
+            per: op(32 b float)
+            width_bits: 32
+            node_nm: 45
+            source: "Horowitz, Computing's Energy Problem, ISSCC 2014: FP32 multiply 3.7 pJ (optimizer updates, gradient arithmetic)"
+          - name: fp32.add
+            energy: 0.9 pJ
+            per: op(32 b float)
+            width_bits: 32
+            node_nm: 45
+            source: "Horowitz, Computing's Energy Problem, ISSCC 2014: FP32 add 0.9 pJ (optimizer updates, all-reduce sums)"
           - name: adc.convert.4b
             energy: 0.79 pJ
             per: conversion

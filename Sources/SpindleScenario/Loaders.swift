@@ -7,6 +7,8 @@ import SpindleWorkload
 
 /// Reads input files, from disk or from the built-in set (paths starting with `builtin:`).
 public struct FileSource: Sendable {
+    /// Values that replace parts of a topology file as it is loaded (a sweep point's topology fields).
+    public var topologyOverrides: [Override] = []
     public init() {}
 
     /// Loads the YAML file at `path`.
@@ -109,11 +111,11 @@ public enum TopologyLoader {
     static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
     static let tileKeys = [
         "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
-        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow", "buffer_banks",
+        "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow", "buffer_banks", "rf_accesses_per_mac",
     ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
-        let doc = try source.load(path)
+        let doc = try source.load(path).overriding(source.topologyOverrides)
         let root = try doc.mapping(allowed: keys, required: ["name", "technology", "noc", "tile_types", "tiles", "dram"])
         let name = try root.required("name").string()
         let techPath = source.resolve(try root.required("technology").string(), from: path)
@@ -191,7 +193,7 @@ public enum TopologyLoader {
             switch kind {
             case .peArray:
                 let t = try node.mapping(
-                    allowed: ["kind", "macs_per_cycle", "clock", "buffer", "buffer_banks", "rows", "columns", "dataflow"],
+                    allowed: ["kind", "macs_per_cycle", "clock", "buffer", "buffer_banks", "rows", "columns", "dataflow", "rf_accesses_per_mac"],
                     required: ["kind", "clock", "buffer"])
                 let array = ["rows", "columns", "dataflow"].filter { t[$0] != nil }
                 guard (array.isEmpty) != (t["macs_per_cycle"] == nil), array.isEmpty || array.count == 3 else {
@@ -209,6 +211,7 @@ public enum TopologyLoader {
                     type.systolic = (rows, columns, flow)
                     type.macsPerCycle = rows * columns
                 }
+                type.rfAccessesPerMAC = try t["rf_accesses_per_mac"]?.int(in: 0...64) ?? 0
                 types[key] = type
             case .smartdeal:
                 let keys = ["kind", "macs_per_cycle", "clock", "buffer", "rebuild_per_cycle"]
@@ -223,7 +226,7 @@ public enum TopologyLoader {
                     "kind", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits", "adc_bits",
                     "columns_per_adc", "adc_rate", "device",
                 ]
-                let t = try node.mapping(allowed: keys + ["buffer_banks"], required: keys)
+                let t = try node.mapping(allowed: keys + ["buffer_banks", "macs_per_cycle", "clock"], required: keys)
                 let deviceName = try t.required("device").choice(MRAMDevice.presets.keys.sorted())
                 let columns = try t.required("columns").int(in: 1...65_536)
                 let cellBits = try t.required("cell_bits").int(in: 1...8)
@@ -238,8 +241,10 @@ public enum TopologyLoader {
                         "\(columns) columns cannot hold one \(weightBits)-bit weight in \(cellBits)-bit cells",
                         expected: "at least \(spec.slices) columns")
                 }
+                // The tile's digital unit (weight gradients, updates): 1 MAC per cycle at the ADC rate unless given.
                 types[key] = TileType(
-                    name: key, kind: kind, macsPerCycle: 1, clockGHz: spec.adcRateGSps,
+                    name: key, kind: kind, macsPerCycle: try t["macs_per_cycle"]?.int(in: 1...1_000_000) ?? 1,
+                    clockGHz: try t["clock"]?.quantity(.frequency) ?? spec.adcRateGSps,
                     bufferBytes: UInt64(try t.required("buffer").quantity(.size)), crossbar: spec,
                     crossbars: try t.required("crossbars").int(in: 1...65_536))
             }
@@ -330,67 +335,3 @@ public enum TopologyLoader {
     }
 }
 
-/// A scenario: what runs on which topology.
-public struct Scenario: Sendable {
-    public var name: String
-    /// The file it was loaded from.
-    public var file: String
-    public var topologyFile: String
-    public var topology: Topology
-    public var network: Network
-    public var batch: Int
-    public var seed: UInt64
-    public var mapping: String
-    /// How weights are compressed; `nil` for dense. SmartDeal tiles receive the compressed format.
-    public var compression: CompressionSettings?
-}
-
-/// Loads scenario files (`scenarios/*.yaml`).
-public enum ScenarioLoader {
-    /// The scenario `spindle run` uses when none is given.
-    public static let defaultScenario = "builtin:scenarios/quickstart.yaml"
-
-    public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Scenario {
-        let root = try source.load(path).mapping(
-            allowed: ["name", "description", "topology", "model", "batch", "seed", "mapping", "compression"],
-            required: ["name", "topology", "model"])
-        var compression: CompressionSettings?
-        if let c = root["compression"] {
-            let m = try c.mapping(allowed: ["method", "threshold", "row_prune", "basis_bits"], required: ["method"])
-            switch try m.required("method").choice(["dense", "smartdeal", "osc"]) {
-            case "smartdeal":
-                var settings = CompressionSettings(method: .smartdeal)
-                settings.smartDeal.threshold = try m["threshold"]?.double(in: 0...1e6) ?? settings.smartDeal.threshold
-                settings.smartDeal.basisBits = try m["basis_bits"]?.int(in: 1...32) ?? 8
-                if let p = m["row_prune"] {
-                    let ratio = try p.double(in: 0...1)
-                    settings.smartDeal.rowPrune = [:]
-                    settings.smartDeal.rowPruneAll = ratio
-                }
-                compression = settings
-            case "osc":
-                throw m.required("method").error(
-                    "OSC in scenarios is not modelled yet (its crossbar packing is future work)", choices: ["dense", "smartdeal"],
-                    hint: "Use 'spindle compress --method osc' for its storage and error")
-            default:
-                compression = nil
-            }
-        }
-        let topologyNode = root.required("topology")
-        let topologyPath = source.resolve(try topologyNode.string(), from: path)
-        let topology: Topology
-        do {
-            topology = try TopologyLoader.load(topologyPath, source: source)
-        } catch let e where e.kind == .fileNotFound && e.location == nil {
-            throw SpindleError(
-                .fileNotFound, "the scenario names the topology '\(try topologyNode.string())', but '\(topologyPath)' does not exist",
-                at: topologyNode.location, hint: "Paths are relative to the scenario file")
-        }
-        let modelName = try root.required("model").choice(ModelZoo.names)
-        return Scenario(
-            name: try root.required("name").string(), file: path, topologyFile: topologyPath, topology: topology,
-            network: ModelZoo.network(named: modelName)!, batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1,
-            seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1), mapping: try root["mapping"]?.choice(["simple"]) ?? "simple",
-            compression: compression)
-    }
-}

@@ -102,6 +102,29 @@ public struct YAMLValue {
         return YAMLMapping(owner: self, entries: entries)
     }
 
+    /// This node as a mapping with any plain-string keys.
+    public func anyMapping() throws(SpindleError) -> YAMLMapping {
+        guard case .mapping(let m) = node else { throw error("\(displayName) must be a mapping", expected: "a YAML mapping") }
+        var keys: [String] = []
+        for (k, _) in m {
+            guard let key = k.string else {
+                throw SpindleError(.invalidValue, "mapping keys must be plain strings", at: child(k, key: "?").location)
+            }
+            keys.append(key)
+        }
+        return try mapping(allowed: keys)
+    }
+
+    /// The node written back as YAML text (scalars as they are, collections in flow style).
+    public func yamlText() throws(SpindleError) -> String {
+        if case .scalar(let s) = node { return s.string }
+        do {
+            return try Yams.serialize(node: node).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw self.error("cannot write this value back as YAML")
+        }
+    }
+
     /// This node as a list.
     public func list() throws(SpindleError) -> [YAMLValue] {
         guard case .sequence(let seq) = node else { throw error("\(displayName) must be a list", expected: "a YAML list") }
@@ -190,6 +213,9 @@ public struct YAMLMapping {
         guard let v = self[key] else { preconditionFailure("key \(key) should have been required") }
         return v
     }
+
+    /// Where `key` is written.
+    public func keyLocation(_ key: String) -> SourceLocation? { entries.first { $0.0 == key }?.1.location }
 
     /// The keys present, in file order.
     public var keys: [String] { entries.map { $0.0 } }

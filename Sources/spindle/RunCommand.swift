@@ -39,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "Scenario YAML file (default: the built-in quickstart).")
     var scenario: String?
+    @OptionGroup var set: OverrideFlags
     @OptionGroup var engine: EngineFlags
     @Flag(help: "Print one JSON object on stdout instead of the summary table.")
     var json = false
@@ -53,7 +54,10 @@ struct RunCommand: AsyncParsableCommand {
 
     private func execute() async throws {
         do {
-            let scenario = try ScenarioLoader.load(self.scenario ?? ScenarioLoader.defaultScenario)
+            let scenario = try ScenarioLoader.load(self.scenario ?? ScenarioLoader.defaultScenario, overrides: try set.overrides())
+            if !scenario.sweep.isEmpty && scenario.point == nil {
+                CLI.note("the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)")
+            }
             let prepared = try ScenarioRunner.prepare(scenario)
             let options = try engine.options()
             let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)

@@ -112,7 +112,7 @@ struct CLITests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("s.yaml").path
-        try "name: s\ntopology: \(packageRoot)/topologies/single-chip-4x4.yaml\nmodle: tiny-cnn\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "name: s\ntopology: \(packageRoot)/topologies/single-chip-4x4.yaml\nmodell: tiny-cnn\n".write(toFile: file, atomically: true, encoding: .utf8)
         let r = try spindle(["run", file])
         #expect(r.status == 2)
         #expect(r.stderr.contains("s.yaml:3:1"))

@@ -53,7 +53,7 @@ struct CrossbarTests {
     func tileWork() {
         let tile = TileType(name: "x", kind: .spinCrossbar, macsPerCycle: 1, clockGHz: 1.2, bufferBytes: 1 << 20, crossbar: spec, crossbars: 8)
         // 24 MVMs' worth of MACs and 4,096 weights (128 rows of 32 weights: 16 rows per crossbar).
-        let (duration, counts) = tile.work(macs: 24 * 4_096, weightBytes: 4_096)
+        let (duration, counts) = tile.work(macs: 24 * 4_096, programWeights: 4_096)
         #expect(duration == 16 * 1_000 + 3 * 53_333)
         #expect(counts["adc.convert.6b"] == 24 * 1_024)
         #expect(counts["mram.write.bits.sot"] == 4_096 * 8)
@@ -64,7 +64,7 @@ struct CrossbarTests {
     func smartDealTile() {
         var sd = TileType(name: "s", kind: .smartdeal, macsPerCycle: 256, clockGHz: 1, bufferBytes: 1 << 20)
         sd.rebuildPerCycle = 64
-        let (duration, counts) = sd.work(macs: 1_000, weightBytes: 0, rebuildOps: 640)
+        let (duration, counts) = sd.work(macs: 1_000, rebuildOps: 640)
         #expect(duration == (10 + 4) * 1_000)
         #expect(counts == ["mac.int8": 1_000, "sd.rebuild.op": 640])
     }
@@ -72,7 +72,7 @@ struct CrossbarTests {
     @Test("A PE-array tile takes ceil(MACs / MACs per cycle) cycles")
     func peArray() {
         let pe = TileType(name: "p", kind: .peArray, macsPerCycle: 256, clockGHz: 1, bufferBytes: 1 << 20)
-        let (duration, counts) = pe.work(macs: 1_000, weightBytes: 0)
+        let (duration, counts) = pe.work(macs: 1_000)
         #expect(duration == 4_000)
         #expect(counts == ["mac.int8": 1_000])
     }

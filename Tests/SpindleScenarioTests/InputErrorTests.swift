@@ -144,15 +144,33 @@ struct InputErrorTests {
         #expect(e.description.contains("nowhere.yaml"))
     }
 
-    @Test("OSC in a scenario is refused with a pointer to spindle compress")
-    func oscScenario() throws {
+    @Test("A sweep key that names no field suggests the nearest one, at its line")
+    func badSweepKey() throws {
         let dir = try temporaryFiles([
-            "s.yaml": "name: s\ntopology: t.yaml\nmodel: tiny-cnn\ncompression:\n  method: osc\n", "t.yaml": baseTopology,
+            "s.yaml": "name: s\ntopology: t.yaml\nmodel: tiny-cnn\nsweep:\n  bacth: [1, 2]\n", "t.yaml": baseTopology,
             "tech.yaml": technologyText,
         ])
-        #expect {
+        var e = SpindleError(.io, "")
+        do {
             _ = try ScenarioLoader.load(dir + "/s.yaml")
-        } throws: { ($0 as? SpindleError)?.location?.line == 5 }
+        } catch { e = error }
+        #expect(e.kind == .unknownKey)
+        #expect(e.location?.line == 5)
+        #expect(e.description.contains("Did you mean 'batch'?"))
+    }
+
+    @Test("A scenario whose crossbars cannot hold the network says by how much")
+    func crossbarShortfall() throws {
+        var topology = try TopologyLoader.load(repoPath("topologies/four-chip-spin.yaml"))
+        topology.chips = 1
+        var scenario = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-inference.yaml"))
+        scenario.topology = topology
+        var e = SpindleError(.io, "")
+        do {
+            _ = try ScenarioRunner.prepare(scenario)
+        } catch { e = error }
+        #expect(e.kind == .capacity)
+        #expect(e.message.contains("short by"))
     }
 
     @Test("An unknown model lists the zoo")

@@ -161,13 +161,14 @@ struct RunTests {
         let scenario = try ScenarioLoader.load(repoPath("scenarios/quickstart.yaml"))
         let prepared = try ScenarioRunner.prepare(scenario)
         let report = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: 1))
-        let weights = prepared.placements.reduce(0) { $0 + $1.weightBytes }
-        let inputs = prepared.placements.reduce(0) { $0 + $1.inputBytes }
-        let outputs = prepared.placements.reduce(0) { $0 + $1.outputBytes }
+        let jobs = prepared.schedule.chips.flatMap { $0.flatMap(\.jobs) }
+        let weights = jobs.reduce(0) { $0 + $1.weightBytes }
+        let inputs = jobs.reduce(0) { $0 + $1.inputBytes }
+        let outputs = jobs.reduce(0) { $0 + $1.outputBytes }
         #expect(report.dataBytes.dramRead == weights + inputs)
         #expect(report.dataBytes.bufferWrite == weights + inputs)
         #expect(report.dataBytes.dramWrite == outputs)
-        #expect(report.macs == prepared.placements.reduce(0) { $0 + $1.macs })
+        #expect(report.macs == jobs.reduce(0) { $0 + $1.macs })
         #expect(report.actionCounts["adc.convert.6b", default: 0] > 0)
         let prices = AcceleratorModel(topology: scenario.topology, schedule: prepared.schedule).prices
         var expected = 0.0
@@ -180,7 +181,11 @@ struct RunTests {
         #expect(report.technology.contains { $0.action == "dram.DDR4-3200.act" && $0.source.contains("IDD") })
         #expect(abs(report.energyPJ.total - expected) <= 1e-9 * expected)
         #expect(abs(report.energyPJ.byComponent.values.reduce(0, +) - report.energyPJ.total) <= 1e-6 * expected)
-        #expect(report.latencyPs > 0 && report.layers.last!.endPs <= report.latencyPs)
+        #expect(report.latencyPs > 0 && report.layers.allSatisfy { $0.busyPs <= report.latencyPs })
+        // The breakdown by phase and by layer adds up to the total.
+        #expect(abs(report.energyPJ.byPhase.values.reduce(0, +) - report.energyPJ.total) <= 1e-6 * expected)
+        #expect(abs(report.layers.reduce(0) { $0 + $1.energyPJ } - report.energyPJ.total) <= 1e-6 * expected)
+        #expect(abs(report.energyPJ.byChip.reduce(0, +) - report.energyPJ.total) <= 1e-6 * expected)
         #expect(report.warnings.contains { $0.contains("mixes nodes") })
         // Every layer that uses the crossbar tiles reloads them: one write per cell per layer. fc2's 10 output
         // channels go to tiles 0-9 only, so the crossbar tiles (12-15) load 4 times, of a 1e15 endurance.
@@ -199,21 +204,26 @@ struct RunTests {
         let settings = try #require(scenario.compression)
         let report = Compressor.run(Compressor.synthetic(scenario.network.weightShapes, seed: 1), settings: settings, source: "t").report
         let tiles = scenario.topology.tiles.count
-        for (i, layer) in report.layers.enumerated() {
+        func placed(_ p: ScenarioRunner.Prepared, _ layer: String) -> (weightBytes: UInt64, macs: UInt64) {
+            let steps = p.schedule.chips[0].filter { p.schedule.labels[$0.label] == StepLabel(layer: layer, phase: .forward) }
+            let jobs = steps.flatMap(\.jobs)
+            return (jobs.reduce(0) { $0 + $1.weightBytes }, jobs.reduce(0) { $0 + $1.macs })
+        }
+        for layer in report.layers {
             let formula = SmartDealCompressor.storageBits(
                 ceCount: Int(layer.bits["index"]!), nonZeros: layer.nonZeros, basisCount: Int(layer.bits["basis"]! / 8),
                 codeBits: report.globalCodeBits, basisBits: 8)
             #expect(layer.totalBits == formula)
             // Each tile rounds its share up to whole bytes.
-            let loaded = prepared.placements[i].weightBytes
+            let loaded = placed(prepared, layer.name).weightBytes
             #expect(loaded >= formula / 8 && loaded <= formula / 8 + UInt64(tiles), "\(layer.name)")
             // Not the dense size (SmartDeal's format is larger than int8 for the tiny first layer, smaller elsewhere).
-            #expect(loaded != densePrepared.placements[i].weightBytes, "\(layer.name)")
+            #expect(loaded != placed(densePrepared, layer.name).weightBytes, "\(layer.name)")
             // 3x3 layers: MACs scale with the non-zero Ce rows (within per-tile rounding).
             if layer.shape.count == 4 {
                 let kept = Double(layer.structure.rows - layer.structure.zeroRows) / Double(layer.structure.rows)
-                let expected = Double(densePrepared.placements[i].macs) * kept
-                #expect(abs(Double(prepared.placements[i].macs) - expected) <= Double(tiles), "\(layer.name)")
+                let expected = Double(placed(densePrepared, layer.name).macs) * kept
+                #expect(abs(Double(placed(prepared, layer.name).macs) - expected) <= Double(tiles), "\(layer.name)")
                 #expect(layer.structure.zeroRows > 0)
             }
         }

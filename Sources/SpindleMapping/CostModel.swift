@@ -1,0 +1,137 @@
+import SpindleCore
+import SpindleHardware
+
+/// The analytic cost model that ranks plans: each tile job is timed by its DRAM channel's transfer time
+/// and its tile's compute time, each step by its slowest job; chips run their steps in order, package
+/// transfers take serialisation plus hop latency, and a ring all-reduce takes 2(n−1) chunk transfers.
+/// Energy is the priced sum of every job's planned actions (DRAM, NoC hops, buffer, compute) and package bits.
+///
+/// It ignores NoC contention, DRAM row effects and queueing; the engine measures those when it simulates
+/// the chosen schedule.
+struct CostModel {
+    let topology: Topology
+    let options: MappingOptions
+    let prices: [String: Double]
+    /// DRAM energy per byte read and written (JEDEC channels: read or write command plus half an activate
+    /// per request, background left out).
+    let dramReadPJ: Double, dramWritePJ: Double
+
+    init(topology: Topology, options: MappingOptions) {
+        self.topology = topology
+        self.options = options
+        prices = AcceleratorModel(topology: topology, schedule: Schedule(chips: [])).prices
+        if let j = topology.dram.first?.jedec {
+            let p = j.actionPrices, b = Double(j.requestBytes)
+            dramReadPJ = ((p["dram.\(j.name).read"] ?? 0) + 0.5 * (p["dram.\(j.name).act"] ?? 0)) / b
+            dramWritePJ = ((p["dram.\(j.name).write"] ?? 0) + 0.5 * (p["dram.\(j.name).act"] ?? 0)) / b
+        } else {
+            dramReadPJ = (prices["dram.read.bits"] ?? 0) * 8
+            dramWritePJ = (prices["dram.write.bits"] ?? 0) * 8
+        }
+    }
+
+    struct Cost {
+        var latencyPs: Picoseconds = 0
+        var energyPJ = 0.0
+        var byLayerPs: [String: Picoseconds] = [:]
+        var byLayerPJ: [String: Double] = [:]
+    }
+
+    /// Time and energy of one step's jobs on one chip.
+    func step(_ s: LayerStep) -> (ps: Picoseconds, pj: Double) {
+        guard !s.jobs.isEmpty else { return (0, 0) }
+        let t = topology
+        var channel = [UInt64](repeating: 0, count: t.dram.count)
+        var compute: Picoseconds = 0
+        var pj = 0.0
+        let router = prices["noc.router.bits"] ?? 0, link = prices["noc.link.bits"] ?? 0
+        for j in s.jobs {
+            let tile = t.tiles[j.tile]
+            let moved = j.weightBytes + j.inputBytes + j.outputBytes
+            channel[j.dramChannel] += moved
+            let gemm = j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil
+            let (d, counts) = tile.type.work(
+                macs: j.macs, programWeights: j.programWeights, rebuildOps: j.rebuildOps, gemm: gemm, crossbarsUsed: j.crossbarsUsed,
+                crossbarWeightBits: j.crossbarWeightBits, digital: j.digital)
+            compute = max(compute, d)
+            for (k, v) in counts { pj += Double(v) * (prices[k] ?? 0) }
+            pj += Double(j.fpMuls) * (prices["fp32.mul"] ?? 0) + Double(j.fpAdds) * (prices["fp32.add"] ?? 0)
+            pj += Double(j.weightBytes + j.inputBytes) * dramReadPJ + Double(j.outputBytes) * dramWritePJ
+            let hops = Double(t.dram[j.dramChannel].at.distance(to: tile.at))
+            pj += Double(moved) * 8 * ((hops + 1) * router + hops * link)
+            let buffer = prices[t.technology.bufferAction(capacity: tile.type.bankBytes) + ".read.bytes"] ?? 0
+            pj += Double(2 * (j.weightBytes + j.inputBytes) + j.outputBytes) * buffer
+        }
+        let dram = t.dram.indices.map { Units.transferPs(bytes: channel[$0], gbPerSecond: t.dram[$0].bandwidthGBps) }.max() ?? 0
+        return (2 * t.controlLatencyPs + (t.dram.first?.latencyPs ?? 0) + dram + compute, pj)
+    }
+
+    /// Evaluates a whole schedule: chips advance step by step; receives wait for their sends' arrival;
+    /// an all-reduce starts when every member has reached it.
+    func evaluate(_ schedule: Schedule) -> Cost {
+        let t = topology
+        let chips = schedule.chips.count
+        var cost = Cost()
+        var clock = [Picoseconds](repeating: 0, count: chips)
+        var next = [Int](repeating: 0, count: chips)
+        var port = [Picoseconds](repeating: 0, count: chips)
+        var arrivals: [[UInt32: Picoseconds]] = Array(repeating: [:], count: chips)
+        let nop = prices["nop.link.bits"] ?? 0
+        var stepCost: [[(Picoseconds, Double)]] = schedule.chips.map { $0.map { step($0) } }
+        func send(_ from: Int, _ x: PackageTransfer, at time: Picoseconds) -> Picoseconds {
+            let hops = t.package.hops(from, x.peer, chips: t.chips)
+            let start = max(time, port[from])
+            let serial = Units.transferPs(bytes: x.bytes, gbPerSecond: t.package.linkBandwidthGBps)
+            port[from] = start + serial
+            cost.energyPJ += Double(x.bytes * 8 * UInt64(hops)) * nop
+            return start + serial + Picoseconds(hops) * t.package.linkLatencyPs
+        }
+        var progress = true
+        while progress {
+            progress = false
+            for c in 0..<chips {
+                while next[c] < schedule.chips[c].count {
+                    let s = schedule.chips[c][next[c]]
+                    guard s.receives.allSatisfy({ arrivals[c][$0.tag] != nil }) else { break }
+                    var start = s.receives.reduce(clock[c]) { max($0, arrivals[c][$1.tag]!) }
+                    if let ar = s.allReduce, ar.group.count > 1 {
+                        // Everyone in the group must be at this all-reduce.
+                        let ready = ar.group.allSatisfy { g in
+                            next[g] < schedule.chips[g].count && schedule.chips[g][next[g]].allReduce?.tagBase == ar.tagBase
+                                && schedule.chips[g][next[g]].receives.allSatisfy { arrivals[g][$0.tag] != nil }
+                        }
+                        guard ready else { break }
+                        let begin = ar.group.map { g in clock[g] }.max()!
+                        let chunk = Units.transferPs(bytes: ar.chunkBytes, gbPerSecond: t.package.linkBandwidthGBps)
+                        let hops = (0..<ar.group.count).map { t.package.hops(ar.group[$0], ar.group[($0 + 1) % ar.group.count], chips: t.chips) }.max()!
+                        let end = begin + Picoseconds(ar.rounds) * (chunk + Picoseconds(hops) * t.package.linkLatencyPs)
+                        for (i, g) in ar.group.enumerated() {
+                            let h = t.package.hops(g, ar.group[(i + 1) % ar.group.count], chips: t.chips)
+                            cost.energyPJ += Double(ar.chunkBytes * 8 * UInt64(h) * UInt64(ar.rounds)) * nop
+                            cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(ar.group.count - 1)) * (prices["fp32.add"] ?? 0)
+                            clock[g] = end
+                            next[g] += 1
+                        }
+                        let name = schedule.labels[s.label].layer
+                        cost.byLayerPs[name, default: 0] += end - begin
+                        progress = true
+                        continue
+                    }
+                    let (ps, pj) = stepCost[c][next[c]]
+                    start = max(start, clock[c])
+                    clock[c] = start + ps
+                    cost.energyPJ += pj
+                    let name = schedule.labels[s.label].layer
+                    if c == 0 || schedule.chips[0].isEmpty { cost.byLayerPs[name, default: 0] += ps }
+                    cost.byLayerPJ[name, default: 0] += pj
+                    for x in s.sends { arrivals[x.peer][x.tag] = send(c, x, at: clock[c]) }
+                    next[c] += 1
+                    progress = true
+                }
+            }
+        }
+        stepCost.removeAll()
+        cost.latencyPs = clock.max() ?? 0
+        return cost
+    }
+}

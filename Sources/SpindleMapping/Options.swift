@@ -1,0 +1,88 @@
+import SpindleCore
+import SpindleHardware
+
+/// How a network is mapped: what is run (inference or a training iteration), how chips are used, and what
+/// the mapper optimises.
+public struct MappingOptions: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable { case inference, training }
+    /// How chips share the work: every chip runs the whole network on part of the batch (data-parallel),
+    /// chips run consecutive layer ranges one after another (pipeline), a mix of both (hybrid: stages x
+    /// replicas), or the best of all of these by the objective (auto).
+    public enum Strategy: String, Sendable, CaseIterable { case auto, dataParallel = "data-parallel", pipeline, hybrid }
+    public enum Objective: String, Sendable, CaseIterable { case latency, energy, edp }
+    /// The optimizer's per-parameter state and arithmetic.
+    public enum Optimizer: String, Sendable, CaseIterable {
+        case sgd, momentum, adam
+        /// 32-bit state values kept per parameter.
+        public var stateWords: Int {
+            switch self {
+            case .sgd: 0
+            case .momentum: 1
+            case .adam: 2
+            }
+        }
+        /// Floating-point multiplies and adds per parameter update (division and square root count as one
+        /// multiply each): w -= lr g; v = mu v + g, w -= lr v; Adam's two moments and its step.
+        public var opsPerParameter: (muls: UInt64, adds: UInt64) {
+            switch self {
+            case .sgd: (1, 1)
+            case .momentum: (2, 2)
+            case .adam: (7, 4)
+            }
+        }
+    }
+    /// Spin-crossbar weights: kept in the crossbars for the whole run (they must fit), or reloaded from DRAM
+    /// for every layer step (each reload is a cell write).
+    public enum CrossbarWeights: String, Sendable, CaseIterable { case resident, reload }
+
+    public var mode = Mode.inference
+    public var strategy = Strategy.auto
+    public var objective = Objective.latency
+    public var optimizer = Optimizer.momentum
+    /// Pipeline stages for `hybrid` (`nil`: every divisor of the chip count is tried).
+    public var stages: Int?
+    /// Micro-batches per replica when there is more than one stage (`nil`: min(samples, 2 x stages)).
+    public var microBatches: Int?
+    /// Bits of a weight gradient in DRAM.
+    public var gradientBits = 32
+    public var crossbarWeights = CrossbarWeights.resident
+    /// Inference on resident crossbars: include writing the weights once (otherwise they are assumed in place).
+    public var programWeights = false
+
+    public init() {}
+}
+
+/// What the hardware needs to know of a compressed layer.
+public struct CompressedLayer: Sendable, Equatable {
+    public enum Method: String, Sendable { case smartdeal, osc, dense }
+    public var method: Method
+    /// Bits of the compressed format (codes + bitmap + basis, or dense for layers left dense).
+    public var storageBits: UInt64
+    public var nonZeros: Int
+    /// Ce rows, and those that are zero (their weight rows, and MACs, are skipped).
+    public var rows: Int
+    public var zeroRows: Int
+    /// Whether zero rows remove MACs (k x k convolutions, where a Ce row is a kernel row).
+    public var skipsMACs: Bool
+    /// SmartDeal: basis elements (B), kept in full precision while training.
+    public var basisElements: Int = 0
+    /// Crossbars: rows per filter after packing (OSC keeps K of n weights per kernel; SmartDeal drops zero Ce
+    /// rows) as a fraction of the dense window, and bits per stored weight (`0`: the crossbar's own).
+    public var crossbarRowFraction = 1.0
+    public var crossbarWeightBits = 0
+
+    public init(storageBits: UInt64, nonZeros: Int, rows: Int, zeroRows: Int, skipsMACs: Bool, method: Method = .smartdeal) {
+        self.storageBits = storageBits
+        self.nonZeros = nonZeros
+        self.rows = rows
+        self.zeroRows = zeroRows
+        self.skipsMACs = skipsMACs
+        self.method = method
+    }
+
+    /// Shifts and adds to rebuild every weight row: 3 shifts per non-zero, 3 adds per non-zero beyond
+    /// the first of each non-zero row (S = 3).
+    public var rebuildOps: UInt64 { UInt64(3 * nonZeros + 3 * max(0, nonZeros - (rows - zeroRows))) }
+    /// Fraction of MACs left on SmartDeal tiles after skipping zero Ce rows.
+    public var macFraction: Double { method == .smartdeal && skipsMACs && rows > 0 ? Double(rows - zeroRows) / Double(rows) : 1 }
+}

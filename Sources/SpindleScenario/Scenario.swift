@@ -1,0 +1,282 @@
+import Foundation
+import SpindleCompression
+import SpindleCore
+import SpindleHardware
+import SpindleMapping
+import SpindleWorkload
+import Yams
+
+/// A value that replaces one field of a scenario or topology file (a sweep point).
+public struct Override: Sendable, Equatable {
+    /// Keys from the document's root, e.g. `["compression", "method"]`.
+    public var path: [String]
+    /// The new value, as YAML text (a scalar or a flow collection).
+    public var value: String
+    /// Where the value was written (the sweep list), for messages.
+    public var location: SourceLocation?
+    public init(path: [String], value: String, location: SourceLocation? = nil) {
+        self.path = path
+        self.value = value
+        self.location = location
+    }
+    public var key: String { path.joined(separator: ".") }
+}
+
+extension YAMLValue {
+    /// This document with the overrides applied (each replaces or adds the value at its path).
+    func overriding(_ overrides: [Override]) throws(SpindleError) -> YAMLValue {
+        guard !overrides.isEmpty else { return self }
+        var root = node
+        for o in overrides {
+            let value: Node
+            do {
+                value = try Yams.compose(yaml: o.value) ?? Node("")
+            } catch {
+                throw SpindleError(.syntax, "the sweep value '\(o.value)' for '\(o.key)' is not valid YAML", at: o.location)
+            }
+            guard let updated = Self.set(root, o.path[...], value) else {
+                throw SpindleError(
+                    .invalidValue, "'\(o.key)' does not name a field that can be set in '\(file)'", at: o.location,
+                    hint: "Sweep keys are dotted paths of mapping keys, e.g. batch, compression.method, chips, noc.width")
+            }
+            root = updated
+        }
+        return YAMLValue(node: root, file: file, path: path)
+    }
+
+    private static func set(_ node: Node, _ path: ArraySlice<String>, _ value: Node) -> Node? {
+        guard let key = path.first else { return value }
+        guard case .mapping(var m) = node else { return nil }
+        let child = m[key] ?? Node.mapping(Node.Mapping([]))
+        guard let updated = set(child, path.dropFirst(), value) else { return nil }
+        m[key] = updated
+        return .mapping(m)
+    }
+}
+
+/// A scenario: a network on a topology, what is run and how it is mapped.
+public struct Scenario: Sendable {
+    public var name: String
+    /// The file it was loaded from.
+    public var file: String
+    public var topologyFile: String
+    public var topology: Topology
+    public var network: Network
+    public var batch: Int
+    public var seed: UInt64
+    public var mapping: MappingOptions
+    /// How weights are compressed; `nil` for dense. SmartDeal tiles receive the compressed format.
+    public var compression: CompressionSettings?
+    /// The sweep the file defines: each key with its values, in file order (empty: no sweep).
+    public var sweep: [(key: String, values: [Override])]
+    /// For a sweep point: its overrides as `key=value` pairs.
+    public var point: String?
+}
+
+/// Loads scenario files (`scenarios/*.yaml`).
+public enum ScenarioLoader {
+    /// The scenario `spindle run` uses when none is given.
+    public static let defaultScenario = "builtin:scenarios/quickstart.yaml"
+    static let keys = [
+        "name", "description", "topology", "model", "model_format", "layers", "batch", "seed", "mode", "mapping", "training",
+        "compression", "sweep",
+    ]
+
+    /// Loads a scenario; `overrides` (a sweep point) replace fields of the scenario, or of its topology when
+    /// the key is not a scenario key (`chips`, `noc.width`) or starts with `topology.`.
+    public static func load(_ path: String, source: FileSource = FileSource(), overrides: [Override] = []) throws(SpindleError) -> Scenario {
+        var scenarioOverrides: [Override] = []
+        var source = source
+        for o in overrides {
+            if o.path.first == "topology" && o.path.count > 1 {
+                source.topologyOverrides.append(Override(path: Array(o.path.dropFirst()), value: o.value, location: o.location))
+            } else if keys.contains(o.path[0]) {
+                scenarioOverrides.append(o)
+            } else if TopologyLoader.keys.contains(o.path[0]) {
+                source.topologyOverrides.append(o)
+            } else {
+                let suggestion = Spelling.nearest(o.path[0], in: keys + TopologyLoader.keys).map { "Did you mean '\($0)'?" }
+                throw SpindleError(
+                    .unknownKey, "the sweep key '\(o.key)' is neither a scenario nor a topology field", at: o.location,
+                    choices: keys.filter { $0 != "sweep" } + TopologyLoader.keys.filter { $0 != "name" }, hint: suggestion)
+            }
+        }
+        let root = try source.load(path).overriding(scenarioOverrides).mapping(allowed: keys, required: ["name", "topology", "model"])
+        let compression = try loadCompression(root["compression"])
+        let topologyNode = root.required("topology")
+        let topologyPath = source.resolve(try topologyNode.string(), from: path)
+        let topology: Topology
+        do {
+            topology = try TopologyLoader.load(topologyPath, source: source)
+        } catch let e where e.kind == .fileNotFound && e.location == nil {
+            throw SpindleError(
+                .fileNotFound, "the scenario names the topology '\(try topologyNode.string())', but '\(topologyPath)' does not exist",
+                at: topologyNode.location, hint: "Paths are relative to the scenario file")
+        }
+        var network = try loadModel(root.required("model"), format: root["model_format"], scenarioFile: path, source: source)
+        if let filter = root["layers"] { network = try selectLayers(network, filter) }
+        var mapping = MappingOptions()
+        if let m = root["mapping"] { try loadMapping(m, into: &mapping) }
+        if let mode = root["mode"] {
+            mapping.mode = MappingOptions.Mode(rawValue: try mode.choice(MappingOptions.Mode.allCases.map(\.rawValue)))!
+        }
+        if let t = root["training"] {
+            let m = try t.mapping(allowed: ["optimizer", "gradient_bits"])
+            if let o = m["optimizer"] {
+                mapping.optimizer = MappingOptions.Optimizer(rawValue: try o.choice(MappingOptions.Optimizer.allCases.map(\.rawValue)))!
+            }
+            mapping.gradientBits = try m["gradient_bits"]?.int(in: 1...64) ?? mapping.gradientBits
+        }
+        var sweep: [(key: String, values: [Override])] = []
+        if let s = root["sweep"] {
+            let m = try s.anyMapping()
+            for key in m.keys {
+                let list = try m.required(key).list()
+                guard !list.isEmpty else { throw m.required(key).error("the sweep of '\(key)' has no values", expected: "a list of one or more values") }
+                let path = key.split(separator: ".").map(String.init)
+                let first = path[0]
+                guard keys.contains(first) || TopologyLoader.keys.contains(first) || first == "topology", first != "sweep" else {
+                    let suggestion = Spelling.nearest(first, in: keys + TopologyLoader.keys).map { "Did you mean '\($0)'?" }
+                    throw SpindleError(
+                        .unknownKey, "the sweep key '\(key)' is neither a scenario nor a topology field", at: m.keyLocation(key),
+                        choices: keys.filter { $0 != "sweep" } + TopologyLoader.keys.filter { $0 != "name" }, hint: suggestion)
+                }
+                sweep.append((key, try list.map { v throws(SpindleError) in Override(path: path, value: try v.yamlText(), location: v.location) }))
+            }
+        }
+        return Scenario(
+            name: try root.required("name").string(), file: path, topologyFile: topologyPath, topology: topology, network: network,
+            batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1, seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1),
+            mapping: mapping, compression: compression, sweep: sweep,
+            point: overrides.isEmpty ? nil : overrides.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+    }
+
+    /// The points of a scenario's sweep: the Cartesian product of its keys' values, the first key slowest.
+    public static func sweepPoints(_ scenario: Scenario) -> [[Override]] {
+        var points: [[Override]] = [[]]
+        for (_, values) in scenario.sweep { points = points.flatMap { p in values.map { p + [$0] } } }
+        return scenario.sweep.isEmpty ? [] : points
+    }
+
+    static func loadMapping(_ node: YAMLValue, into o: inout MappingOptions) throws(SpindleError) {
+        // A plain string is the strategy ("simple" is the data-parallel rule of earlier files).
+        if let s = try? node.string() {
+            let choices = MappingOptions.Strategy.allCases.map(\.rawValue) + ["simple"]
+            let v = try node.choice(choices)
+            o.strategy = v == "simple" ? .dataParallel : MappingOptions.Strategy(rawValue: v)!
+            _ = s
+            return
+        }
+        let m = try node.mapping(allowed: ["strategy", "objective", "stages", "micro_batches", "crossbar_weights", "program_weights"])
+        if let s = m["strategy"] {
+            let v = try s.choice(MappingOptions.Strategy.allCases.map(\.rawValue) + ["simple"])
+            o.strategy = v == "simple" ? .dataParallel : MappingOptions.Strategy(rawValue: v)!
+        }
+        if let v = m["objective"] { o.objective = MappingOptions.Objective(rawValue: try v.choice(MappingOptions.Objective.allCases.map(\.rawValue)))! }
+        if let v = m["stages"] {
+            o.stages = try v.int(in: 1...4096)
+            if m["strategy"] == nil { o.strategy = .hybrid }
+        }
+        if let v = m["micro_batches"] { o.microBatches = try v.int(in: 1...1_000_000) }
+        if let v = m["crossbar_weights"] {
+            o.crossbarWeights = MappingOptions.CrossbarWeights(rawValue: try v.choice(MappingOptions.CrossbarWeights.allCases.map(\.rawValue)))!
+        }
+        if let v = m["program_weights"] { o.programWeights = try v.bool() }
+    }
+
+    static func loadCompression(_ node: YAMLValue?) throws(SpindleError) -> CompressionSettings? {
+        guard let c = node else { return nil }
+        let m = try c.mapping(allowed: ["method", "threshold", "row_prune", "basis_bits", "keep", "magnitude_bits"], required: ["method"])
+        switch try m.required("method").choice(["dense", "smartdeal", "osc"]) {
+        case "smartdeal":
+            var settings = CompressionSettings(method: .smartdeal)
+            settings.smartDeal.threshold = try m["threshold"]?.double(in: 0...1e6) ?? settings.smartDeal.threshold
+            settings.smartDeal.basisBits = try m["basis_bits"]?.int(in: 1...32) ?? 8
+            if let p = m["row_prune"] {
+                let ratio = try p.double(in: 0...1)
+                settings.smartDeal.rowPrune = [:]
+                settings.smartDeal.rowPruneAll = ratio
+            }
+            return settings
+        case "osc":
+            var settings = CompressionSettings(method: .osc)
+            if let k = m["keep"] { settings.osc.keep = try k.double(in: 0.000001...1) }
+            if let b = m["magnitude_bits"] { settings.osc.magnitudeBits = try b.int(in: 1...16) }
+            return settings
+        default:
+            return nil
+        }
+    }
+
+    /// A zoo network by name, or a SCALE-Sim topology CSV (path relative to the scenario).
+    static func loadModel(_ node: YAMLValue, format: YAMLValue?, scenarioFile: String, source: FileSource) throws(SpindleError) -> Network {
+        let name = try node.string()
+        let fmt = try format?.choice(["zoo", "scalesim-conv", "scalesim-gemm"]) ?? (name.hasSuffix(".csv") ? "scalesim-conv" : "zoo")
+        if fmt == "zoo" {
+            guard let n = ModelZoo.network(named: name) else {
+                throw node.error(
+                    "'\(name)' is not a built-in model", choices: ModelZoo.names,
+                    hint: "A SCALE-Sim topology CSV works too: give its path (ending in .csv) and, for GEMM rows, model_format: scalesim-gemm")
+            }
+            return n
+        }
+        let path = source.resolve(name, from: scenarioFile)
+        return try ModelFiles.scaleSim(path: path, gemm: fmt == "scalesim-gemm", at: node.location)
+    }
+
+    /// Keeps the layers `filter` names: `all`, a kind (`conv`, `linear`, `matmul`), or a list of names.
+    static func selectLayers(_ network: Network, _ filter: YAMLValue) throws(SpindleError) -> Network {
+        var n = network
+        if let s = try? filter.string() {
+            switch try filter.choice(["all", "conv", "linear", "matmul"]) {
+            case "conv": n.layers = network.layers.filter { $0.kind == .conv2d }
+            case "linear": n.layers = network.layers.filter { $0.kind == .linear }
+            case "matmul": n.layers = network.layers.filter { $0.kind == .matmul }
+            default: break
+            }
+            if s != "all" { n.name += " (\(s) layers)" }
+        } else {
+            let names = try filter.list().map { v throws(SpindleError) in (try v.string(), v) }
+            for (name, v) in names where !network.layers.contains(where: { $0.name == name }) {
+                throw v.error("'\(network.name)' has no layer '\(name)'", choices: network.layers.map(\.name))
+            }
+            let keep = Set(names.map(\.0))
+            n.layers = network.layers.filter { keep.contains($0.name) }
+            n.name += " (\(n.layers.count) layers)"
+        }
+        guard !n.layers.isEmpty else { throw filter.error("no layer of '\(network.name)' is selected") }
+        return n
+    }
+}
+
+/// Networks from files.
+public enum ModelFiles {
+    /// A SCALE-Sim topology CSV as a network: conv rows become unpadded 8-bit convolutions (depthwise `DP`
+    /// rows one single-channel layer per channel, as SCALE-Sim runs them); GEMM rows (M, N, K) become linear
+    /// layers of K inputs and N outputs applied to M rows.
+    public static func scaleSim(path: String, gemm: Bool, at location: SourceLocation? = nil) throws(SpindleError) -> Network {
+        guard FileManager.default.fileExists(atPath: path), let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw SpindleError(.fileNotFound, "no such SCALE-Sim topology file '\(path)'", at: location, hint: "Paths are relative to the scenario file")
+        }
+        let rows = try ScaleSimTopology.parse(text, file: path, gemm: gemm)
+        var layers: [Layer] = []
+        for r in rows {
+            if gemm {
+                layers.append(.linear(r.name, r.filterWidth, r.filters, tokens: r.ifmapHeight))
+                continue
+            }
+            guard r.filterHeight == r.filterWidth, r.strideHeight == r.strideWidth else {
+                throw SpindleError(
+                    .invalidValue, "layer '\(r.name)' has a \(r.filterHeight)x\(r.filterWidth) filter or stride \(r.strideHeight)x\(r.strideWidth)",
+                    at: SourceLocation(file: path), expected: "square filters and equal strides (Spindle's layer IR)")
+            }
+            var l = Layer.conv(r.name, r.channels, r.filters, size: r.ifmapHeight, kernel: r.filterHeight, stride: r.strideHeight)
+            l.inWidth = r.ifmapWidth
+            layers.append(l)
+        }
+        let base = (path as NSString).lastPathComponent
+        return Network(name: String(base.dropLast(base.hasSuffix(".csv") ? 4 : 0)), layers: layers)
+    }
+}

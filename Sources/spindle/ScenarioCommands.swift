@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import Spindle
+import SpindleCore
+import SpindleEngine
+import SpindleMapping
+import SpindleReport
+import SpindleScenario
+
+/// `--set key=value` overrides shared by run, map and sweep.
+struct OverrideFlags: ParsableArguments {
+    @Option(name: .customLong("set"), help: "Override a scenario or topology field, e.g. --set compression.method=osc --set chips=2 (repeatable).")
+    var values: [String] = []
+
+    func overrides() throws(SpindleError) -> [Override] {
+        try values.map { v throws(SpindleError) in
+            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else {
+                throw SpindleError(.invalidValue, "--set '\(v)' is not of the form key=value", expected: "for example --set batch=16")
+            }
+            return Override(path: v[..<eq].split(separator: ".").map(String.init), value: String(v[v.index(after: eq)...]))
+        }
+    }
+}
+
+struct MapCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Show how a scenario is mapped: the plans considered, the mapping table, and predicted vs simulated cost.",
+        discussion: """
+            The mapper ranks every plan (data-parallel, pipeline, hybrid) with its analytic cost model by the
+            scenario's objective; the chosen schedule is then simulated unless --no-simulate is given.
+            """)
+    @Argument(help: "Scenario YAML file.")
+    var scenario: String
+    @OptionGroup var set: OverrideFlags
+    @OptionGroup var engine: EngineFlags
+    @Flag(help: "Only map and predict; do not simulate.")
+    var noSimulate = false
+
+    func run() async throws {
+        try await CLI.guarded {
+            let s = try ScenarioLoader.load(scenario, overrides: try set.overrides())
+            let prepared = try ScenarioRunner.prepare(s)
+            let m = prepared.mapping
+            print("scenario \(s.name): \(s.network.name) \(s.mapping.mode.rawValue), batch \(s.batch), on \(s.topology.name) (\(s.topology.chips) chip(s))")
+            print("objective \(s.mapping.objective.rawValue); plans considered:")
+            for c in m.candidates {
+                let cost = c.infeasible.map { "does not fit: " + $0 } ?? "\(Units.formatTime(c.predictedPs)), \(Units.formatEnergy(c.predictedPJ))"
+                print("  " + CLI.pad(c.plan + (c.plan == m.plan.description ? " *" : ""), 46) + cost)
+            }
+            print("")
+            print(
+                CLI.pad("layer", 14) + CLI.pad("stage", 6, right: true) + CLI.pad("chips", 10, right: true) + CLI.pad("tiles", 6, right: true)
+                    + CLI.pad("xbars", 7, right: true) + CLI.pad("copies", 7, right: true) + CLI.pad("weights", 12, right: true)
+                    + CLI.pad("MACs", 14, right: true) + CLI.pad("predicted", 12, right: true) + CLI.pad("energy", 12, right: true))
+            for r in m.rows {
+                let chips = r.chips.count > 3 ? "\(r.chips.first!)-\(r.chips.last!)" : r.chips.map(String.init).joined(separator: ",")
+                print(
+                    CLI.pad(r.layer, 14) + CLI.pad(String(r.stage), 6, right: true) + CLI.pad(chips, 10, right: true)
+                        + CLI.pad(String(r.tiles), 6, right: true) + CLI.pad(r.crossbars > 0 ? String(r.crossbars) : "-", 7, right: true)
+                        + CLI.pad(r.crossbars > 0 ? String(r.copies) : "-", 7, right: true) + CLI.pad(Units.formatBytes(r.weightBytes), 12, right: true)
+                        + CLI.pad(String(r.macs), 14, right: true) + CLI.pad(Units.formatTime(r.predictedPs), 12, right: true)
+                        + CLI.pad(Units.formatEnergy(r.predictedPJ), 12, right: true))
+            }
+            for n in m.notes { CLI.note(n) }
+            print("")
+            print("predicted   latency \(Units.formatTime(m.predictedLatencyPs)), energy \(Units.formatEnergy(m.predictedEnergyPJ))")
+            guard !noSimulate else { return }
+            let report = try await ScenarioRunner.run(prepared, options: try engine.options())
+            print(
+                "simulated   latency \(Units.formatTime(report.latencyPs)), energy \(Units.formatEnergy(report.energyPJ.total))"
+                    + "   (predicted/simulated: \(Units.format(Double(m.predictedLatencyPs) / Double(max(report.latencyPs, 1)), 2))x time, \(Units.format(m.predictedEnergyPJ / max(report.energyPJ.total, 1e-30), 2))x energy)")
+        }
+    }
+}
+
+struct SweepCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run every point of a scenario's sweep; write one JSON result per point and a summary CSV.",
+        discussion: """
+            Points are the Cartesian product of the sweep's values (first key slowest). Each result goes to
+            OUT/point-NNN.json as soon as it is done (atomically); run again with the same OUT to resume: points
+            whose result is already there are not simulated again. OUT/summary.csv lists every point.
+            """)
+    @Argument(help: "Scenario YAML file with a 'sweep' section.")
+    var scenario: String
+    @Option(help: "Folder for the results (created if missing).")
+    var out: String = "sweep-results"
+    @OptionGroup var set: OverrideFlags
+    @OptionGroup var engine: EngineFlags
+
+    func run() async throws {
+        try await CLI.guarded {
+            let base = try ScenarioLoader.load(scenario, overrides: try set.overrides())
+            let points = ScenarioLoader.sweepPoints(base)
+            guard !points.isEmpty else {
+                throw SpindleError(.invalidValue, "'\(scenario)' has no sweep section", hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                throw SpindleError(.io, "cannot create the folder '\(out)': \(error.localizedDescription)")
+            }
+            let keys = base.sweep.map(\.key)
+            var rows: [String] = [(["point"] + keys + ["plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs", "events"]).joined(separator: ",")]
+            for (i, point) in points.enumerated() {
+                let file = out + "/point-" + String(format: "%03d", i + 1) + ".json"
+                let s = try ScenarioLoader.load(scenario, overrides: try set.overrides() + point)
+                let label = s.name + (s.point.map { " [\($0)]" } ?? "")
+                var report: RunReport
+                if let data = FileManager.default.contents(atPath: file), let old = try? JSONDecoder().decode(RunReport.self, from: data), old.scenario == label {
+                    report = old
+                    print("[\(i + 1)/\(points.count)] \(s.point ?? ""): already done (\(file))")
+                } else {
+                    report = try await ScenarioRunner.run(try ScenarioRunner.prepare(s), options: try engine.options())
+                    try CLI.writeAtomically(try report.jsonData() + Data("\n".utf8), to: file)
+                    print("[\(i + 1)/\(points.count)] \(s.point ?? ""): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(file)")
+                }
+                let values = point.map { "\"" + $0.value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+                rows.append(
+                    ([String(i + 1)] + values + [
+                        "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
+                        String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
+                        String(report.macs), String(report.events),
+                    ]).joined(separator: ","))
+            }
+            try CLI.writeAtomically(Data((rows.joined(separator: "\n") + "\n").utf8), to: out + "/summary.csv")
+            print("wrote \(out)/summary.csv")
+        }
+    }
+}
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare run results (JSON from spindle run --out or spindle sweep) side by side, with ratios to the first.")
+    @Argument(help: "Two or more result JSON files; ratios are to the first.")
+    var files: [String]
+
+    func run() throws {
+        do {
+            guard files.count >= 2 else { throw SpindleError(.invalidValue, "compare needs at least two result files (got \(files.count))") }
+            let reports = try files.map { f throws(SpindleError) -> RunReport in
+                guard let data = FileManager.default.contents(atPath: f) else { throw SpindleError(.fileNotFound, "no such file '\(f)'") }
+                do {
+                    return try JSONDecoder().decode(RunReport.self, from: data)
+                } catch {
+                    throw SpindleError(.syntax, "'\(f)' is not a Spindle result: \(error)", expected: "the JSON written by spindle run --out or spindle sweep")
+                }
+            }
+            print(Self.table(reports, names: files))
+        } catch let e as SpindleError {
+            FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The side-by-side table: every row is a metric, every column a result, then ratios to the first.
+    static func table(_ reports: [RunReport], names: [String]) -> String {
+        var metrics: [(String, [Double], (Double) -> String)] = [
+            ("latency", reports.map { Double($0.latencyPs) }, { Units.formatTime(Picoseconds($0)) }),
+            ("energy", reports.map(\.energyPJ.total), { Units.formatEnergy($0) }),
+            ("throughput (samples/s)", reports.map(\.throughput), { Units.format($0, 1) }),
+            ("MACs", reports.map { Double($0.macs) }, { Units.format($0, 0) }),
+            ("DRAM read", reports.map { Double($0.dataBytes.dramRead) }, { Units.formatBytes(UInt64($0)) }),
+            ("DRAM write", reports.map { Double($0.dataBytes.dramWrite) }, { Units.formatBytes(UInt64($0)) }),
+            ("NoC byte x hops", reports.map { Double($0.dataBytes.nocLinkHops) }, { Units.formatBytes(UInt64($0)) }),
+            ("package byte x hops", reports.map { Double($0.dataBytes.package) }, { Units.formatBytes(UInt64($0)) }),
+        ]
+        let kinds = Set(reports.flatMap { $0.energyPJ.byComponent.keys }).sorted()
+        for k in kinds { metrics.append(("energy: " + k, reports.map { $0.energyPJ.byComponent[k] ?? 0 }, { Units.formatEnergy($0) })) }
+        let phases = ["program", "forward", "backward-data", "backward-weight", "exchange", "update"].filter { p in reports.contains { $0.energyPJ.byPhase[p] != nil } }
+        for p in phases { metrics.append(("energy: " + p, reports.map { $0.energyPJ.byPhase[p] ?? 0 }, { Units.formatEnergy($0) })) }
+        var lines: [String] = []
+        for (i, r) in reports.enumerated() { lines.append("[\(i + 1)] \(names[i]): \(r.scenario), \(r.model) \(r.mode), \(r.plan)") }
+        lines.append("")
+        var header = CLI.pad("", 24)
+        for i in reports.indices { header += CLI.pad("[\(i + 1)]", 14, right: true) }
+        for i in reports.indices.dropFirst() { header += CLI.pad("[\(i + 1)]/[1]", 10, right: true) }
+        lines.append(header)
+        for (name, values, format) in metrics {
+            var line = CLI.pad(name, 24)
+            for v in values { line += CLI.pad(format(v), 14, right: true) }
+            for v in values.dropFirst() { line += CLI.pad(values[0] > 0 ? Units.format(v / values[0], 3) : "-", 10, right: true) }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
