@@ -235,10 +235,16 @@ struct LayerJobBuilder {
         var choices: [(order: Order, wk: UInt64, ik: UInt64, traffic: UInt64)] = []
         if w + oneRow <= buffer { choices.append((.keepWeights, 1, (i + (buffer - w) - 1) / (buffer - w), w + i)) }
         if i + oneFilter <= buffer { choices.append((.keepInputs, (w + (buffer - i) - 1) / (buffer - i), 1, w + i)) }
-        let wChunk = max(buffer / 2, oneFilter), iChunk = max(buffer - wChunk, oneRow)
-        let wk = max(1, (w + wChunk - 1) / wChunk), ik = max(1, (i + iChunk - 1) / iChunk)
-        choices.append((.rereadWeights, wk, ik, i + w * ik))
-        choices.append((.rereadInputs, wk, ik, w + i * wk))
+        // Both cut: try splits of the buffer between a weight chunk and an input chunk (finest: one filter or
+        // one input row) and keep the cheapest.
+        var splits = (1..<16).map { buffer * UInt64($0) / 16 }
+        splits += [oneFilter, buffer - oneRow]
+        for wChunk in splits where wChunk >= oneFilter && buffer - wChunk >= oneRow && (wChunk > 0 || w == 0) && (wChunk < buffer || i == 0) {
+            let iChunk = buffer - wChunk
+            let wk = w == 0 ? 1 : max(1, (w + wChunk - 1) / wChunk), ik = i == 0 ? 1 : max(1, (i + iChunk - 1) / iChunk)
+            choices.append((.rereadWeights, wk, ik, i + w * ik))
+            choices.append((.rereadInputs, wk, ik, w + i * wk))
+        }
         let best = choices.min { $0.traffic != $1.traffic ? $0.traffic < $1.traffic : $0.wk * $0.ik < $1.wk * $1.ik }!
         let total = best.wk * best.ik
         var out: [TileJob] = []

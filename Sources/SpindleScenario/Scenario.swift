@@ -78,7 +78,7 @@ public enum ScenarioLoader {
     /// The scenario `spindle run` uses when none is given.
     public static let defaultScenario = "builtin:scenarios/quickstart.yaml"
     static let keys = [
-        "name", "description", "topology", "model", "model_format", "layers", "batch", "seed", "mode", "mapping", "training",
+        "name", "description", "topology", "model", "model_format", "layers", "bits", "batch", "seed", "mode", "mapping", "training",
         "compression", "sweep",
     ]
 
@@ -115,6 +115,14 @@ public enum ScenarioLoader {
         }
         var network = try loadModel(root.required("model"), format: root["model_format"], scenarioFile: path, source: source)
         if let filter = root["layers"] { network = try selectLayers(network, filter) }
+        if let b = root["bits"] {
+            // One width for every weight and activation (the zoo's networks are 8-bit).
+            let bits = try b.int(in: 1...32)
+            for i in network.layers.indices {
+                network.layers[i].weightBits = bits
+                network.layers[i].activationBits = bits
+            }
+        }
         var mapping = MappingOptions()
         if let m = root["mapping"] { try loadMapping(m, into: &mapping) }
         if let mode = root["mode"] {
