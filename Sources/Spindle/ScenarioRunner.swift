@@ -42,6 +42,7 @@ public enum ScenarioRunner {
             switch method {
             case .smartdeal:
                 c.basisElements = Int((l.bits["basis"] ?? 0) / UInt64(max(settings.smartDeal.basisBits, 1)))
+                c.basisStorageBits = l.bits["basis"] ?? 0
                 c.crossbarRowFraction = l.structure.rows > 0 ? Double(l.structure.rows - l.structure.zeroRows) / Double(l.structure.rows) : 1
                 c.crossbarWeightBits = l.structure.codeBits
             case .osc:

@@ -46,8 +46,8 @@ actor Router: Component {
     private var routedBits: UInt64 = 0
     private var linkBits: UInt64 = 0
     /// Routed and link bits by step label.
-    private var labelRouted: [UInt64] = []
-    private var labelLink: [UInt64] = []
+    private var labelRouted = LabelTally()
+    private var labelLink = LabelTally()
     private var flits: UInt64 = 0
     private var packets: UInt64 = 0
     private var creditStalls: UInt64 = 0
@@ -86,9 +86,7 @@ actor Router: Component {
         default:
             let port = outputPort(ComponentID(UInt32(truncatingIfNeeded: m.a)))
             routedBits += m.b * 8
-            let label = HW.label(m.tag)
-            if label >= labelRouted.count { grow(label) }
-            labelRouted[label] += m.b * 8
+            labelRouted.add(HW.label(m.tag), m.b * 8)
             flits += (m.b + spec.flitBytes - 1) / spec.flitBytes
             packets += 1
             if spec.inputBufferPackets == nil {
@@ -135,7 +133,7 @@ actor Router: Component {
             context.send(to: ComponentID(UInt32(truncatingIfNeeded: m.a)), after: start + serial - now, packet)
         } else {
             linkBits += m.b * 8
-            labelLink[HW.label(m.tag)] += m.b * 8
+            labelLink.add(HW.label(m.tag), m.b * 8)
             context.send(to: neighbours[port - 1]!, after: start + serial + spec.linkLatencyPs - now, packet)
         }
         if spec.inputBufferPackets != nil {
@@ -148,20 +146,13 @@ actor Router: Component {
         }
     }
 
-    private func grow(_ label: Int) {
-        labelRouted += [UInt64](repeating: 0, count: label + 1 - labelRouted.count)
-        labelLink += [UInt64](repeating: 0, count: label + 1 - labelLink.count)
-    }
-
     func finish() -> Counters {
         var c = Counters([
             "noc.router.bits": routedBits, "noc.link.bits": linkBits, "noc.flits": flits, "noc.packets": packets,
             "noc.credit_stalls": creditStalls,
         ])
-        for (l, bits) in labelRouted.enumerated() where bits > 0 {
-            c[LabelledCounter.key(l, "noc.router.bits")] = bits
-            c[LabelledCounter.key(l, "noc.link.bits")] = labelLink[l]
-        }
+        labelRouted.emit("noc.router.bits", into: &c)
+        labelLink.emit("noc.link.bits", into: &c)
         return c
     }
 }
@@ -186,8 +177,8 @@ actor DRAMChannel: Component {
     private var writeBytes: UInt64 = 0
     private let jedec: DRAMController?
     /// Bytes read and written by step label.
-    private var labelRead: [UInt64] = []
-    private var labelWritten: [UInt64] = []
+    private var labelRead = LabelTally()
+    private var labelWritten = LabelTally()
     private var readCursor: UInt64 = 0
     private var writeCursor: UInt64 = 1 << 33
     private var streamTag = 0
@@ -210,7 +201,7 @@ actor DRAMChannel: Component {
         case HW.readRequest:
             // a = destination endpoint, b = bytes, tag = purpose and label.
             readBytes += m.b
-            count(m.tag, read: m.b, written: 0)
+            labelRead.add(HW.label(m.tag), m.b)
             if let jedec { jedecRead(m, jedec, context); return }
             var t = max(context.now, busyUntil)
             let first = t
@@ -227,7 +218,7 @@ actor DRAMChannel: Component {
         case HW.packet:
             // A write-back packet from a tile; c = the tile's id.
             writeBytes += m.b
-            count(m.tag, read: 0, written: m.b)
+            labelWritten.add(HW.label(m.tag), m.b)
             var done: Picoseconds
             if let jedec {
                 done = jedecWrite(m.b, jedec, context)
@@ -245,16 +236,6 @@ actor DRAMChannel: Component {
         default:
             preconditionFailure("DRAM channel got message kind \(m.kind)")
         }
-    }
-
-    private func count(_ tag: UInt32, read: UInt64, written: UInt64) {
-        let l = HW.label(tag)
-        if l >= labelRead.count {
-            labelRead += [UInt64](repeating: 0, count: l + 1 - labelRead.count)
-            labelWritten += [UInt64](repeating: 0, count: l + 1 - labelWritten.count)
-        }
-        labelRead[l] += read
-        labelWritten[l] += written
     }
 
     /// Brings the controller to the cycle of `now` (skipping idle time, or running queued work).
@@ -334,13 +315,11 @@ actor DRAMChannel: Component {
             out["dram.read.bits"] = readBytes * 8
             out["dram.write.bits"] = writeBytes * 8
         }
-        for l in labelRead.indices where labelRead[l] + labelWritten[l] > 0 {
-            out[LabelledCounter.key(l, "dram.bytes.read")] = labelRead[l]
-            out[LabelledCounter.key(l, "dram.bytes.written")] = labelWritten[l]
-            if jedec == nil {
-                out[LabelledCounter.key(l, "dram.read.bits")] = labelRead[l] * 8
-                out[LabelledCounter.key(l, "dram.write.bits")] = labelWritten[l] * 8
-            }
+        labelRead.emit("dram.bytes.read", into: &out)
+        labelWritten.emit("dram.bytes.written", into: &out)
+        if jedec == nil {
+            labelRead.emit("dram.read.bits", into: &out, scale: 8)
+            labelWritten.emit("dram.write.bits", into: &out, scale: 8)
         }
         return out
     }

@@ -165,3 +165,20 @@ public enum LabelledCounter {
         return (l, String(key[key.index(after: slash)...]))
     }
 }
+
+/// A count per step label, grown as labels appear (routers and DRAM channels count bits and bytes per label).
+struct LabelTally {
+    private(set) var values: [UInt64] = []
+
+    mutating func add(_ label: Int, _ n: UInt64) {
+        if label >= values.count { values += [UInt64](repeating: 0, count: label + 1 - values.count) }
+        values[label] += n
+    }
+
+    subscript(_ label: Int) -> UInt64 { label < values.count ? values[label] : 0 }
+
+    /// Writes every non-zero label's count as `@<label>/<key>`, times `scale`.
+    func emit(_ key: String, into c: inout Counters, scale: UInt64 = 1) {
+        for (l, n) in values.enumerated() where n > 0 { c[LabelledCounter.key(l, key)] = n * scale }
+    }
+}

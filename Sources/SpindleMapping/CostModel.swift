@@ -77,7 +77,7 @@ struct CostModel {
         var port = [Picoseconds](repeating: 0, count: chips)
         var arrivals: [[UInt32: Picoseconds]] = Array(repeating: [:], count: chips)
         let nop = prices["nop.link.bits"] ?? 0
-        var stepCost: [[(Picoseconds, Double)]] = schedule.chips.map { $0.map { step($0) } }
+        let stepCost: [[(Picoseconds, Double)]] = schedule.chips.map { $0.map { step($0) } }
         func send(_ from: Int, _ x: PackageTransfer, at time: Picoseconds) -> Picoseconds {
             let hops = t.package.hops(from, x.peer, chips: t.chips)
             let start = max(time, port[from])
@@ -130,7 +130,6 @@ struct CostModel {
                 }
             }
         }
-        stepCost.removeAll()
         cost.latencyPs = clock.max() ?? 0
         return cost
     }

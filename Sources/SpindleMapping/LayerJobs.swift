@@ -184,7 +184,8 @@ struct LayerJobBuilder {
                     // updated in full precision with the optimizer; Ce moves by exponent shifts when its
                     // 8-bit counter overflows. Codes, bitmap and counters are read and written back.
                     let nz = UInt64((Double(c.nonZeros) * f).rounded()), basis = UInt64((Double(c.basisElements) * f).rounded())
-                    let codes = UInt64((Double(c.storageBits) * f).rounded()) - min(UInt64((Double(c.storageBits) * f).rounded()), basis * 8)
+                    // Codes and bitmap: the stored format without its basis.
+                    let codes = UInt64((Double(c.storageBits - min(c.storageBits, c.basisStorageBits)) * f).rounded())
                     let fixed = (codes + nz * 8 + basis * (32 + state) + 7) / 8
                     read = fixed + (values * grad + 7) / 8
                     written = fixed
@@ -203,7 +204,7 @@ struct LayerJobBuilder {
             case .exchange, .program:
                 preconditionFailure("no tile jobs for \(phase)")
             }
-            var cut = try passes(j, type: type, resident: resident, layer: layer, tile: i)
+            var cut = try passes(j, type: type, layer: layer, tile: i)
             if let first = cut.firstIndex(where: { $0.programWeights > 0 }) { cut[first].programRound = true }
             perTile.append(cut)
         }
@@ -214,7 +215,7 @@ struct LayerJobBuilder {
     /// Splits a job whose weights and inputs do not fit the tile buffer into passes that do, choosing the
     /// order that moves the fewest bytes: weights kept while inputs stream, inputs kept while weights
     /// stream, or both cut (one of them re-read per chunk of the other).
-    func passes(_ j: TileJob, type: TileType, resident: Bool, layer: Layer, tile: Int) throws(SpindleError) -> [TileJob] {
+    func passes(_ j: TileJob, type: TileType, layer: Layer, tile: Int) throws(SpindleError) -> [TileJob] {
         let buffer = type.bufferBytes
         let w = j.weightBytes, i = j.inputBytes
         guard w + i > buffer else { return [j] }

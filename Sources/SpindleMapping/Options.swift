@@ -64,8 +64,10 @@ public struct CompressedLayer: Sendable, Equatable {
     public var zeroRows: Int
     /// Whether zero rows remove MACs (k x k convolutions, where a Ce row is a kernel row).
     public var skipsMACs: Bool
-    /// SmartDeal: basis elements (B), kept in full precision while training.
+    /// SmartDeal: basis elements (B), kept in full precision while training, and the bits B takes in
+    /// `storageBits`.
     public var basisElements: Int = 0
+    public var basisStorageBits: UInt64 = 0
     /// Crossbars: rows per filter after packing (OSC keeps K of n weights per kernel; SmartDeal drops zero Ce
     /// rows) as a fraction of the dense window, and bits per stored weight (`0`: the crossbar's own).
     public var crossbarRowFraction = 1.0

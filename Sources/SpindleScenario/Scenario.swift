@@ -167,19 +167,19 @@ public enum ScenarioLoader {
     }
 
     static func loadMapping(_ node: YAMLValue, into o: inout MappingOptions) throws(SpindleError) {
-        // A plain string is the strategy ("simple" is the data-parallel rule of earlier files).
-        if let s = try? node.string() {
-            let choices = MappingOptions.Strategy.allCases.map(\.rawValue) + ["simple"]
-            let v = try node.choice(choices)
-            o.strategy = v == "simple" ? .dataParallel : MappingOptions.Strategy(rawValue: v)!
-            _ = s
+        let strategies = MappingOptions.Strategy.allCases.map(\.rawValue) + ["simple"]
+        func strategy(_ v: YAMLValue) throws(SpindleError) -> MappingOptions.Strategy {
+            // "simple" is the data-parallel rule of earlier files.
+            let name = try v.choice(strategies)
+            return name == "simple" ? .dataParallel : MappingOptions.Strategy(rawValue: name)!
+        }
+        // A plain string is the strategy.
+        if (try? node.string()) != nil {
+            o.strategy = try strategy(node)
             return
         }
         let m = try node.mapping(allowed: ["strategy", "objective", "stages", "micro_batches", "crossbar_weights", "program_weights"])
-        if let s = m["strategy"] {
-            let v = try s.choice(MappingOptions.Strategy.allCases.map(\.rawValue) + ["simple"])
-            o.strategy = v == "simple" ? .dataParallel : MappingOptions.Strategy(rawValue: v)!
-        }
+        if let s = m["strategy"] { o.strategy = try strategy(s) }
         if let v = m["objective"] { o.objective = MappingOptions.Objective(rawValue: try v.choice(MappingOptions.Objective.allCases.map(\.rawValue)))! }
         if let v = m["stages"] {
             o.stages = try v.int(in: 1...4096)

@@ -342,7 +342,7 @@ struct TrainingTests {
         #expect(ratio > 0.75 && ratio < 1.25, "predicted/simulated = \(ratio)")
     }
 
-    @Test("Auto picks the plan the cost model ranks best; objectives can disagree")
+    @Test("Auto picks the plan the cost model ranks fastest, and lists the plans that do not fit")
     func autoPicksBest() throws {
         let s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "smartdeal")])
         let m = try ScenarioRunner.prepare(s).mapping
