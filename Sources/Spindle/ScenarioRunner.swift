@@ -123,7 +123,8 @@ public enum ScenarioRunner {
                 }
                 if let price = prices[key] {
                     let e = Double(n) * price
-                    byComponent[kind.rawValue, default: 0] += e
+                    // Package link bits count at the sending controller but are the package's energy.
+                    byComponent[key.hasPrefix("nop.") ? ComponentKind.package.rawValue : kind.rawValue, default: 0] += e
                     byAction[key, default: 0] += e
                     total += e
                     componentEnergy += e

@@ -112,7 +112,8 @@ public struct AcceleratorModel: Sendable {
             }
             let ports = PackagePorts(
                 chip: c, controllers: (0..<t.chips).map(controllerID), hops: (0..<t.chips).map { t.package.hops(c, $0, chips: t.chips) },
-                linkLatencyPs: t.package.linkLatencyPs, linkBandwidthGBps: t.package.linkBandwidthGBps)
+                linkLatencyPs: t.package.linkLatencyPs, linkBandwidthGBps: t.package.linkBandwidthGBps,
+                dram: t.dram.indices.map { dramID(c, $0) })
             components.append(
                 ChipController(
                     slot: slot(builder, p, controllerID(c)), steps: steps, coordinator: coordinatorID,

@@ -161,7 +161,9 @@ actor Router: Component {
 /// fixed latency. JEDEC channels run every stream through a cycle-level controller (banks, row buffers,
 /// timing, refresh), sending each packet when its last burst completes; the controller runs ahead to the
 /// end of the current stream, so streams that arrive meanwhile queue behind it. Write-back packets are
-/// absorbed, and the controller is told when a tile's write-back is complete.
+/// absorbed, and the controller is told when a tile's write-back is complete. The controller also stages
+/// package data through the channel (reads before a chip sends, writes after it receives); those share
+/// the channel's time with the tiles' streams.
 actor DRAMChannel: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
@@ -202,40 +204,64 @@ actor DRAMChannel: Component {
             // a = destination endpoint, b = bytes, tag = purpose and label.
             readBytes += m.b
             labelRead.add(HW.label(m.tag), m.b)
-            if let jedec { jedecRead(m, jedec, context); return }
-            var t = max(context.now, busyUntil)
-            let first = t
             let router = self.router
-            let latency = spec.latencyPs
-            let bw = spec.bandwidthGBps
-            forEachPacket(m.b, packetBytes) { _, size, last in
-                t += Units.transferPs(bytes: size, gbPerSecond: bw)
+            serveRead(m.b, context) { at, size, last in
                 let tag = m.tag | (last ? HW.lastFlag : 0)
-                context.send(to: router, after: t + latency - context.now, Message(kind: HW.packet, tag: tag, a: m.a, b: size, c: m.c))
+                context.send(to: router, after: at - context.now, Message(kind: HW.packet, tag: tag, a: m.a, b: size, c: m.c))
             }
-            busyUntil = t
-            busyPs += t - first
         case HW.packet:
             // A write-back packet from a tile; c = the tile's id.
             writeBytes += m.b
             labelWritten.add(HW.label(m.tag), m.b)
-            var done: Picoseconds
-            if let jedec {
-                done = jedecWrite(m.b, jedec, context)
-            } else {
-                let serial = Units.transferPs(bytes: m.b, gbPerSecond: spec.bandwidthGBps)
-                let start = max(context.now, busyUntil)
-                busyUntil = start + serial
-                busyPs += serial
-                done = busyUntil
-            }
-            done = max(done, context.now)
+            let done = absorbWrite(m.b, context)
             if m.tag & HW.lastFlag != 0 {
                 context.send(to: controller, after: done - context.now + controlLatencyPs, Message(kind: HW.flowDone, a: m.c))
             }
+        case HW.stageRead:
+            // The controller reads package data out of DRAM: a = its staging id, b = bytes, tag = label.
+            readBytes += m.b
+            labelRead.add(HW.label(m.tag), m.b)
+            var done = context.now
+            serveRead(m.b, context) { at, _, last in if last { done = at } }
+            context.send(to: controller, after: done - context.now + controlLatencyPs, Message(kind: HW.staged, a: m.a))
+        case HW.stageWrite:
+            // The controller writes package data into DRAM.
+            writeBytes += m.b
+            labelWritten.add(HW.label(m.tag), m.b)
+            let done = absorbWrite(m.b, context)
+            context.send(to: controller, after: done - context.now + controlLatencyPs, Message(kind: HW.staged, a: m.a))
         default:
             preconditionFailure("DRAM channel got message kind \(m.kind)")
         }
+    }
+
+    /// Serves a read stream of `bytes`: calls `emit(arrival, size, last)` for each NoC packet, where
+    /// `arrival` is when the packet can leave the channel (never before now).
+    private func serveRead(_ bytes: UInt64, _ context: EventContext, emit: (Picoseconds, UInt64, Bool) -> Void) {
+        if let jedec {
+            jedecRead(bytes, jedec, context, emit: emit)
+            return
+        }
+        var t = max(context.now, busyUntil)
+        let first = t
+        let latency = spec.latencyPs
+        let bw = spec.bandwidthGBps
+        forEachPacket(bytes, packetBytes) { _, size, last in
+            t += Units.transferPs(bytes: size, gbPerSecond: bw)
+            emit(t + latency, size, last)
+        }
+        busyUntil = t
+        busyPs += t - first
+    }
+
+    /// Takes `bytes` of writes; returns when the channel has accepted the last of them (never before now).
+    private func absorbWrite(_ bytes: UInt64, _ context: EventContext) -> Picoseconds {
+        if let jedec { return max(jedecWrite(bytes, jedec, context), context.now) }
+        let serial = Units.transferPs(bytes: bytes, gbPerSecond: spec.bandwidthGBps)
+        let start = max(context.now, busyUntil)
+        busyUntil = start + serial
+        busyPs += serial
+        return busyUntil
     }
 
     /// Brings the controller to the cycle of `now` (skipping idle time, or running queued work).
@@ -246,11 +272,10 @@ actor DRAMChannel: Component {
         if c.isIdle { c.advanceIdle(to: target) } else { while c.now < target { c.tick() } }
     }
 
-    private func jedecRead(_ m: Message, _ c: DRAMController, _ context: EventContext) {
+    private func jedecRead(_ total: UInt64, _ c: DRAMController, _ context: EventContext, emit: (Picoseconds, UInt64, Bool) -> Void) {
         sync(c, to: context.now)
         let tck = c.config.tCKps
         let request = UInt64(c.config.requestBytes)
-        let total = m.b
         let count = (total + request - 1) / request
         streamTag += 1
         let tag = streamTag
@@ -269,9 +294,7 @@ actor DRAMChannel: Component {
                 while sent < total && (done - sent >= packetBytes || done == total) {
                     let size = min(packetBytes, total - sent)
                     sent += size
-                    let at = max(UInt64(cycle) * tck, context.now)
-                    let flag = m.tag | (sent == total ? HW.lastFlag : 0)
-                    context.send(to: router, after: at - context.now, Message(kind: HW.packet, tag: flag, a: m.a, b: size, c: m.c))
+                    emit(max(UInt64(cycle) * tck, context.now), size, sent == total)
                 }
             }
             c.completedReads.removeAll(keepingCapacity: true)

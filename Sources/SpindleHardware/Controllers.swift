@@ -39,6 +39,8 @@ struct PackagePorts: Sendable {
     var hops: [Int]
     var linkLatencyPs: Picoseconds
     var linkBandwidthGBps: Double
+    /// The chip's DRAM channels: package data is staged through them, split evenly.
+    var dram: [ComponentID]
 }
 
 /// A chip's controller: runs the chip's steps in order. A step waits for its package receives, runs its
@@ -46,7 +48,11 @@ struct PackagePorts: Sendable {
 /// tile's outputs are back in DRAM starts its package sends and moves on.
 ///
 /// Package transfers leave through the chip's one package port one after another (serialised at the link
-/// bandwidth) and arrive after one link latency per hop.
+/// bandwidth) and arrive after one link latency per hop. Package data lives in DRAM: a send first reads
+/// its bytes out of the chip's channels, and a receive counts once its bytes are written into the
+/// receiver's channels. A ring all-reduce reads the chip's first chunk; each reduce-scatter round reads
+/// the local chunk and writes the sum, each all-gather round writes the arriving chunk, and every round
+/// after the first forwards what the previous one left in the controller's buffer.
 actor ChipController: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
@@ -69,6 +75,14 @@ actor ChipController: Component {
     private var portFree: Picoseconds = 0
     private var labelNoPBits: [Int: UInt64] = [:]
     private var labelReduceAdds: [Int: UInt64] = [:]
+    /// What to do when a staging (DRAM reads or writes for package data) completes.
+    private enum AfterStaging { case send(PackageTransfer, label: Int, mode: UInt64), arrive(tag: UInt32) }
+    /// Stagings in flight, by id: DRAM parts still outstanding and what follows.
+    private var staging: [UInt64: (parts: Int, then: AfterStaging)] = [:]
+    private var nextStaging: UInt64 = 0
+    /// How a receiver stages an arriving transfer (`Message.c` bits 0-1; the label is in the bits above).
+    private static let writeOnArrival: UInt64 = 1
+    private static let readAndWriteOnArrival: UInt64 = 2
 
     init(slot: ComponentSlot, steps: [ResolvedStep], coordinator: ComponentID, controlLatencyPs: Picoseconds,
          packageLatencyPs: Picoseconds, ports: PackagePorts) {
@@ -88,8 +102,23 @@ actor ChipController: Component {
             step = 0
             begin(context)
         case HW.transfer:
-            arrived[m.tag, default: 0] += 1
-            advance(context)
+            // a = bytes, c = staging mode | label << 2.
+            let mode = m.c & 3
+            if mode == 0 {
+                arrived[m.tag, default: 0] += 1
+                advance(context)
+            } else {
+                stage(m.a, label: Int(m.c >> 2), read: mode == Self.readAndWriteOnArrival, write: true, then: .arrive(tag: m.tag), context)
+            }
+        case HW.staged:
+            guard var s = staging[m.a] else { preconditionFailure("controller got an unknown staging id \(m.a)") }
+            s.parts -= 1
+            if s.parts > 0 {
+                staging[m.a] = s
+            } else {
+                staging[m.a] = nil
+                finishStaging(s.then, context)
+            }
         case HW.flowDone:
             outstanding -= 1
             if outstanding == 0 { complete(context) }
@@ -146,20 +175,69 @@ actor ChipController: Component {
         }
     }
 
+    /// Sends round `round`'s chunk to the next chip of the ring: the first round reads it from DRAM, later
+    /// rounds forward what the previous round left in the buffer.
     private func sendRound(_ ar: AllReduce, _ round: Int, label: Int, _ context: EventContext) {
         let me = ar.group.firstIndex(of: ports.chip)!
         let next = ar.group[(me + 1) % ar.group.count]
-        send(PackageTransfer(peer: next, bytes: ar.chunkBytes, tag: ar.tagBase + UInt32(round)), label: label, context)
+        let t = PackageTransfer(peer: next, bytes: ar.chunkBytes, tag: ar.tagBase + UInt32(round))
+        // Reduce-scatter rounds add the arriving chunk to the receiver's own; all-gather rounds store it.
+        let mode = round < ar.group.count - 1 ? Self.readAndWriteOnArrival : Self.writeOnArrival
+        if round == 0 {
+            stage(t.bytes, label: label, read: true, write: false, then: .send(t, label: label, mode: mode), context)
+        } else {
+            send(t, label: label, mode: mode, context)
+        }
     }
 
-    private func send(_ t: PackageTransfer, label: Int, _ context: EventContext) {
+    /// Reads or writes `bytes` of package data, split evenly over the chip's DRAM channels, then carries on.
+    private func stage(_ bytes: UInt64, label: Int, read: Bool, write: Bool, then: AfterStaging, _ context: EventContext) {
+        let n = UInt64(ports.dram.count)
+        var parts = 0
+        let id = nextStaging
+        if n > 0 && bytes > 0 {
+            for (i, channel) in ports.dram.enumerated() {
+                let part = bytes / n + (UInt64(i) < bytes % n ? 1 : 0)
+                guard part > 0 else { continue }
+                let tag = HW.tag(HW.packageData, label: label)
+                if read {
+                    context.send(to: channel, after: controlLatencyPs, Message(kind: HW.stageRead, tag: tag, a: id, b: part))
+                    parts += 1
+                }
+                if write {
+                    context.send(to: channel, after: controlLatencyPs, Message(kind: HW.stageWrite, tag: tag, a: id, b: part))
+                    parts += 1
+                }
+            }
+        }
+        guard parts > 0 else {
+            finishStaging(then, context)
+            return
+        }
+        nextStaging += 1
+        staging[id] = (parts, then)
+    }
+
+    private func finishStaging(_ then: AfterStaging, _ context: EventContext) {
+        switch then {
+        case .send(let t, let label, let mode):
+            send(t, label: label, mode: mode, context)
+        case .arrive(let tag):
+            arrived[tag, default: 0] += 1
+            advance(context)
+        }
+    }
+
+    private func send(_ t: PackageTransfer, label: Int, mode: UInt64, _ context: EventContext) {
         let hops = ports.hops[t.peer]
         let start = max(context.now, portFree)
         let serial = Units.transferPs(bytes: t.bytes, gbPerSecond: ports.linkBandwidthGBps)
         portFree = start + serial
         labelNoPBits[label, default: 0] += t.bytes * 8 * UInt64(hops)
         let arrival = start + serial + Picoseconds(hops) * ports.linkLatencyPs
-        context.send(to: ports.controllers[t.peer], after: arrival - context.now, Message(kind: HW.transfer, tag: t.tag, a: t.bytes))
+        context.send(
+            to: ports.controllers[t.peer], after: arrival - context.now,
+            Message(kind: HW.transfer, tag: t.tag, a: t.bytes, c: mode | UInt64(label) << 2))
     }
 
     private func run(_ context: EventContext) {
@@ -185,7 +263,7 @@ actor ChipController: Component {
 
     private func complete(_ context: EventContext) {
         let s = steps[step]
-        for t in s.sends { send(t, label: s.label, context) }
+        for t in s.sends { stage(t.bytes, label: s.label, read: true, write: false, then: .send(t, label: s.label, mode: Self.writeOnArrival), context) }
         labelTime[s.label, default: 0] += context.now - stepStart
         step += 1
         begin(context)

@@ -141,13 +141,17 @@ enum HW {
     static let transfer: UInt32 = 8
     static let credit: UInt32 = 9
     static let routeReady: UInt32 = 10
-    static let transferSent: UInt32 = 11
+    static let stageRead: UInt32 = 11
+    static let stageWrite: UInt32 = 12
+    static let staged: UInt32 = 13
 
     // Packet tags: purpose (bits 0-1), last-packet flag (bit 2), step label (bits 3-15). Routers keep
     // bits 0-15 and use bits 16-23 for themselves.
     static let weights: UInt32 = 0
     static let inputs: UInt32 = 1
     static let outputs: UInt32 = 2
+    /// Package data the controller stages through DRAM.
+    static let packageData: UInt32 = 3
     static let lastFlag: UInt32 = 0x4
     static func purpose(_ tag: UInt32) -> UInt32 { tag & 0x3 }
     static func label(_ tag: UInt32) -> Int { Int(tag >> 3 & 0x1FFF) }

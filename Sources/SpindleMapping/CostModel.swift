@@ -4,7 +4,10 @@ import SpindleHardware
 /// The analytic cost model that ranks plans: each tile job is timed by its DRAM channel's transfer time
 /// and its tile's compute time, each step by its slowest job; chips run their steps in order, package
 /// transfers take serialisation plus hop latency, and a ring all-reduce takes 2(n−1) chunk transfers.
-/// Energy is the priced sum of every job's planned actions (DRAM, NoC hops, buffer, compute) and package bits.
+/// Package data is staged through DRAM as the controllers do it (read before a send, written after a
+/// receive; a ring reads one chunk, then reads and writes one per reduce-scatter round and writes one per
+/// all-gather round). Energy is the priced sum of every job's planned actions (DRAM, NoC hops, buffer,
+/// compute), package bits and staging.
 ///
 /// It ignores NoC contention, DRAM row effects and queueing; the engine measures those when it simulates
 /// the chosen schedule.
@@ -66,6 +69,16 @@ struct CostModel {
         return (2 * t.controlLatencyPs + (t.dram.first?.latencyPs ?? 0) + dram + compute, pj)
     }
 
+    /// Time to read and/or write `bytes` of package data, split evenly over the chip's DRAM channels.
+    func stagePs(_ bytes: UInt64, read: Bool, write: Bool) -> Picoseconds {
+        let t = topology
+        guard bytes > 0, !t.dram.isEmpty else { return 0 }
+        let n = UInt64(t.dram.count)
+        let perChannel = (bytes + n - 1) / n * ((read ? 1 : 0) + (write ? 1 : 0))
+        let slowest = t.dram.map { Units.transferPs(bytes: perChannel, gbPerSecond: $0.bandwidthGBps) }.max()!
+        return 2 * t.controlLatencyPs + (read ? t.dram.map(\.latencyPs).max()! : 0) + slowest
+    }
+
     /// Evaluates a whole schedule: chips advance step by step; receives wait for their sends' arrival;
     /// an all-reduce starts when every member has reached it.
     func evaluate(_ schedule: Schedule) -> Cost {
@@ -78,13 +91,15 @@ struct CostModel {
         var arrivals: [[UInt32: Picoseconds]] = Array(repeating: [:], count: chips)
         let nop = prices["nop.link.bits"] ?? 0
         let stepCost: [[(Picoseconds, Double)]] = schedule.chips.map { $0.map { step($0) } }
+        let staged = t.dram.isEmpty ? 0.0 : 1.0
         func send(_ from: Int, _ x: PackageTransfer, at time: Picoseconds) -> Picoseconds {
             let hops = t.package.hops(from, x.peer, chips: t.chips)
-            let start = max(time, port[from])
+            let start = max(time + stagePs(x.bytes, read: true, write: false), port[from])
             let serial = Units.transferPs(bytes: x.bytes, gbPerSecond: t.package.linkBandwidthGBps)
             port[from] = start + serial
             cost.energyPJ += Double(x.bytes * 8 * UInt64(hops)) * nop
-            return start + serial + Picoseconds(hops) * t.package.linkLatencyPs
+            cost.energyPJ += staged * Double(x.bytes) * (dramReadPJ + dramWritePJ)
+            return start + serial + Picoseconds(hops) * t.package.linkLatencyPs + stagePs(x.bytes, read: false, write: true)
         }
         var progress = true
         while progress {
@@ -104,11 +119,15 @@ struct CostModel {
                         let begin = ar.group.map { g in clock[g] }.max()!
                         let chunk = Units.transferPs(bytes: ar.chunkBytes, gbPerSecond: t.package.linkBandwidthGBps)
                         let hops = (0..<ar.group.count).map { t.package.hops(ar.group[$0], ar.group[($0 + 1) % ar.group.count], chips: t.chips) }.max()!
+                        let n = Picoseconds(ar.group.count)
                         let end = begin + Picoseconds(ar.rounds) * (chunk + Picoseconds(hops) * t.package.linkLatencyPs)
+                            + stagePs(ar.chunkBytes, read: true, write: false) + (n - 1) * stagePs(ar.chunkBytes, read: true, write: true)
+                            + (n - 1) * stagePs(ar.chunkBytes, read: false, write: true)
                         for (i, g) in ar.group.enumerated() {
                             let h = t.package.hops(g, ar.group[(i + 1) % ar.group.count], chips: t.chips)
                             cost.energyPJ += Double(ar.chunkBytes * 8 * UInt64(h) * UInt64(ar.rounds)) * nop
                             cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(ar.group.count - 1)) * (prices["fp32.add"] ?? 0)
+                            cost.energyPJ += staged * Double(ar.chunkBytes) * (Double(n) * dramReadPJ + Double(2 * (n - 1)) * dramWritePJ)
                             clock[g] = end
                             next[g] += 1
                         }

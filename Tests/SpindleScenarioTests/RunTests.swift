@@ -295,7 +295,7 @@ struct TrainingTests {
         #expect(b.macs >= 3 * a.macs - first - 64)
     }
 
-    @Test("Data-parallel training exchanges gradients as real package messages; 1 and 2 workers agree")
+    @Test("Data-parallel training exchanges gradients as real package messages staged through DRAM; 1 and 2 workers agree")
     func allReduceDeterministic() async throws {
         var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
         s.network = ModelZoo.network(named: "tiny-cnn")!
@@ -315,6 +315,14 @@ struct TrainingTests {
         let chunk = (gradients + 3) / 4
         #expect(reports[0].dataBytes.package >= 4 * 6 * chunk)
         #expect((reports[0].energyPJ.byPhase["exchange"] ?? 0) > 0)
+        // Every DRAM byte is a job's or the exchange's: n chunk reads and 2(n-1) chunk writes per member.
+        let dram = expectedDRAMBytes(prepared.schedule)
+        #expect(reports[0].dataBytes.dramRead == dram.read)
+        #expect(reports[0].dataBytes.dramWrite == dram.written)
+        let jobsRead = prepared.schedule.chips.flatMap { $0.flatMap(\.jobs) }.reduce(UInt64(0)) { $0 + $1.weightBytes + $1.inputBytes }
+        #expect(dram.read - jobsRead >= 4 * 4 * chunk - 16)
+        // The link bits are the package's energy, not the controllers'.
+        #expect((reports[0].energyPJ.byComponent["package"] ?? 0) > (reports[0].energyPJ.byComponent["controller"] ?? 0))
         // Resident crossbars: every cell is written once per iteration, by the update.
         #expect(reports[0].crossbarWritesPerCell == 1)
         #expect(reports[0].crossbarLifetimeIterations == 1e15)
@@ -338,6 +346,9 @@ struct TrainingTests {
         b.run = nil
         #expect(try a2.jsonData() == b.jsonData())
         #expect(a.dataBytes.package >= sends.reduce(0) { $0 + $1.bytes })
+        // Activations and gradients leave the sender's DRAM and land in the receiver's.
+        let dram = expectedDRAMBytes(prepared.schedule)
+        #expect(a.dataBytes.dramRead == dram.read && a.dataBytes.dramWrite == dram.written)
         let ratio = Double(prepared.predictedLatencyPs) / Double(a.latencyPs)
         #expect(ratio > 0.75 && ratio < 1.25, "predicted/simulated = \(ratio)")
     }

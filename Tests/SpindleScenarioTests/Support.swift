@@ -68,3 +68,28 @@ func topologyError(_ topology: String) throws -> SpindleError? {
         return error
     }
 }
+
+/// DRAM bytes a schedule moves, in closed form: tile jobs' weights, inputs and outputs, plus package data
+/// staged through DRAM (a send reads its bytes and the receiver writes them; a ring all-reduce of n chips
+/// reads n chunks and writes 2(n-1) chunks per member).
+func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) {
+    var read: UInt64 = 0, written: UInt64 = 0
+    for steps in schedule.chips {
+        for s in steps {
+            for j in s.jobs {
+                read += j.weightBytes + j.inputBytes
+                written += j.outputBytes
+            }
+            for x in s.sends {
+                read += x.bytes
+                written += x.bytes
+            }
+            if let ar = s.allReduce, ar.group.count > 1 {
+                let n = UInt64(ar.group.count)
+                read += n * ar.chunkBytes
+                written += 2 * (n - 1) * ar.chunkBytes
+            }
+        }
+    }
+    return (read, written)
+}
