@@ -177,7 +177,7 @@ actor DRAMChannel: Component {
     private var busyPs: UInt64 = 0
     private var readBytes: UInt64 = 0
     private var writeBytes: UInt64 = 0
-    private let jedec: DRAMController?
+    private var jedec: DRAMController?
     /// Bytes read and written by step label.
     private var labelRead = LabelTally()
     private var labelWritten = LabelTally()
@@ -238,8 +238,8 @@ actor DRAMChannel: Component {
     /// Serves a read stream of `bytes`: calls `emit(arrival, size, last)` for each NoC packet, where
     /// `arrival` is when the packet can leave the channel (never before now).
     private func serveRead(_ bytes: UInt64, _ context: EventContext, emit: (Picoseconds, UInt64, Bool) -> Void) {
-        if let jedec {
-            jedecRead(bytes, jedec, context, emit: emit)
+        if jedec != nil {
+            jedecRead(bytes, &jedec!, context, emit: emit)
             return
         }
         var t = max(context.now, busyUntil)
@@ -256,7 +256,7 @@ actor DRAMChannel: Component {
 
     /// Takes `bytes` of writes; returns when the channel has accepted the last of them (never before now).
     private func absorbWrite(_ bytes: UInt64, _ context: EventContext) -> Picoseconds {
-        if let jedec { return max(jedecWrite(bytes, jedec, context), context.now) }
+        if jedec != nil { return max(jedecWrite(bytes, &jedec!, context), context.now) }
         let serial = Units.transferPs(bytes: bytes, gbPerSecond: spec.bandwidthGBps)
         let start = max(context.now, busyUntil)
         busyUntil = start + serial
@@ -265,15 +265,15 @@ actor DRAMChannel: Component {
     }
 
     /// Brings the controller to the cycle of `now` (skipping idle time, or running queued work).
-    private func sync(_ c: DRAMController, to now: Picoseconds) {
+    private func sync(_ c: inout DRAMController, to now: Picoseconds) {
         let tck = c.config.tCKps
         let target = Int((now + tck - 1) / tck)
         guard c.now < target else { return }
         if c.isIdle { c.advanceIdle(to: target) } else { while c.now < target { c.tick() } }
     }
 
-    private func jedecRead(_ total: UInt64, _ c: DRAMController, _ context: EventContext, emit: (Picoseconds, UInt64, Bool) -> Void) {
-        sync(c, to: context.now)
+    private func jedecRead(_ total: UInt64, _ c: inout DRAMController, _ context: EventContext, emit: (Picoseconds, UInt64, Bool) -> Void) {
+        sync(&c, to: context.now)
         let tck = c.config.tCKps
         let request = UInt64(c.config.requestBytes)
         let count = (total + request - 1) / request
@@ -303,8 +303,8 @@ actor DRAMChannel: Component {
     }
 
     /// Queues a write-back packet's requests; returns when the last one was accepted.
-    private func jedecWrite(_ bytes: UInt64, _ c: DRAMController, _ context: EventContext) -> Picoseconds {
-        sync(c, to: context.now)
+    private func jedecWrite(_ bytes: UInt64, _ c: inout DRAMController, _ context: EventContext) -> Picoseconds {
+        sync(&c, to: context.now)
         let request = UInt64(c.config.requestBytes)
         var left = (bytes + request - 1) / request
         let start = c.now
@@ -323,7 +323,7 @@ actor DRAMChannel: Component {
 
     func finish() -> Counters {
         var out = Counters(["dram.bytes.read": readBytes, "dram.bytes.written": writeBytes, "dram.busy_ps": busyPs])
-        if let c = jedec {
+        if var c = jedec {
             // Let queued writes drain so that their commands are counted.
             while !c.isIdle { c.tick() }
             let s = c.stats, n = c.config.name

@@ -50,7 +50,7 @@ struct DRAMTests {
     @Test("One read to a row-conflicting bank takes PRE + ACT + RD: tRP + tRCD + CL, plus the burst")
     func singleRead() throws {
         let c = try DRAMIni.load(try dramFixture("DDR4_8Gb_x8_3200.ini"))
-        let m = DRAMController(config: c)
+        var m = DRAMController(config: c)
         // Open row 0 of bank 0 with a first read, let everything settle, then read row 1 of the same bank.
         m.add(address: 0, isWrite: false)
         for _ in 0..<200 { m.tick() }
