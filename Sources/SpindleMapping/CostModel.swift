@@ -57,7 +57,8 @@ struct CostModel {
                 macs: j.macs, programWeights: j.programWeights, rebuildOps: j.rebuildOps, gemm: gemm, crossbarsUsed: j.crossbarsUsed,
                 crossbarWeightBits: j.crossbarWeightBits, digital: j.digital)
             compute = max(compute, d)
-            for (k, v) in counts { pj += Double(v) * (prices[k] ?? 0) }
+            // In key order: a dictionary's order changes between processes, and so would the sum's last bits.
+            for k in counts.keys.sorted() { pj += Double(counts[k]!) * (prices[k] ?? 0) }
             pj += Double(j.fpMuls) * (prices["fp32.mul"] ?? 0) + Double(j.fpAdds) * (prices["fp32.add"] ?? 0)
             pj += Double(j.weightBytes + j.inputBytes) * dramReadPJ + Double(j.outputBytes) * dramWritePJ
             let hops = Double(t.dram[j.dramChannel].at.distance(to: tile.at))

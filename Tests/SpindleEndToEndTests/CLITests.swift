@@ -77,6 +77,21 @@ struct CLITests {
         #expect(da == db)
     }
 
+    @Test("Separate processes give bit-identical results: per-process hash seeds never reach the numbers")
+    func identicalAcrossProcesses() throws {
+        // Each process hashes with its own seed, so summing over a dictionary in its order would change
+        // the last bits of energies from one run to the next.
+        var outputs: [Data] = []
+        for _ in 0..<3 {
+            let r = try spindle(["run", "scenarios/resnet18-spin-inference.yaml", "--json", "--workers", "1"])
+            #expect(r.status == 0, "\(r.stderr)")
+            var j = try json(r.stdout)
+            j["run"] = nil
+            outputs.append(try JSONSerialization.data(withJSONObject: j, options: [.sortedKeys]))
+        }
+        #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
+    }
+
     @Test("--out writes the JSON result to a file")
     func outFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(UUID().uuidString).json").path
