@@ -102,6 +102,7 @@ public enum ScenarioRunner {
         var dramRead: UInt64 = 0, dramWritten: UInt64 = 0
         var cellWrites: UInt64 = 0
         var unpriced: Set<String> = []
+        var controlEnergy = 0.0
         for (id, counters) in result.counters {
             let kind = model.kinds[Int(id.raw)]
             let chip = model.chipOf[Int(id.raw)]
@@ -135,6 +136,8 @@ public enum ScenarioRunner {
                 }
             }
             byChip[chip] += componentEnergy
+            // The coordinator's start and finish messages belong to no step: they are the run's control.
+            if kind == .package { controlEnergy += componentEnergy }
             // JEDEC channels price commands, not bytes: their energy is shared out by bytes moved per label.
             if kind == .dram, labelledEnergy == 0, componentEnergy > 0 {
                 let bytes = labelledBytes.reduce(UInt64(0)) { $0 + $1.1 }
@@ -150,7 +153,7 @@ public enum ScenarioRunner {
             dramWritten += counters["dram.bytes.written"]
             if kind == .package { latency = counters["run.end_ps"] }
         }
-        var byPhase: [String: Double] = [:]
+        var byPhase: [String: Double] = controlEnergy > 0 ? ["control": controlEnergy] : [:]
         var byLayer: [String: Double] = [:]
         for (l, e) in byLabel.enumerated() {
             byPhase[schedule.labels[l].phase.rawValue, default: 0] += e

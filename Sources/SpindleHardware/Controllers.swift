@@ -44,15 +44,15 @@ struct PackagePorts: Sendable {
 }
 
 /// A chip's controller: runs the chip's steps in order. A step waits for its package receives, runs its
-/// all-reduce (ring, over the package links), issues its tile jobs over control wires, and when every
+/// ring collective (all-reduce, reduce-scatter or all-gather over the package links), issues its tile jobs over control wires, and when every
 /// tile's outputs are back in DRAM starts its package sends and moves on.
 ///
 /// Package transfers leave through the chip's one package port one after another (serialised at the link
 /// bandwidth) and arrive after one link latency per hop. Package data lives in DRAM: a send first reads
 /// its bytes out of the chip's channels, and a receive counts once its bytes are written into the
-/// receiver's channels. A ring all-reduce reads the chip's first chunk; each reduce-scatter round reads
-/// the local chunk and writes the sum, each all-gather round writes the arriving chunk, and every round
-/// after the first forwards what the previous one left in the controller's buffer.
+/// receiver's channels. A ring collective reads the chip's first chunk; each reducing round reads the
+/// local chunk and writes the sum, each gathering round writes the arriving chunk, and every round after
+/// the first forwards what the previous one left in the controller's buffer.
 actor ChipController: Component {
     nonisolated let id: ComponentID
     private nonisolated let executor: WorkerExecutor
@@ -161,8 +161,8 @@ actor ChipController: Component {
         }
         while case .reducing(let round) = stage, let ar = s.allReduce {
             guard take(ar.tagBase + UInt32(round)) else { return }
-            // Reduce-scatter rounds add the arriving chunk to this chip's own.
-            if round < ar.group.count - 1 {
+            // Reducing rounds add the arriving chunk to this chip's own.
+            if ar.reduces(round: round) {
                 labelReduceAdds[s.label, default: 0] += ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1))
             }
             if round + 1 < ar.rounds {
@@ -181,8 +181,8 @@ actor ChipController: Component {
         let me = ar.group.firstIndex(of: ports.chip)!
         let next = ar.group[(me + 1) % ar.group.count]
         let t = PackageTransfer(peer: next, bytes: ar.chunkBytes, tag: ar.tagBase + UInt32(round))
-        // Reduce-scatter rounds add the arriving chunk to the receiver's own; all-gather rounds store it.
-        let mode = round < ar.group.count - 1 ? Self.readAndWriteOnArrival : Self.writeOnArrival
+        // Reducing rounds add the arriving chunk to the receiver's own; gathering rounds store it.
+        let mode = ar.reduces(round: round) ? Self.readAndWriteOnArrival : Self.writeOnArrival
         if round == 0 {
             stage(t.bytes, label: label, read: true, write: false, then: .send(t, label: label, mode: mode), context)
         } else {

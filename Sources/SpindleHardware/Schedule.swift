@@ -79,22 +79,39 @@ public struct PackageTransfer: Sendable, Equatable {
     }
 }
 
-/// A ring all-reduce of `bytes` over `group` (chip indices in ring order): 2(n−1) rounds, each sending
-/// `bytes / n` to the next chip and waiting for the previous chip's chunk.
+/// A ring collective of `bytes` over `group` (chip indices in ring order). Each round every chip sends
+/// `bytes / n` to the next chip and waits for the previous chip's chunk. An all-reduce takes 2(n−1) rounds
+/// (reduce-scatter, then all-gather); a reduce-scatter (each chip ends with the sum of its own chunk) and an
+/// all-gather (each chip ends with every chip's chunk) take n−1.
 public struct AllReduce: Sendable, Equatable {
+    public enum Kind: String, Sendable { case allReduce = "all-reduce", reduceScatter = "reduce-scatter", allGather = "all-gather" }
+    public var kind: Kind
     public var group: [Int]
     public var bytes: UInt64
-    /// Tags `tagBase ..< tagBase + 2(n−1)` are reserved for its rounds.
+    /// Tags `tagBase ..< tagBase + rounds` are reserved for its rounds.
     public var tagBase: UInt32
-    /// Bits per gradient element, to count the reduction's additions.
+    /// Bits per element, to count the reduction's additions.
     public var elementBits: Int
-    public init(group: [Int], bytes: UInt64, tagBase: UInt32, elementBits: Int) {
+    public init(group: [Int], bytes: UInt64, tagBase: UInt32, elementBits: Int, kind: Kind = .allReduce) {
         self.group = group
         self.bytes = bytes
         self.tagBase = tagBase
         self.elementBits = elementBits
+        self.kind = kind
     }
-    public var rounds: Int { 2 * (group.count - 1) }
+    public var rounds: Int { kind == .allReduce ? 2 * (group.count - 1) : group.count - 1 }
+    /// Whether round `round` adds the arriving chunk to the receiver's own (otherwise the receiver stores it).
+    public func reduces(round: Int) -> Bool { kind != .allGather && round < group.count - 1 }
+    /// Chunks each member reads from and writes to DRAM: the first chunk it sends, then per reducing
+    /// round the local chunk read and the sum written, per gathering round the arriving chunk written.
+    public var dramChunks: (read: Int, written: Int) {
+        let n = group.count
+        switch kind {
+        case .allReduce: return (n, 2 * (n - 1))
+        case .reduceScatter: return (n, n - 1)
+        case .allGather: return (1, n - 1)
+        }
+    }
     public var chunkBytes: UInt64 { (bytes + UInt64(group.count) - 1) / UInt64(max(group.count, 1)) }
 }
 

@@ -3,10 +3,10 @@ import SpindleHardware
 
 /// The analytic cost model that ranks plans: each tile job is timed by its DRAM channel's transfer time
 /// and its tile's compute time, each step by its slowest job; chips run their steps in order, package
-/// transfers take serialisation plus hop latency, and a ring all-reduce takes 2(n−1) chunk transfers.
+/// transfers take serialisation plus hop latency, and a ring collective takes one chunk transfer per round.
 /// Package data is staged through DRAM as the controllers do it (read before a send, written after a
-/// receive; a ring reads one chunk, then reads and writes one per reduce-scatter round and writes one per
-/// all-gather round). Energy is the priced sum of every job's planned actions (DRAM, NoC hops, buffer,
+/// receive; a ring reads one chunk, then reads and writes one per reducing round and writes one per
+/// gathering round). Energy is the priced sum of every job's planned actions (DRAM, NoC hops, buffer,
 /// compute), package bits and staging.
 ///
 /// It ignores NoC contention, DRAM row effects and queueing; the engine measures those when it simulates
@@ -120,16 +120,22 @@ struct CostModel {
                         let begin = ar.group.map { g in clock[g] }.max()!
                         let chunk = Units.transferPs(bytes: ar.chunkBytes, gbPerSecond: t.package.linkBandwidthGBps)
                         let hops = (0..<ar.group.count).map { t.package.hops(ar.group[$0], ar.group[($0 + 1) % ar.group.count], chips: t.chips) }.max()!
-                        let n = Picoseconds(ar.group.count)
+                        let n = ar.group.count
+                        let reducing = (0..<ar.rounds).filter { ar.reduces(round: $0) }.count
+                        let chunks = ar.dramChunks
                         let end = begin + Picoseconds(ar.rounds) * (chunk + Picoseconds(hops) * t.package.linkLatencyPs)
-                            + stagePs(ar.chunkBytes, read: true, write: false) + (n - 1) * stagePs(ar.chunkBytes, read: true, write: true)
-                            + (n - 1) * stagePs(ar.chunkBytes, read: false, write: true)
+                            + stagePs(ar.chunkBytes, read: true, write: false) + Picoseconds(reducing) * stagePs(ar.chunkBytes, read: true, write: true)
+                            + Picoseconds(ar.rounds - reducing) * stagePs(ar.chunkBytes, read: false, write: true)
                         for (i, g) in ar.group.enumerated() {
-                            let h = t.package.hops(g, ar.group[(i + 1) % ar.group.count], chips: t.chips)
+                            let h = t.package.hops(g, ar.group[(i + 1) % n], chips: t.chips)
                             cost.energyPJ += Double(ar.chunkBytes * 8 * UInt64(h) * UInt64(ar.rounds)) * nop
-                            cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(ar.group.count - 1)) * (prices["fp32.add"] ?? 0)
-                            cost.energyPJ += staged * Double(ar.chunkBytes) * (Double(n) * dramReadPJ + Double(2 * (n - 1)) * dramWritePJ)
-                            clock[g] = end
+                            cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(reducing)) * (prices["fp32.add"] ?? 0)
+                            cost.energyPJ += staged * Double(ar.chunkBytes) * (Double(chunks.read) * dramReadPJ + Double(chunks.written) * dramWritePJ)
+                            // The member's own jobs and sends follow the collective.
+                            let (ps, pj) = stepCost[g][next[g]]
+                            clock[g] = end + ps
+                            cost.energyPJ += pj
+                            for x in schedule.chips[g][next[g]].sends { arrivals[x.peer][x.tag] = send(g, x, at: clock[g]) }
                             next[g] += 1
                         }
                         let name = schedule.labels[s.label].layer

@@ -2,21 +2,26 @@ import SpindleCore
 import SpindleHardware
 import SpindleWorkload
 
-/// A way of using the chips: `stages` pipeline stages of consecutive layers, each run by `replicas` chips
-/// on their share of the batch, with `microBatches` micro-batches flowing through the pipeline.
+/// A way of using the chips: `stages` pipeline stages of consecutive layers, each run by `replicas`
+/// groups of chips on their share of the batch, with `microBatches` micro-batches flowing through the
+/// pipeline. Each group has `split` chips that share every layer of the stage (tensor splitting: each
+/// holds a slice of the output channels; outputs are all-gathered before the next layer, and input
+/// gradients reduce-scattered).
 public struct Plan: Sendable, Equatable, CustomStringConvertible {
     public var stages: Int
     public var replicas: Int
     public var microBatches: Int
     /// Network layer indices of each stage.
     public var stageLayers: [Range<Int>]
+    public var split = 1
     public var description: String {
-        if stages == 1 { return replicas == 1 ? "one chip" : "data-parallel x\(replicas)" }
+        let cut = split > 1 ? ", layers split over \(split) chips" : ""
+        if stages == 1 { return (replicas == 1 ? (split > 1 ? "one group" : "one chip") : "data-parallel x\(replicas)") + cut }
         let pipe = "pipeline \(stages) stages, \(microBatches) micro-batch\(microBatches == 1 ? "" : "es")"
-        return replicas == 1 ? pipe : "hybrid: \(pipe) x \(replicas) replicas"
+        return (replicas == 1 ? pipe : "hybrid: \(pipe) x \(replicas) replicas") + cut
     }
-    /// Chip running stage `stage` of replica `replica`.
-    public func chip(stage: Int, replica: Int) -> Int { stage * replicas + replica }
+    /// Chip running slice `slice` of stage `stage` of replica `replica`.
+    public func chip(stage: Int, replica: Int, slice: Int = 0) -> Int { (stage * replicas + replica) * split + slice }
 }
 
 /// The mapper's result: the schedule to simulate, the mapping table, and the analytic predictions.
@@ -79,56 +84,70 @@ public struct Mapper: Sendable {
         guard !topology.dram.isEmpty else { throw SpindleError(.invalidValue, "topology '\(topology.name)' has no DRAM channel") }
         guard !network.layers.isEmpty else { throw SpindleError(.invalidValue, "network '\(network.name)' has no layers") }
         let chips = topology.chips
-        var shapes: [(stages: Int, replicas: Int)] = []
-        let divisors = (1...chips).filter { chips % $0 == 0 && $0 <= network.layers.count }
-        switch options.strategy {
-        case .dataParallel: shapes = [(1, chips)]
-        case .pipeline:
-            guard chips <= network.layers.count else {
+        if let k = options.split {
+            guard chips % k == 0 else {
                 throw SpindleError(
-                    .invalidValue, "a pipeline over \(chips) chips needs at least \(chips) layers; '\(network.name)' has \(network.layers.count)",
-                    hint: "Use strategy data-parallel or hybrid")
+                    .invalidValue, "split \(k) does not divide the \(chips) chips",
+                    expected: "one of " + (1...chips).filter { chips % $0 == 0 }.map(String.init).joined(separator: ", "))
             }
-            shapes = [(chips, 1)]
-        case .hybrid:
-            if let s = options.stages {
-                guard chips % s == 0, s <= network.layers.count else {
+        }
+        /// (stages, replicas) for groups of `k` chips.
+        func shapes(split k: Int) throws(SpindleError) -> [(stages: Int, replicas: Int)] {
+            let groups = chips / k
+            let divisors = (1...groups).filter { groups % $0 == 0 && $0 <= network.layers.count }
+            switch options.strategy {
+            case .dataParallel: return [(1, groups)]
+            case .pipeline:
+                guard groups <= network.layers.count else {
                     throw SpindleError(
-                        .invalidValue, "\(s) stages do not divide \(chips) chips (or exceed the \(network.layers.count) layers)",
-                        expected: "one of " + divisors.map(String.init).joined(separator: ", "))
+                        .invalidValue, "a pipeline over \(groups) chips needs at least \(groups) layers; '\(network.name)' has \(network.layers.count)",
+                        hint: "Use strategy data-parallel or hybrid")
                 }
-                shapes = [(s, chips / s)]
-            } else {
-                shapes = divisors.map { ($0, chips / $0) }
+                return [(groups, 1)]
+            case .hybrid:
+                if let s = options.stages {
+                    guard groups % s == 0, s <= network.layers.count else {
+                        throw SpindleError(
+                            .invalidValue, "\(s) stages do not divide \(groups) chip groups (or exceed the \(network.layers.count) layers)",
+                            expected: "one of " + divisors.map(String.init).joined(separator: ", "))
+                    }
+                    return [(s, groups / s)]
+                }
+                return divisors.map { ($0, groups / $0) }
+            case .auto: return divisors.map { ($0, groups / $0) }
             }
-        case .auto: shapes = divisors.map { ($0, chips / $0) }
         }
         let model = CostModel(topology: topology, options: options)
         var best: (mapping: Mapping, score: Double)?
         var candidates: [Mapping.Candidate] = []
         var firstError: SpindleError?
-        for shape in shapes {
-            let plan = makePlan(network, batch: batch, stages: shape.stages, replicas: shape.replicas, topology: topology, compressed: compressed)
-            do {
-                var m = try build(network, batch: batch, plan: plan, topology: topology, compressed: compressed)
-                let cost = model.evaluate(m.schedule)
-                m.predictedLatencyPs = cost.latencyPs
-                m.predictedEnergyPJ = cost.energyPJ
-                for r in m.rows.indices {
-                    m.rows[r].predictedPs = cost.byLayerPs[m.rows[r].layer] ?? 0
-                    m.rows[r].predictedPJ = cost.byLayerPJ[m.rows[r].layer] ?? 0
+        // Unsplit plans first; when none fits, the fewest chips per layer that do.
+        let splits = options.split.map { [$0] } ?? (1...chips).filter { chips % $0 == 0 }
+        for k in splits where best == nil {
+            for shape in try shapes(split: k) {
+                var plan = makePlan(network, batch: batch, stages: shape.stages, replicas: shape.replicas, topology: topology, compressed: compressed)
+                plan.split = k
+                do {
+                    var m = try build(network, batch: batch, plan: plan, topology: topology, compressed: compressed)
+                    let cost = model.evaluate(m.schedule)
+                    m.predictedLatencyPs = cost.latencyPs
+                    m.predictedEnergyPJ = cost.energyPJ
+                    for r in m.rows.indices {
+                        m.rows[r].predictedPs = cost.byLayerPs[m.rows[r].layer] ?? 0
+                        m.rows[r].predictedPJ = cost.byLayerPJ[m.rows[r].layer] ?? 0
+                    }
+                    candidates.append(.init(plan: plan.description, predictedPs: cost.latencyPs, predictedPJ: cost.energyPJ, infeasible: nil))
+                    let score: Double
+                    switch options.objective {
+                    case .latency: score = Double(cost.latencyPs) + cost.energyPJ * 1e-12
+                    case .energy: score = cost.energyPJ + Double(cost.latencyPs) * 1e-12
+                    case .edp: score = Double(cost.latencyPs) * cost.energyPJ
+                    }
+                    if best == nil || score < best!.score { best = (m, score) }
+                } catch {
+                    candidates.append(.init(plan: plan.description, predictedPs: 0, predictedPJ: 0, infeasible: error.message))
+                    if firstError == nil { firstError = error }
                 }
-                candidates.append(.init(plan: plan.description, predictedPs: cost.latencyPs, predictedPJ: cost.energyPJ, infeasible: nil))
-                let score: Double
-                switch options.objective {
-                case .latency: score = Double(cost.latencyPs) + cost.energyPJ * 1e-12
-                case .energy: score = cost.energyPJ + Double(cost.latencyPs) * 1e-12
-                case .edp: score = Double(cost.latencyPs) * cost.energyPJ
-                }
-                if best == nil || score < best!.score { best = (m, score) }
-            } catch {
-                candidates.append(.init(plan: plan.description, predictedPs: 0, predictedPJ: 0, infeasible: error.message))
-                if firstError == nil { firstError = error }
             }
         }
         guard var chosen = best?.mapping else {
@@ -210,118 +229,196 @@ public struct Mapper: Sendable {
             nextTag += 1
             return tags[key]!
         }
-        let exchangeBase = UInt32(1 << 24)
+        let k = plan.split
+        /// Tags for a ring collective's rounds, unique in the schedule.
+        func collectiveTags(_ rounds: Int) -> UInt32 {
+            let base = nextTag
+            nextTag += UInt32(max(rounds, 1))
+            return base
+        }
         for stage in 0..<plan.stages {
             let range = plan.stageLayers[stage]
-            let layers = range.map { ($0, network.layers[$0]) }
-            var layout = ChipLayout(topology: topology)
-            layout.place(
-                layers.map { (index: $0.0, layer: $0.1) }, samples: max(1, (replicaSamples.max() ?? 1) / plan.microBatches),
-                compressed: compressed, reload: options.crossbarWeights == .reload)
+            // Each slice's share of every layer of the stage, and where its tiles hold them.
+            var sliced: [[(Int, Layer)]] = []
+            var slicedCompression: [[String: CompressedLayer]] = []
+            var layouts: [ChipLayout] = []
+            for sl in 0..<k {
+                var layers: [(Int, Layer)] = []
+                var comp: [String: CompressedLayer] = [:]
+                for i in range {
+                    let (layer, fraction) = try Self.slice(network.layers[i], sl, of: k)
+                    layers.append((i, layer))
+                    if let c = compressed[layer.name] { comp[layer.name] = fraction == 1 ? c : c.scaled(by: fraction) }
+                }
+                var layout = ChipLayout(topology: topology)
+                layout.place(
+                    layers.map { (index: $0.0, layer: $0.1) }, samples: max(1, (replicaSamples.max() ?? 1) / plan.microBatches),
+                    compressed: comp, reload: options.crossbarWeights == .reload)
+                sliced.append(layers)
+                slicedCompression.append(comp)
+                layouts.append(layout)
+            }
             let hasXbar = topology.tiles.contains { $0.type.crossbar != nil }
-            if hasXbar && !layout.resident && options.crossbarWeights == .resident && layout.crossbarOnly != nil {
+            for layout in layouts where hasXbar && !layout.resident && options.crossbarWeights == .resident && layout.crossbarOnly != nil {
                 let worst = layout.footprint.indices.max { a, b in
                     layout.footprint[a] - topology.tiles[a].type.crossbars < layout.footprint[b] - topology.tiles[b].type.crossbars
                 }!
                 let need = layout.footprint.indices.reduce(0) { $0 + max(0, layout.footprint[$1] - topology.tiles[$1].type.crossbars) }
                 let have = topology.tiles.reduce(0) { $0 + $1.type.crossbars }
+                let what = k > 1 ? "a \(k)-way slice of stage \(stage)" : "stage \(stage)"
                 throw SpindleError(
                     .capacity,
-                    "stage \(stage) (layers \(network.layers[range.lowerBound].name) to \(network.layers[range.upperBound - 1].name)) does not fit the crossbars of one chip: tile \(worst) needs \(layout.footprint[worst]) crossbars and holds \(topology.tiles[worst].type.crossbars); the chip is short by \(need) crossbars (it has \(have))",
-                    hint: "Pipeline over more chips (strategy pipeline or hybrid), use more or larger crossbars, compress the weights, or set crossbar_weights: reload")
+                    "\(what) (layers \(network.layers[range.lowerBound].name) to \(network.layers[range.upperBound - 1].name)) does not fit the crossbars of one chip: tile \(worst) needs \(layout.footprint[worst]) crossbars and holds \(topology.tiles[worst].type.crossbars); the chip is short by \(need) crossbars (it has \(have))",
+                    hint: "Pipeline over more chips (strategy pipeline or hybrid), split layers over chips (mapping split), use more or larger crossbars, compress the weights, or set crossbar_weights: reload")
             }
-            if hasXbar && !layout.resident { resident = false }
+            if hasXbar && layouts.contains(where: { !$0.resident }) { resident = false }
+            // Gradient all-reduce between the replicas holding the same slice.
+            let members = (0..<plan.replicas).filter { replicaSamples[$0] > 0 }
+            let exchange: [AllReduce?] = (0..<k).map { sl in
+                guard members.count > 1 else { return nil }
+                let gradBytes = sliced[sl].reduce(UInt64(0)) { $0 + (UInt64($1.1.parameters) * UInt64(options.gradientBits) + 7) / 8 }
+                let group = members.map { plan.chip(stage: stage, replica: $0, slice: sl) }
+                return AllReduce(group: group, bytes: gradBytes, tagBase: collectiveTags(2 * (group.count - 1)), elementBits: options.gradientBits)
+            }
             for replica in 0..<plan.replicas {
-                let chip = plan.chip(stage: stage, replica: replica)
                 let samples = replicaSamples[replica]
                 guard samples > 0 else { continue }
                 let micro = (0..<plan.microBatches).map { m in samples / plan.microBatches + (m < samples % plan.microBatches ? 1 : 0) }.filter { $0 > 0 }
-                var steps: [LayerStep] = []
-                func add(_ name: String, _ lbl: Int, _ passes: [[TileJob]]) {
+                let group = (0..<k).map { plan.chip(stage: stage, replica: replica, slice: $0) }
+                var steps = [[LayerStep]](repeating: [], count: k)
+                func add(_ sl: Int, _ name: String, _ lbl: Int, _ passes: [[TileJob]]) {
                     for (p, jobs) in passes.enumerated() {
-                        steps.append(LayerStep(name: passes.count > 1 ? "\(name)#\(p + 1)" : name, jobs: jobs, label: lbl))
+                        steps[sl].append(LayerStep(name: passes.count > 1 ? "\(name)#\(p + 1)" : name, jobs: jobs, label: lbl))
                     }
-                    if passes.isEmpty { steps.append(LayerStep(name: name, jobs: [], label: lbl)) }
+                    if passes.isEmpty { steps[sl].append(LayerStep(name: name, jobs: [], label: lbl)) }
                 }
-                if !training && options.programWeights && layout.resident && hasXbar {
-                    for (i, layer) in layers {
-                        var job = try builder.jobs(layer, index: i, phase: .update, samples: 1, accumulate: false, chip: layout, compressed: compressed[layer.name])
-                        for p in job.indices { for k in job[p].indices { job[p][k].fpMuls = 0; job[p][k].fpAdds = 0; job[p][k].rebuildOps = 0 } }
-                        add("\(layer.name).program", label(layer.name, .program), job)
+                /// A ring collective among the group's slices, as a step of its own on each.
+                func collective(_ kind: AllReduce.Kind, bytes: UInt64, bits: Int, _ name: String, _ lbl: Int) {
+                    guard k > 1 else { return }
+                    let rounds = kind == .allReduce ? 2 * (k - 1) : k - 1
+                    let ar = AllReduce(group: group, bytes: bytes, tagBase: collectiveTags(rounds), elementBits: bits, kind: kind)
+                    for sl in 0..<k {
+                        var step = LayerStep(name: name, jobs: [], label: lbl)
+                        step.allReduce = ar
+                        steps[sl].append(step)
                     }
+                }
+                if !training && options.programWeights && layouts.allSatisfy(\.resident) && hasXbar {
+                    for sl in 0..<k {
+                        for (i, layer) in sliced[sl] {
+                            var job = try builder.jobs(
+                                layer, index: i, phase: .update, samples: 1, accumulate: false, chip: layouts[sl], compressed: slicedCompression[sl][layer.name])
+                            for p in job.indices { for q in job[p].indices { job[p][q].fpMuls = 0; job[p][q].fpAdds = 0; job[p][q].rebuildOps = 0 } }
+                            add(sl, "\(layer.name).program", label(layer.name, .program), job)
+                        }
+                    }
+                }
+                /// Bytes of layer `i`'s outputs (or their gradients) that slice `sl` holds, for `n` samples.
+                func sliceOutput(_ i: Int, _ sl: Int, _ n: Int) -> UInt64 {
+                    k == 1 ? network.layers[i].outputBytesPerSample * UInt64(n) : sliced[sl].first { $0.0 == i }.map { $0.1.outputBytesPerSample * UInt64(n) }
+                        ?? (try? Self.slice(network.layers[i], sl, of: k).layer.outputBytesPerSample * UInt64(n)) ?? 0
                 }
                 // Forward, micro-batch by micro-batch.
                 for (m, n) in micro.enumerated() {
-                    let first = steps.count
-                    for (i, layer) in layers {
-                        add(layer.name, label(layer.name, .forward),
-                            try builder.jobs(layer, index: i, phase: .forward, samples: n, accumulate: false, chip: layout, compressed: compressed[layer.name]))
+                    let first = steps.map(\.count)
+                    for position in 0..<range.count {
+                        let i = range.lowerBound + position
+                        let layer = network.layers[i]
+                        // A split layer needs its whole input: gather the previous layer's output slices.
+                        if i > 0 {
+                            collective(.allGather, bytes: layer.inputBytesPerSample * UInt64(n), bits: layer.activationBits, "\(layer.name).gather", label(layer.name, .forward))
+                        }
+                        for sl in 0..<k {
+                            let (_, part) = sliced[sl][position]
+                            add(sl, layer.name, label(layer.name, .forward),
+                                try builder.jobs(part, index: i, phase: .forward, samples: n, accumulate: false, chip: layouts[sl], compressed: slicedCompression[sl][layer.name]))
+                        }
                     }
-                    let lastLayer = network.layers[range.upperBound - 1]
-                    if stage > 0 {
-                        let prevLayer = network.layers[range.lowerBound - 1]
-                        steps[first].receives.append(
-                            PackageTransfer(peer: plan.chip(stage: stage - 1, replica: replica), bytes: prevLayer.outputBytesPerSample * UInt64(n), tag: tag([stage, replica, m, 0])))
-                    }
-                    if stage + 1 < plan.stages {
-                        steps[steps.count - 1].sends.append(
-                            PackageTransfer(peer: plan.chip(stage: stage + 1, replica: replica), bytes: lastLayer.outputBytesPerSample * UInt64(n), tag: tag([stage + 1, replica, m, 0])))
+                    for sl in 0..<k {
+                        if stage > 0 {
+                            let from = plan.chip(stage: stage - 1, replica: replica, slice: sl)
+                            steps[sl][first[sl]].receives.append(
+                                PackageTransfer(peer: from, bytes: sliceOutput(range.lowerBound - 1, sl, n), tag: tag([stage, replica, m, 0, sl])))
+                        }
+                        if stage + 1 < plan.stages {
+                            let to = plan.chip(stage: stage + 1, replica: replica, slice: sl)
+                            steps[sl][steps[sl].count - 1].sends.append(
+                                PackageTransfer(peer: to, bytes: sliceOutput(range.upperBound - 1, sl, n), tag: tag([stage + 1, replica, m, 0, sl])))
+                        }
                     }
                 }
-                guard training else { programs[chip] = steps; continue }
+                guard training else {
+                    for sl in 0..<k { programs[group[sl]] = steps[sl] }
+                    continue
+                }
                 // Backward, micro-batch by micro-batch, layers in reverse.
                 for (m, n) in micro.enumerated() {
-                    let first = steps.count
-                    for (i, layer) in layers.reversed() {
-                        if i > 0 {
-                            add(layer.name, label(layer.name, .backwardData),
-                                try builder.jobs(layer, index: i, phase: .backwardData, samples: n, accumulate: false, chip: layout, compressed: compressed[layer.name]))
+                    let first = steps.map(\.count)
+                    for position in stride(from: range.count - 1, through: 0, by: -1) {
+                        let i = range.lowerBound + position
+                        let layer = network.layers[i]
+                        for sl in 0..<k {
+                            let (_, part) = sliced[sl][position]
+                            let c = slicedCompression[sl][layer.name]
+                            if i > 0 {
+                                add(sl, layer.name, label(layer.name, .backwardData),
+                                    try builder.jobs(part, index: i, phase: .backwardData, samples: n, accumulate: false, chip: layouts[sl], compressed: c))
+                            }
+                            add(sl, layer.name, label(layer.name, .backwardWeight),
+                                try builder.jobs(part, index: i, phase: .backwardWeight, samples: n, accumulate: m > 0, chip: layouts[sl], compressed: c))
                         }
-                        add(layer.name, label(layer.name, .backwardWeight),
-                            try builder.jobs(layer, index: i, phase: .backwardWeight, samples: n, accumulate: m > 0, chip: layout, compressed: compressed[layer.name]))
+                        // Each slice's input gradients are partial sums: reduce-scatter them over the slices.
+                        if i > 0 {
+                            collective(.reduceScatter, bytes: layer.inputBytesPerSample * UInt64(n), bits: layer.activationBits, "\(layer.name).scatter", label(layer.name, .backwardData))
+                        }
                     }
-                    if stage + 1 < plan.stages {
-                        let lastLayer = network.layers[range.upperBound - 1]
-                        steps[first].receives.append(
-                            PackageTransfer(peer: plan.chip(stage: stage + 1, replica: replica), bytes: lastLayer.outputBytesPerSample * UInt64(n), tag: tag([stage, replica, m, 1])))
-                    }
-                    if stage > 0 {
-                        let firstLayer = network.layers[range.lowerBound]
-                        steps[steps.count - 1].sends.append(
-                            PackageTransfer(peer: plan.chip(stage: stage - 1, replica: replica), bytes: firstLayer.inputBytesPerSample * UInt64(n), tag: tag([stage - 1, replica, m, 1])))
+                    for sl in 0..<k {
+                        if stage + 1 < plan.stages {
+                            let from = plan.chip(stage: stage + 1, replica: replica, slice: sl)
+                            steps[sl][first[sl]].receives.append(
+                                PackageTransfer(peer: from, bytes: sliceOutput(range.upperBound - 1, sl, n), tag: tag([stage, replica, m, 1, sl])))
+                        }
+                        if stage > 0 {
+                            let to = plan.chip(stage: stage - 1, replica: replica, slice: sl)
+                            let bytes = k == 1 ? network.layers[range.lowerBound].inputBytesPerSample * UInt64(n) : sliceOutput(range.lowerBound - 1, sl, n)
+                            steps[sl][steps[sl].count - 1].sends.append(PackageTransfer(peer: to, bytes: bytes, tag: tag([stage - 1, replica, m, 1, sl])))
+                        }
                     }
                 }
                 // Gradient all-reduce between this stage's replicas, then the updates.
-                let group = (0..<plan.replicas).filter { replicaSamples[$0] > 0 }.map { plan.chip(stage: stage, replica: $0) }
-                if group.count > 1 {
-                    let gradBytes = layers.reduce(UInt64(0)) { $0 + (UInt64($1.1.parameters) * UInt64(options.gradientBits) + 7) / 8 }
-                    var s = LayerStep(name: "gradients", jobs: [], label: label("stage \(stage) gradients", .exchange))
-                    s.allReduce = AllReduce(group: group, bytes: gradBytes, tagBase: exchangeBase + UInt32(stage) * 4096, elementBits: options.gradientBits)
-                    steps.append(s)
+                for sl in 0..<k {
+                    if let ar = exchange[sl] {
+                        var s = LayerStep(name: "gradients", jobs: [], label: label("stage \(stage) gradients", .exchange))
+                        s.allReduce = ar
+                        steps[sl].append(s)
+                    }
+                    for (i, layer) in sliced[sl] where layer.parameters > 0 {
+                        add(sl, layer.name, label(layer.name, .update),
+                            try builder.jobs(layer, index: i, phase: .update, samples: 1, accumulate: false, chip: layouts[sl], compressed: slicedCompression[sl][layer.name]))
+                    }
+                    programs[group[sl]] = steps[sl]
                 }
-                for (i, layer) in layers where layer.parameters > 0 {
-                    add(layer.name, label(layer.name, .update),
-                        try builder.jobs(layer, index: i, phase: .update, samples: 1, accumulate: false, chip: layout, compressed: compressed[layer.name]))
-                }
-                programs[chip] = steps
             }
-            for (i, layer) in layers {
+            for (i, layer) in sliced[0] {
+                let layout = layouts[0]
                 let shares = layout.shares[i]!
                 let used = layout.crossbars[i]!
+                let c = slicedCompression[0][layer.name]
                 let base = topology.tiles.indices.reduce(0) { acc, t in
                     guard shares[t] > 0, let x = topology.tiles[t].type.crossbar else { return acc }
-                    let (rows, xc) = ChipLayout.crossbarShape(layer, x, compressed[layer.name])
+                    let (rows, xc) = ChipLayout.crossbarShape(layer, x, c)
                     return acc + TileType.crossbarTiles(window: rows, filters: shares[t], crossbar: xc)
                 }
                 let total = used.reduce(0, +)
-                let c = compressed[layer.name]
                 let onSD = topology.tiles.contains { $0.type.kind == .smartdeal }
+                let whole = network.layers[i]
                 rows.append(
                     Mapping.Row(
-                        layer: layer.name, stage: stage, chips: (0..<plan.replicas).map { plan.chip(stage: stage, replica: $0) },
+                        layer: layer.name, stage: stage,
+                        chips: (0..<plan.replicas).flatMap { r in (0..<k).map { plan.chip(stage: stage, replica: r, slice: $0) } },
                         tiles: shares.filter { $0 > 0 }.count, crossbars: total, copies: base > 0 ? max(1, total / base) : 1,
                         weightBytes: onSD && c != nil ? (c!.storageBits + 7) / 8 : layer.weightBytes,
-                        macs: layer.macsPerSample * UInt64(batch) * (training ? 3 : 1) - (training && i == 0 ? layer.macsPerSample * UInt64(batch) : 0),
+                        macs: whole.macsPerSample * UInt64(batch) * (training ? 3 : 1) - (training && i == 0 ? whole.macsPerSample * UInt64(batch) : 0),
                         predictedPs: 0, predictedPJ: 0))
             }
         }
@@ -339,4 +436,27 @@ public struct Mapper: Sendable {
     }
 
     private func hasCrossbars(_ t: Topology) -> Bool { t.tiles.contains { $0.type.crossbar != nil } }
+
+    /// Slice `s` of `k` of a layer's output channels (depthwise layers: of its channels), and the fraction
+    /// of the layer's weights it holds.
+    static func slice(_ layer: Layer, _ s: Int, of k: Int) throws(SpindleError) -> (layer: Layer, fraction: Double) {
+        guard k > 1 else { return (layer, 1) }
+        guard layer.outChannels >= k else {
+            throw SpindleError(
+                .capacity, "layer '\(layer.name)' has \(layer.outChannels) output channels and cannot be split over \(k) chips",
+                hint: "Split over fewer chips, or pipeline over more stages")
+        }
+        let depthwise = layer.kind == .conv2d && layer.groups > 1 && layer.groups == layer.inChannels
+        guard layer.groups == 1 || depthwise || layer.kind == .matmul else {
+            throw SpindleError(
+                .unsupported, "layer '\(layer.name)' is a grouped convolution (\(layer.groups) groups); only dense and depthwise layers can be split over chips")
+        }
+        var part = layer
+        part.outChannels = layer.outChannels / k + (s < layer.outChannels % k ? 1 : 0)
+        if depthwise {
+            part.inChannels = part.outChannels
+            part.groups = part.outChannels
+        }
+        return (part, Double(part.outChannels) / Double(layer.outChannels))
+    }
 }

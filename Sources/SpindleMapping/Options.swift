@@ -41,6 +41,9 @@ public struct MappingOptions: Sendable, Equatable {
     public var optimizer = Optimizer.momentum
     /// Pipeline stages for `hybrid` (`nil`: every divisor of the chip count is tried).
     public var stages: Int?
+    /// Chips that share each layer (tensor splitting: each holds a slice of every layer's output channels).
+    /// `nil`: 1, or the fewest that fit when no plan fits unsplit.
+    public var split: Int?
     /// Micro-batches per replica when there is more than one stage (`nil`: min(samples, 2 x stages)).
     public var microBatches: Int?
     /// Bits of a weight gradient in DRAM.
@@ -80,6 +83,20 @@ public struct CompressedLayer: Sendable, Equatable {
         self.zeroRows = zeroRows
         self.skipsMACs = skipsMACs
         self.method = method
+    }
+
+    /// The share `fraction` of the layer (a slice of its output channels): every count scaled.
+    func scaled(by fraction: Double) -> CompressedLayer {
+        func part(_ x: Int) -> Int { Int((Double(x) * fraction).rounded()) }
+        func part(_ x: UInt64) -> UInt64 { UInt64((Double(x) * fraction).rounded()) }
+        var c = self
+        c.storageBits = part(storageBits)
+        c.nonZeros = part(nonZeros)
+        c.rows = max(1, part(rows))
+        c.zeroRows = min(c.rows, part(zeroRows))
+        c.basisElements = part(basisElements)
+        c.basisStorageBits = part(basisStorageBits)
+        return c
     }
 
     /// Shifts and adds to rebuild every weight row: 3 shifts per non-zero, 3 adds per non-zero beyond

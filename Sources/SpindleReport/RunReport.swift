@@ -13,7 +13,8 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var byComponent: [String: Double]
         /// Action (dram.read.bits, mac.int8, ...) to pJ.
         public var byAction: [String: Double]
-        /// Phase (forward, backward-data, backward-weight, exchange, update, program) to pJ.
+        /// Phase (forward, backward-data, backward-weight, exchange, update, program; control for the package
+        /// coordinator's start and finish messages) to pJ.
         public var byPhase: [String: Double]
         /// Energy of each chip, chip 0 first (the package's control messages count on chip 0).
         public var byChip: [Double]
@@ -262,8 +263,8 @@ extension RunReport {
             for (k, v) in rows { lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(share(v), 9, right: true)) }
         }
         table("energy by component", energyPJ.byComponent.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
-        if energyPJ.byPhase.count > 1 {
-            let order = ["program", "forward", "backward-data", "backward-weight", "exchange", "update"]
+        if energyPJ.byPhase.filter({ $0.key != "control" }).count > 1 {
+            let order = ["program", "forward", "backward-data", "backward-weight", "exchange", "update", "control"]
             table("energy by phase", order.compactMap { p in energyPJ.byPhase[p].map { (p, $0) } })
         }
         lines.append("")

@@ -178,13 +178,14 @@ public enum ScenarioLoader {
             o.strategy = try strategy(node)
             return
         }
-        let m = try node.mapping(allowed: ["strategy", "objective", "stages", "micro_batches", "crossbar_weights", "program_weights"])
+        let m = try node.mapping(allowed: ["strategy", "objective", "stages", "split", "micro_batches", "crossbar_weights", "program_weights"])
         if let s = m["strategy"] { o.strategy = try strategy(s) }
         if let v = m["objective"] { o.objective = MappingOptions.Objective(rawValue: try v.choice(MappingOptions.Objective.allCases.map(\.rawValue)))! }
         if let v = m["stages"] {
             o.stages = try v.int(in: 1...4096)
             if m["strategy"] == nil { o.strategy = .hybrid }
         }
+        if let v = m["split"] { o.split = try v.int(in: 1...4096) }
         if let v = m["micro_batches"] { o.microBatches = try v.int(in: 1...1_000_000) }
         if let v = m["crossbar_weights"] {
             o.crossbarWeights = MappingOptions.CrossbarWeights(rawValue: try v.choice(MappingOptions.CrossbarWeights.allCases.map(\.rawValue)))!

@@ -362,6 +362,72 @@ struct TrainingTests {
         #expect(ratio > 0.75 && ratio < 1.25, "predicted/simulated = \(ratio)")
     }
 
+    @Test("A network that fits no chip whole is split over chips: gathers forward, same MACs, bytes conserved")
+    func splitWhenNothingFits() async throws {
+        // Dense ResNet-18 does not fit one spin chip's crossbars, nor half of it on each of two.
+        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "dense")])
+        s.mapping.strategy = .dataParallel
+        let prepared = try ScenarioRunner.prepare(s)
+        #expect(prepared.mapping.plan.split == 4)
+        #expect(prepared.mapping.candidates.filter { $0.infeasible != nil }.count == 2)
+        let collectives = prepared.schedule.chips[0].compactMap(\.allReduce)
+        #expect(collectives.count == s.network.layers.count - 1 && collectives.allSatisfy { $0.kind == .allGather && $0.group == [0, 1, 2, 3] })
+        let r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: 1))
+        // The slices partition every layer's output channels: the MACs are the whole network's.
+        let macs = Double(s.network.macsPerSample) * Double(s.batch)
+        #expect(abs(Double(r.macs) - macs) <= 1e-6 * macs)
+        let dram = expectedDRAMBytes(prepared.schedule)
+        #expect(r.dataBytes.dramRead == dram.read && r.dataBytes.dramWrite == dram.written)
+        // Gathers: each chip sends n-1 chunks of every gathered input.
+        let gathered = s.network.layers.dropFirst().reduce(UInt64(0)) { $0 + $1.inputBytesPerSample * UInt64(s.batch) }
+        #expect(r.dataBytes.package >= gathered * 3 / 4 * 4 - 4 * UInt64(s.network.layers.count))
+        let ratio = Double(prepared.predictedLatencyPs) / Double(r.latencyPs)
+        #expect(ratio > 0.75 && ratio < 1.25, "predicted/simulated = \(ratio)")
+    }
+
+    @Test("Split training reduce-scatters input gradients and all-reduces each slice's gradients; 1 and 2 workers agree")
+    func splitTraining() async throws {
+        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
+        s.network = ModelZoo.network(named: "tiny-cnn")!
+        s.compression = nil
+        s.mapping.strategy = .dataParallel
+        s.mapping.split = 2
+        let prepared = try ScenarioRunner.prepare(s)
+        #expect(prepared.mapping.plan.split == 2 && prepared.mapping.plan.replicas == 2)
+        let kinds = prepared.schedule.chips[0].compactMap(\.allReduce).map(\.kind)
+        #expect(kinds.filter { $0 == .allGather }.count == 4)
+        #expect(kinds.filter { $0 == .reduceScatter }.count == 4)
+        // The gradient exchange pairs chip 0 with chip 2 (the other replica's first slice).
+        #expect(prepared.schedule.chips[0].compactMap(\.allReduce).last { $0.kind == .allReduce }?.group == [0, 2])
+        var reports: [RunReport] = []
+        for w in [1, 2] {
+            var r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: w))
+            r.run = nil
+            reports.append(r)
+        }
+        #expect(try reports[0].jsonData() == reports[1].jsonData())
+        let dram = expectedDRAMBytes(prepared.schedule)
+        #expect(reports[0].dataBytes.dramRead == dram.read && reports[0].dataBytes.dramWrite == dram.written)
+        #expect(abs(reports[0].energyPJ.byPhase.values.reduce(0, +) - reports[0].energyPJ.total) <= 1e-9 * reports[0].energyPJ.total)
+        // Forward, backward-data and backward-weight MACs, as unsplit (less the first layer's backward-data).
+        let perSample = s.network.macsPerSample, first = s.network.layers[0].macsPerSample
+        let macs = Double((3 * perSample - first) * UInt64(s.batch))
+        #expect(abs(Double(reports[0].macs) - macs) <= 1e-6 * macs)
+    }
+
+    @Test("A split that does not divide the chips, or exceeds a layer's channels, is a clear error")
+    func splitErrors() throws {
+        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
+        s.network = ModelZoo.network(named: "tiny-cnn")!
+        s.compression = nil
+        s.mapping.split = 3
+        #expect { try ScenarioRunner.prepare(s) } throws: { ($0 as? SpindleError)?.message.contains("split 3 does not divide the 4 chips") == true }
+        s.network.layers[4].outChannels = 2
+        s.mapping.split = 4
+        s.mapping.strategy = .dataParallel
+        #expect { try ScenarioRunner.prepare(s) } throws: { ($0 as? SpindleError)?.message.contains("'fc2' has 2 output channels and cannot be split over 4 chips") == true }
+    }
+
     @Test("Auto picks the plan the cost model ranks fastest, and lists the plans that do not fit")
     func autoPicksBest() throws {
         let s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "smartdeal")])

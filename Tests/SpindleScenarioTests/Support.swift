@@ -71,7 +71,7 @@ func topologyError(_ topology: String) throws -> SpindleError? {
 
 /// DRAM bytes a schedule moves, in closed form: tile jobs' weights, inputs and outputs, plus package data
 /// staged through DRAM (a send reads its bytes and the receiver writes them; a ring all-reduce of n chips
-/// reads n chunks and writes 2(n-1) chunks per member).
+/// reads n chunks and writes 2(n-1) chunks per member, a reduce-scatter n and n-1, an all-gather 1 and n-1).
 func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) {
     var read: UInt64 = 0, written: UInt64 = 0
     for steps in schedule.chips {
@@ -85,9 +85,8 @@ func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) 
                 written += x.bytes
             }
             if let ar = s.allReduce, ar.group.count > 1 {
-                let n = UInt64(ar.group.count)
-                read += n * ar.chunkBytes
-                written += 2 * (n - 1) * ar.chunkBytes
+                read += UInt64(ar.dramChunks.read) * ar.chunkBytes
+                written += UInt64(ar.dramChunks.written) * ar.chunkBytes
             }
         }
     }
