@@ -306,18 +306,11 @@ struct TrainingTests {
 
     @Test("Data-parallel training exchanges gradients as real package messages staged through DRAM; 1 and 2 workers agree")
     func allReduceDeterministic() async throws {
-        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
-        s.network = ModelZoo.network(named: "tiny-cnn")!
-        s.compression = nil
+        var s = try tinyTrainingScenario()
         s.mapping.strategy = .dataParallel
         let prepared = try ScenarioRunner.prepare(s)
         #expect(prepared.mapping.plan.replicas == 4)
-        var reports: [RunReport] = []
-        for w in [1, 2] {
-            var r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: w))
-            r.run = nil
-            reports.append(r)
-        }
+        let reports = try await reportsByWorkers(prepared, [1, 2])
         #expect(try reports[0].jsonData() == reports[1].jsonData())
         // Ring all-reduce: 2(n-1) rounds of gradients/n per chip, each one package hop on the ring.
         let gradients = s.network.layers.reduce(UInt64(0)) { $0 + UInt64($1.parameters) * 4 }
@@ -339,9 +332,7 @@ struct TrainingTests {
 
     @Test("Pipelines send activations forward and gradients back; predicted and simulated latency agree within 25 %")
     func pipeline() async throws {
-        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
-        s.network = ModelZoo.network(named: "tiny-cnn")!
-        s.compression = nil
+        var s = try tinyTrainingScenario()
         s.mapping.strategy = .pipeline
         let prepared = try ScenarioRunner.prepare(s)
         #expect(prepared.mapping.plan.stages == 4)
@@ -387,9 +378,7 @@ struct TrainingTests {
 
     @Test("Split training reduce-scatters input gradients and all-reduces each slice's gradients; 1 and 2 workers agree")
     func splitTraining() async throws {
-        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
-        s.network = ModelZoo.network(named: "tiny-cnn")!
-        s.compression = nil
+        var s = try tinyTrainingScenario()
         s.mapping.strategy = .dataParallel
         s.mapping.split = 2
         let prepared = try ScenarioRunner.prepare(s)
@@ -399,12 +388,7 @@ struct TrainingTests {
         #expect(kinds.filter { $0 == .reduceScatter }.count == 4)
         // The gradient exchange pairs chip 0 with chip 2 (the other replica's first slice).
         #expect(prepared.schedule.chips[0].compactMap(\.allReduce).last { $0.kind == .allReduce }?.group == [0, 2])
-        var reports: [RunReport] = []
-        for w in [1, 2] {
-            var r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: w))
-            r.run = nil
-            reports.append(r)
-        }
+        let reports = try await reportsByWorkers(prepared, [1, 2])
         #expect(try reports[0].jsonData() == reports[1].jsonData())
         let dram = expectedDRAMBytes(prepared.schedule)
         #expect(reports[0].dataBytes.dramRead == dram.read && reports[0].dataBytes.dramWrite == dram.written)
@@ -417,9 +401,7 @@ struct TrainingTests {
 
     @Test("A split that does not divide the chips, or exceeds a layer's channels, is a clear error")
     func splitErrors() throws {
-        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
-        s.network = ModelZoo.network(named: "tiny-cnn")!
-        s.compression = nil
+        var s = try tinyTrainingScenario()
         s.mapping.split = 3
         #expect { try ScenarioRunner.prepare(s) } throws: { ($0 as? SpindleError)?.message.contains("split 3 does not divide the 4 chips") == true }
         s.network.layers[4].outChannels = 2

@@ -92,3 +92,23 @@ func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) 
     }
     return (read, written)
 }
+
+/// Runs a prepared scenario once per worker count; the reports leave out the run facts (wall time, rates),
+/// so that they can be compared byte for byte.
+func reportsByWorkers(_ prepared: ScenarioRunner.Prepared, _ workers: [Int]) async throws -> [RunReport] {
+    var reports: [RunReport] = []
+    for w in workers {
+        var r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: w))
+        r.run = nil
+        reports.append(r)
+    }
+    return reports
+}
+
+/// The four-chip spin training scenario with the tiny CNN, dense: small enough for debug-build tests.
+func tinyTrainingScenario() throws -> Scenario {
+    var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
+    s.network = ModelZoo.network(named: "tiny-cnn")!
+    s.compression = nil
+    return s
+}
