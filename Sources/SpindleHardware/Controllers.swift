@@ -44,8 +44,9 @@ struct PackagePorts: Sendable {
 }
 
 /// A chip's controller: runs the chip's steps in order. A step waits for its package receives, runs its
-/// ring collective (all-reduce, reduce-scatter or all-gather over the package links), issues its tile jobs over control wires, and when every
-/// tile's outputs are back in DRAM starts its package sends and moves on.
+/// ring collective (all-reduce, reduce-scatter or all-gather over the package links), issues its tile
+/// jobs over control wires, and when every tile's outputs are back in DRAM starts its package sends and
+/// moves on.
 ///
 /// Package transfers leave through the chip's one package port one after another (serialised at the link
 /// bandwidth) and arrive after one link latency per hop. Package data lives in DRAM: a send first reads
@@ -102,14 +103,9 @@ actor ChipController: Component {
             step = 0
             begin(context)
         case HW.transfer:
-            // a = bytes, c = staging mode | label << 2.
-            let mode = m.c & 3
-            if mode == 0 {
-                arrived[m.tag, default: 0] += 1
-                advance(context)
-            } else {
-                stage(m.a, label: Int(m.c >> 2), read: mode == Self.readAndWriteOnArrival, write: true, then: .arrive(tag: m.tag), context)
-            }
+            // a = bytes, c = staging mode | label << 2. The transfer counts once it is in DRAM.
+            let read = m.c & 3 == Self.readAndWriteOnArrival
+            stage(m.a, label: Int(m.c >> 2), read: read, write: true, then: .arrive(tag: m.tag), context)
         case HW.staged:
             guard var s = staging[m.a] else { preconditionFailure("controller got an unknown staging id \(m.a)") }
             s.parts -= 1
@@ -263,7 +259,9 @@ actor ChipController: Component {
 
     private func complete(_ context: EventContext) {
         let s = steps[step]
-        for t in s.sends { stage(t.bytes, label: s.label, read: true, write: false, then: .send(t, label: s.label, mode: Self.writeOnArrival), context) }
+        for t in s.sends {
+            stage(t.bytes, label: s.label, read: true, write: false, then: .send(t, label: s.label, mode: Self.writeOnArrival), context)
+        }
         labelTime[s.label, default: 0] += context.now - stepStart
         step += 1
         begin(context)

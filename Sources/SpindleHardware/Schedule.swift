@@ -101,17 +101,12 @@ public struct AllReduce: Sendable, Equatable {
     }
     public var rounds: Int { kind == .allReduce ? 2 * (group.count - 1) : group.count - 1 }
     /// Whether round `round` adds the arriving chunk to the receiver's own (otherwise the receiver stores it).
-    public func reduces(round: Int) -> Bool { kind != .allGather && round < group.count - 1 }
-    /// Chunks each member reads from and writes to DRAM: the first chunk it sends, then per reducing
-    /// round the local chunk read and the sum written, per gathering round the arriving chunk written.
-    public var dramChunks: (read: Int, written: Int) {
-        let n = group.count
-        switch kind {
-        case .allReduce: return (n, 2 * (n - 1))
-        case .reduceScatter: return (n, n - 1)
-        case .allGather: return (1, n - 1)
-        }
-    }
+    public func reduces(round: Int) -> Bool { round < reducingRounds }
+    /// Rounds that add the arriving chunk (the first n−1, unless this is an all-gather).
+    public var reducingRounds: Int { kind == .allGather ? 0 : group.count - 1 }
+    /// Chunks each member reads from and writes to DRAM: the first chunk it sends and the local chunk of
+    /// every reducing round; one chunk written per round (the sum, or the arriving chunk).
+    public var dramChunks: (read: Int, written: Int) { (1 + reducingRounds, rounds) }
     public var chunkBytes: UInt64 { (bytes + UInt64(group.count) - 1) / UInt64(max(group.count, 1)) }
 }
 

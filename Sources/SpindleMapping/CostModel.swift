@@ -121,7 +121,7 @@ struct CostModel {
                         let chunk = Units.transferPs(bytes: ar.chunkBytes, gbPerSecond: t.package.linkBandwidthGBps)
                         let hops = (0..<ar.group.count).map { t.package.hops(ar.group[$0], ar.group[($0 + 1) % ar.group.count], chips: t.chips) }.max()!
                         let n = ar.group.count
-                        let reducing = (0..<ar.rounds).filter { ar.reduces(round: $0) }.count
+                        let reducing = ar.reducingRounds
                         let chunks = ar.dramChunks
                         let end = begin + Picoseconds(ar.rounds) * (chunk + Picoseconds(hops) * t.package.linkLatencyPs)
                             + stagePs(ar.chunkBytes, read: true, write: false) + Picoseconds(reducing) * stagePs(ar.chunkBytes, read: true, write: true)

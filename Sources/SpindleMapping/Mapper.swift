@@ -278,7 +278,9 @@ public struct Mapper: Sendable {
                 guard members.count > 1 else { return nil }
                 let gradBytes = sliced[sl].reduce(UInt64(0)) { $0 + (UInt64($1.1.parameters) * UInt64(options.gradientBits) + 7) / 8 }
                 let group = members.map { plan.chip(stage: stage, replica: $0, slice: sl) }
-                return AllReduce(group: group, bytes: gradBytes, tagBase: collectiveTags(2 * (group.count - 1)), elementBits: options.gradientBits)
+                var ar = AllReduce(group: group, bytes: gradBytes, tagBase: 0, elementBits: options.gradientBits)
+                ar.tagBase = collectiveTags(ar.rounds)
+                return ar
             }
             for replica in 0..<plan.replicas {
                 let samples = replicaSamples[replica]
@@ -295,8 +297,8 @@ public struct Mapper: Sendable {
                 /// A ring collective among the group's slices, as a step of its own on each.
                 func collective(_ kind: AllReduce.Kind, bytes: UInt64, bits: Int, _ name: String, _ lbl: Int) {
                     guard k > 1 else { return }
-                    let rounds = kind == .allReduce ? 2 * (k - 1) : k - 1
-                    let ar = AllReduce(group: group, bytes: bytes, tagBase: collectiveTags(rounds), elementBits: bits, kind: kind)
+                    var ar = AllReduce(group: group, bytes: bytes, tagBase: 0, elementBits: bits, kind: kind)
+                    ar.tagBase = collectiveTags(ar.rounds)
                     for sl in 0..<k {
                         var step = LayerStep(name: name, jobs: [], label: lbl)
                         step.allReduce = ar
@@ -314,9 +316,8 @@ public struct Mapper: Sendable {
                     }
                 }
                 /// Bytes of layer `i`'s outputs (or their gradients) that slice `sl` holds, for `n` samples.
-                func sliceOutput(_ i: Int, _ sl: Int, _ n: Int) -> UInt64 {
-                    k == 1 ? network.layers[i].outputBytesPerSample * UInt64(n) : sliced[sl].first { $0.0 == i }.map { $0.1.outputBytesPerSample * UInt64(n) }
-                        ?? (try? Self.slice(network.layers[i], sl, of: k).layer.outputBytesPerSample * UInt64(n)) ?? 0
+                func sliceOutput(_ i: Int, _ sl: Int, _ n: Int) throws(SpindleError) -> UInt64 {
+                    try Self.slice(network.layers[i], sl, of: k).layer.outputBytesPerSample * UInt64(n)
                 }
                 // Forward, micro-batch by micro-batch.
                 for (m, n) in micro.enumerated() {
@@ -338,12 +339,12 @@ public struct Mapper: Sendable {
                         if stage > 0 {
                             let from = plan.chip(stage: stage - 1, replica: replica, slice: sl)
                             steps[sl][first[sl]].receives.append(
-                                PackageTransfer(peer: from, bytes: sliceOutput(range.lowerBound - 1, sl, n), tag: tag([stage, replica, m, 0, sl])))
+                                PackageTransfer(peer: from, bytes: try sliceOutput(range.lowerBound - 1, sl, n), tag: tag([stage, replica, m, 0, sl])))
                         }
                         if stage + 1 < plan.stages {
                             let to = plan.chip(stage: stage + 1, replica: replica, slice: sl)
                             steps[sl][steps[sl].count - 1].sends.append(
-                                PackageTransfer(peer: to, bytes: sliceOutput(range.upperBound - 1, sl, n), tag: tag([stage + 1, replica, m, 0, sl])))
+                                PackageTransfer(peer: to, bytes: try sliceOutput(range.upperBound - 1, sl, n), tag: tag([stage + 1, replica, m, 0, sl])))
                         }
                     }
                 }
@@ -376,11 +377,13 @@ public struct Mapper: Sendable {
                         if stage + 1 < plan.stages {
                             let from = plan.chip(stage: stage + 1, replica: replica, slice: sl)
                             steps[sl][first[sl]].receives.append(
-                                PackageTransfer(peer: from, bytes: sliceOutput(range.upperBound - 1, sl, n), tag: tag([stage, replica, m, 1, sl])))
+                                PackageTransfer(peer: from, bytes: try sliceOutput(range.upperBound - 1, sl, n), tag: tag([stage, replica, m, 1, sl])))
                         }
                         if stage > 0 {
                             let to = plan.chip(stage: stage - 1, replica: replica, slice: sl)
-                            let bytes = k == 1 ? network.layers[range.lowerBound].inputBytesPerSample * UInt64(n) : sliceOutput(range.lowerBound - 1, sl, n)
+                            // This slice's chunk of the first layer's input gradients (the reduce-scatter's share).
+                            let whole = network.layers[range.lowerBound].inputBytesPerSample * UInt64(n)
+                            let bytes = (whole + UInt64(k) - 1) / UInt64(k)
                             steps[sl][steps[sl].count - 1].sends.append(PackageTransfer(peer: to, bytes: bytes, tag: tag([stage - 1, replica, m, 1, sl])))
                         }
                     }

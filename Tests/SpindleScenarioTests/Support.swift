@@ -85,8 +85,15 @@ func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) 
                 written += x.bytes
             }
             if let ar = s.allReduce, ar.group.count > 1 {
-                read += UInt64(ar.dramChunks.read) * ar.chunkBytes
-                written += UInt64(ar.dramChunks.written) * ar.chunkBytes
+                let n = UInt64(ar.group.count)
+                let (r, w): (UInt64, UInt64)
+                switch ar.kind {
+                case .allReduce: (r, w) = (n, 2 * (n - 1))
+                case .reduceScatter: (r, w) = (n, n - 1)
+                case .allGather: (r, w) = (1, n - 1)
+                }
+                read += r * ar.chunkBytes
+                written += w * ar.chunkBytes
             }
         }
     }
