@@ -76,6 +76,18 @@ public enum Compressor {
         let named = try WeightFiles.read(path)
         var out: [(shape: WeightShape, tensor: Tensor)] = []
         for t in named where t.tensor.shape.count == 4 || t.tensor.shape.count == 2 {
+            guard t.tensor.count > 0 else {
+                throw SpindleError(
+                    .invalidValue, "'\(path)': tensor '\(t.name)' has shape \(t.tensor.shape), with no elements",
+                    expected: "a weight tensor with every dimension at least 1")
+            }
+            if let bad = t.tensor.firstNonFinite {
+                let value = t.tensor.floats[bad]
+                throw SpindleError(
+                    .invalidValue,
+                    "'\(path)': tensor '\(t.name)' holds \(value) at index \(t.tensor.multiIndex(bad)) (flat index \(bad))",
+                    expected: "finite weights (no NaN or infinity)", hint: "Fix or drop the tensor before compressing it")
+            }
             out.append((try WeightShape(name: t.name, tensorShape: t.tensor.shape), t.tensor))
         }
         guard !out.isEmpty else {

@@ -27,12 +27,33 @@ public struct Tensor: Sendable, Equatable {
 
     public var count: Int { shape.reduce(1, *) }
 
+    /// Elements in a tensor of `shape`, or `nil` when a size is negative or the product overflows.
+    public static func elementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else { return nil }
+            n = p
+        }
+        return n
+    }
+
+    /// Bytes of a tensor of `shape` and `dtype`, or `nil` when the shape is invalid or the size overflows.
+    public static func byteCount(_ shape: [Int], _ dtype: DType) -> Int? {
+        guard let n = elementCount(shape) else { return nil }
+        let (b, overflow) = n.multipliedReportingOverflow(by: dtype.size)
+        return overflow ? nil : b
+    }
+
     /// Wraps raw bytes; fails when their length does not match the shape.
     public init(dtype: DType, shape: [Int], bytes: [UInt8]) throws(SpindleError) {
-        let n = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), bytes.count == n * dtype.size else {
+        guard let size = Tensor.byteCount(shape, dtype) else {
+            throw SpindleError(.invalidValue, "tensor shape \(shape) has a negative size or more elements than memory can address")
+        }
+        guard bytes.count == size else {
             throw SpindleError(
-                .invalidValue, "tensor data holds \(bytes.count) bytes, but shape \(shape) of \(dtype.rawValue) needs \(n * dtype.size)")
+                .invalidValue, "tensor data holds \(bytes.count) bytes, but shape \(shape) of \(dtype.rawValue) needs \(size)")
         }
         self.dtype = dtype
         self.shape = shape
@@ -70,6 +91,23 @@ public struct Tensor: Sendable, Equatable {
             }
             return out
         }
+    }
+
+    /// The flat (row-major) index of the first NaN or infinite element, if any.
+    public var firstNonFinite: Int? {
+        if dtype == .int8 { return nil }
+        return floats.firstIndex { !$0.isFinite }
+    }
+
+    /// A row-major flat index written as a multi-index of the shape (`[2, 0, 1, 1]`).
+    public func multiIndex(_ flat: Int) -> [Int] {
+        var rest = flat
+        var out = [Int](repeating: 0, count: shape.count)
+        for axis in shape.indices.reversed() where shape[axis] > 0 {
+            out[axis] = rest % shape[axis]
+            rest /= shape[axis]
+        }
+        return out
     }
 
     /// Converts to another dtype (rounding to nearest even for float16 and bfloat16, saturating for int8).

@@ -35,10 +35,7 @@ public enum WeightFiles {
     /// Reads every tensor in a file (an `.npy` file gives one tensor named after the file).
     public static func read(_ path: String) throws(SpindleError) -> [NamedTensor] {
         let format = try Format.of(path: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpindleError(.fileNotFound, "no such file '\(path)'")
-        }
-        let bytes = [UInt8](data)
+        let bytes = [UInt8](try InputFile.bytes(path, what: "weight file"))
         switch format {
         case .npy:
             let base = (path.split(separator: "/").last.map(String.init) ?? path).replacingOccurrences(of: ".npy", with: "")
@@ -108,10 +105,12 @@ enum NPY {
             throw SpindleError(.unsupported, "'\(file)' is stored in Fortran order", hint: "Save it with numpy.ascontiguousarray first")
         }
         let (dtype, bigEndian) = try dtypeOf(descr, file: file)
-        let n = dims.reduce(1, *)
         let dataStart = start + headerLength
-        guard b.count - dataStart == n * dtype.size else {
-            throw bad("it holds \(b.count - dataStart) data bytes, but shape \(dims) of \(descr) needs \(n * dtype.size) (truncated or corrupted)")
+        guard let size = Tensor.byteCount(dims, dtype) else {
+            throw bad("shape \(dims) has more elements than memory can address")
+        }
+        guard b.count - dataStart == size else {
+            throw bad("it holds \(b.count - dataStart) data bytes, but shape \(dims) of \(descr) needs \(size) (truncated or corrupted)")
         }
         var data = Array(b[dataStart...])
         if bigEndian && dtype.size > 1 {
@@ -210,7 +209,13 @@ enum NPZ {
             let content: [UInt8]
             switch method {
             case 0: content = raw
-            case 8: content = try inflate(raw, expected: size, file: file, entry: name)
+            case 8:
+                // Deflate cannot expand data by more than 1032:1, so a larger claimed size is a lie that must
+                // not be allocated (a 1 KB archive claiming 4 GiB).
+                guard size <= compressed * 1032 + 64 else {
+                    throw bad("entry '\(name)' claims \(size) bytes from \(compressed) compressed bytes, more than deflate can produce")
+                }
+                content = try inflate(raw, expected: size, file: file, entry: name)
             default: throw SpindleError(.unsupported, "'\(file)': entry '\(name)' uses ZIP method \(method)", choices: ["stored (0)", "deflated (8)"])
             }
             guard content.count == size, crc32Of(content) == crc else { throw bad("entry '\(name)' fails its CRC check (corrupted)") }
@@ -319,23 +324,39 @@ enum SafeTensors {
         var out: [NamedTensor] = []
         for name in header.keys.sorted() where name != "__metadata__" {
             guard let entry = header[name] as? [String: Any], let dtypeName = entry["dtype"] as? String,
-                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
-            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
+                let shape = wholeNumbers(entry["shape"]), let offsets = wholeNumbers(entry["data_offsets"]), offsets.count == 2
+            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets as whole numbers") }
             guard let dtype = names.first(where: { $0.value == dtypeName })?.key else {
                 throw SpindleError(
                     .unsupported, "'\(file)': tensor '\(name)' has dtype \(dtypeName)", choices: names.values.sorted())
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, dataStart + end <= b.count else {
+            guard begin >= 0, begin <= end, end <= b.count - dataStart else {
                 throw bad("tensor '\(name)' has data outside the file (truncated?)")
             }
-            let expected = shape.reduce(1, *) * dtype.size
+            guard let expected = Tensor.byteCount(shape, dtype) else {
+                throw bad("tensor '\(name)' has shape \(shape), with a negative size or more elements than memory can address")
+            }
             guard end - begin == expected else {
                 throw bad("tensor '\(name)' has \(end - begin) bytes, but shape \(shape) of \(dtypeName) needs \(expected)")
             }
             out.append(NamedTensor(name, try Tensor(dtype: dtype, shape: shape, bytes: Array(b[(dataStart + begin)..<(dataStart + end)]))))
         }
         return out.sorted { $0.name < $1.name }
+    }
+
+    /// A JSON array of whole numbers that fit an `Int`, or `nil` (fractions, huge or negative-zero values,
+    /// strings and booleans are all refused rather than rounded or trapped on).
+    static func wholeNumbers(_ value: Any?) -> [Int]? {
+        guard let array = value as? [Any] else { return nil }
+        var out: [Int] = []
+        for item in array {
+            guard !(item is Bool), let n = item as? NSNumber else { return nil }
+            let d = n.doubleValue
+            guard d.isFinite, d == d.rounded(), abs(d) < 9.0e18 else { return nil }
+            out.append(n.intValue)
+        }
+        return out
     }
 
     static func encode(_ tensors: [NamedTensor]) throws(SpindleError) -> [UInt8] {

@@ -15,6 +15,32 @@ public enum UnitKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// The positive values Spindle accepts, in the base unit: beyond these a conversion to integer
+    /// picoseconds or bytes overflows or rounds to zero, or the value is physically meaningless for an
+    /// accelerator (a latency of years, a bandwidth of 1e-30 GB/s, one action costing a joule).
+    public var validRange: ClosedRange<Double> {
+        switch self {
+        case .time: return 1...1e12  // 1 ps (the engine's step) to 1 s
+        case .frequency: return 1e-3...1e3  // 1 MHz to 1 THz
+        case .bandwidth: return 1e-3...1e6  // 1 MB/s to 1 PB/s
+        case .size: return 1...1_099_511_627_776  // 1 B to 1 TiB
+        case .energy: return 1e-6...1e6  // 1 aJ to 1 uJ per action
+        case .length: return 1e-3...1e4  // 1 um to 10 m
+        }
+    }
+
+    /// `validRange` in words, for error messages.
+    public var validRangeText: String {
+        switch self {
+        case .time: return "from 1 ps to 1 s"
+        case .frequency: return "from 1 MHz to 1000 GHz"
+        case .bandwidth: return "from 1 MB/s to 1000 TB/s"
+        case .size: return "from 1 B to 1 TiB"
+        case .energy: return "from 1e-6 pJ to 1 uJ (1e6 pJ) per action"
+        case .length: return "from 1 um to 10 m"
+        }
+    }
+
     /// The base unit values are converted to.
     public var baseUnit: String {
         switch self {

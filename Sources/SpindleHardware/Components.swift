@@ -269,7 +269,14 @@ actor DRAMChannel: Component {
         let tck = c.config.tCKps
         let target = Int((now + tck - 1) / tck)
         guard c.now < target else { return }
-        if c.isIdle { c.advanceIdle(to: target) } else { while c.now < target { c.tick() } }
+        // Tick while there is work, then skip the idle rest in closed form.
+        while c.now < target {
+            if c.isIdle {
+                c.advanceIdle(to: target)
+                break
+            }
+            c.tick()
+        }
     }
 
     private func jedecRead(_ total: UInt64, _ c: inout DRAMController, _ context: EventContext, emit: (Picoseconds, UInt64, Bool) -> Void) {

@@ -136,13 +136,13 @@ public enum TopologyLoader {
             ],
             required: ["width", "height", "router_latency", "link_latency", "link_bandwidth"])
         let shape = try n["topology"].map { v throws(SpindleError) in NoCSpec.Shape(rawValue: try v.choice(NoCSpec.Shape.allCases.map(\.rawValue)))! } ?? .mesh
-        let flit = UInt64(try n["flit_size"]?.quantity(.size) ?? 32)
-        let packet = UInt64(try n["packet_size"]?.quantity(.size) ?? 256)
+        let flit = try n["flit_size"]?.bytes(in: 1...(1 << 20)) ?? 32
+        let packet = try n["packet_size"]?.bytes(in: 1...(1 << 30)) ?? 256
         guard packet >= flit else { throw n["packet_size"]!.error("packet_size must be at least flit_size (\(flit) B)") }
         var noc = NoCSpec(
             width: try n.required("width").int(in: 1...256), height: try n.required("height").int(in: 1...256),
-            routerLatencyPs: Picoseconds(try n.required("router_latency").quantity(.time, allowZero: true).rounded()),
-            linkLatencyPs: Picoseconds(try n.required("link_latency").quantity(.time, allowZero: true).rounded()),
+            routerLatencyPs: try n.required("router_latency").picoseconds(allowZero: true),
+            linkLatencyPs: try n.required("link_latency").picoseconds(allowZero: true),
             linkBandwidthGBps: try n.required("link_bandwidth").quantity(.bandwidth), packetBytes: packet, flitBytes: flit,
             linkLengthMM: try n["link_length"]?.quantity(.length) ?? 1)
         noc.shape = shape
@@ -162,7 +162,7 @@ public enum TopologyLoader {
         if let p = root["package"] {
             let m = try p.mapping(allowed: ["link_latency", "link_bandwidth", "topology", "width"], required: ["link_latency"])
             let latencyNode = m.required("link_latency")
-            let latency = Picoseconds(try latencyNode.quantity(.time, allowZero: true).rounded())
+            let latency = try latencyNode.picoseconds(allowZero: true)
             if latency == 0 && chips > 1 {
                 throw latencyNode.error(
                     "package link_latency is 0, but chips are simulated in parallel partitions",
@@ -202,7 +202,7 @@ public enum TopologyLoader {
                 }
                 var type = TileType(
                     name: key, kind: kind, macsPerCycle: 1, clockGHz: try t.required("clock").quantity(.frequency),
-                    bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+                    bufferBytes: try t.required("buffer").bytes())
                 if let m = t["macs_per_cycle"] {
                     type.macsPerCycle = try m.int(in: 1...1_000_000)
                 } else {
@@ -218,7 +218,7 @@ public enum TopologyLoader {
                 let t = try node.mapping(allowed: keys + ["buffer_banks"], required: keys)
                 var type = TileType(
                     name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
-                    clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: UInt64(try t.required("buffer").quantity(.size)))
+                    clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: try t.required("buffer").bytes())
                 type.rebuildPerCycle = try t.required("rebuild_per_cycle").int(in: 1...1_000_000)
                 types[key] = type
             case .spinCrossbar:
@@ -245,7 +245,7 @@ public enum TopologyLoader {
                 types[key] = TileType(
                     name: key, kind: kind, macsPerCycle: try t["macs_per_cycle"]?.int(in: 1...1_000_000) ?? 1,
                     clockGHz: try t["clock"]?.quantity(.frequency) ?? spec.adcRateGSps,
-                    bufferBytes: UInt64(try t.required("buffer").quantity(.size)), crossbar: spec,
+                    bufferBytes: try t.required("buffer").bytes(), crossbar: spec,
                     crossbars: try t.required("crossbars").int(in: 1...65_536))
             }
         }
@@ -291,7 +291,7 @@ public enum TopologyLoader {
                 dram.append(
                     DRAMChannelSpec(
                         at: at, bandwidthGBps: try d.required("bandwidth").quantity(.bandwidth),
-                        latencyPs: Picoseconds(try d.required("latency").quantity(.time, allowZero: true).rounded())))
+                        latencyPs: try d.required("latency").picoseconds(allowZero: true)))
                 continue
             }
             guard jedecKeys.count == 1, d["bandwidth"] == nil, d["latency"] == nil else {
@@ -315,7 +315,7 @@ public enum TopologyLoader {
                     + ", which this topology's tiles count", at: root.required("technology").location,
                 hint: "Add them to \(techPath)")
         }
-        let control = Picoseconds(try root["control_latency"]?.quantity(.time, allowZero: true).rounded() ?? 1_000)
+        let control = try root["control_latency"]?.picoseconds(allowZero: true) ?? 1_000
         return Topology(
             name: name, chips: chips, noc: noc, tiles: tiles, dram: dram, package: package, controlLatencyPs: control,
             technology: technology)

@@ -264,9 +264,10 @@ public enum ModelFiles {
     /// rows one single-channel layer per channel, as SCALE-Sim runs them); GEMM rows (M, N, K) become linear
     /// layers of K inputs and N outputs applied to M rows.
     public static func scaleSim(path: String, gemm: Bool, at location: SourceLocation? = nil) throws(SpindleError) -> Network {
-        guard FileManager.default.fileExists(atPath: path), let data = FileManager.default.contents(atPath: path),
-            let text = String(data: data, encoding: .utf8)
-        else {
+        let text: String
+        do {
+            text = try InputFile.text(path, what: "SCALE-Sim topology CSV")
+        } catch let e where e.kind == .fileNotFound {
             throw SpindleError(.fileNotFound, "no such SCALE-Sim topology file '\(path)'", at: location, hint: "Paths are relative to the scenario file")
         }
         let rows = try ScaleSimTopology.parse(text, file: path, gemm: gemm)

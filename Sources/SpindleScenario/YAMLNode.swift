@@ -18,21 +18,25 @@ public struct YAMLValue {
 
     /// Loads and parses a YAML file.
     public static func load(file: String) throws(SpindleError) -> YAMLValue {
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw SpindleError(.fileNotFound, "no such file '\(file)'", at: nil, hint: "Check the path; relative paths are resolved against the current directory or the file that names them")
-        }
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            throw SpindleError(.io, "cannot read '\(file)' as UTF-8 text")
-        }
-        return try parse(text, file: file)
+        try parse(try InputFile.text(file, what: "YAML file"), file: file)
     }
 
+    /// Nodes a document may have once its aliases are expanded (the largest shipped file has a few hundred).
+    public static let maxNodes = 1_000_000
+    /// Deepest nesting of collections a document may have.
+    public static let maxDepth = 200
+
     /// Parses YAML text; `file` is used in messages.
+    ///
+    /// Documents nested deeper than `maxDepth` or expanding (through aliases) to more than `maxNodes`
+    /// nodes are refused before anything walks them.
     public static func parse(_ text: String, file: String) throws(SpindleError) -> YAMLValue {
+        try checkNesting(text, file: file)
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw SpindleError(.syntax, "the file is empty", at: SourceLocation(file: file, line: 1), expected: "a YAML mapping")
             }
+            try checkSize(node, file: file)
             return YAMLValue(node: node, file: file, path: "")
         } catch let e as SpindleError {
             throw e
@@ -40,6 +44,76 @@ public struct YAMLValue {
             throw SpindleError(.syntax, "malformed YAML: \(yamlProblem(e))", at: yamlLocation(e, file: file))
         } catch {
             throw SpindleError(.syntax, "malformed YAML: \(error)", at: SourceLocation(file: file))
+        }
+    }
+
+    /// Refuses flow collections (`[`, `{`) or indentation nested deeper than `maxDepth` levels.
+    static func checkNesting(_ text: String, file: String) throws(SpindleError) {
+        var depth = 0, line = 1, column = 0, indent = 0, atLineStart = true
+        var quote: UInt8? = nil
+        var comment = false
+        for c in text.utf8 {
+            column += 1
+            if c == 0x0A {
+                line += 1
+                column = 0
+                indent = 0
+                atLineStart = true
+                comment = false
+                continue
+            }
+            if atLineStart {
+                if c == 0x20 || c == 0x2D {  // spaces and "- " both nest block collections
+                    indent += 1
+                    if indent > maxDepth * 8 {
+                        throw SpindleError(
+                            .invalidValue, "the document is indented more than \(maxDepth * 8) columns",
+                            at: SourceLocation(file: file, line: line), expected: "at most \(maxDepth) nested levels")
+                    }
+                    continue
+                }
+                atLineStart = false
+            }
+            if comment { continue }
+            if let q = quote {
+                if c == q { quote = nil }
+                continue
+            }
+            switch c {
+            case 0x23: comment = true
+            case 0x27, 0x22: quote = c
+            case 0x5B, 0x7B:
+                depth += 1
+                if depth > maxDepth {
+                    throw SpindleError(
+                        .invalidValue, "collections are nested more than \(maxDepth) levels deep",
+                        at: SourceLocation(file: file, line: line, column: column), expected: "at most \(maxDepth) nested levels")
+                }
+            case 0x5D, 0x7D: depth = max(0, depth - 1)
+            default: break
+            }
+        }
+    }
+
+    /// Refuses documents whose aliases expand to more than `maxNodes` nodes (a "billion laughs" file).
+    static func checkSize(_ root: Node, file: String) throws(SpindleError) {
+        var stack = [root]
+        var count = 0
+        while let node = stack.popLast() {
+            count += 1
+            if count > maxNodes {
+                throw SpindleError(
+                    .invalidValue, "the document expands to more than \(maxNodes) values (through aliases?)",
+                    at: SourceLocation(file: file), expected: "a configuration of reasonable size",
+                    hint: "Each use of an alias (*name) copies the anchored value")
+            }
+            switch node {
+            case .mapping(let m):
+                for (k, v) in m { stack.append(k); stack.append(v) }
+            case .sequence(let s):
+                stack.append(contentsOf: s)
+            default: break
+            }
         }
     }
 
@@ -169,8 +243,8 @@ public struct YAMLValue {
         return v
     }
 
-    /// The node as a quantity with an explicit unit, converted to the dimension's base unit, which must
-    /// be positive (or non-negative with `allowZero`).
+    /// The node as a quantity with an explicit unit, converted to the dimension's base unit. It must be
+    /// positive (or zero with `allowZero`) and, when positive, within the dimension's `validRange`.
     public func quantity(_ dimension: UnitKind, allowZero: Bool = false) throws(SpindleError) -> Double {
         let s = try string()
         let units = dimension.units.map { $0.0 }
@@ -179,10 +253,35 @@ public struct YAMLValue {
             throw error("\(displayName): \(why)", expected: "a \(dimension.rawValue) with a unit, such as '2 \(dimension.baseUnit)'", choices: units)
         case .success(let v):
             if v < 0 || (!allowZero && v == 0) || !v.isFinite {
-                throw error("\(displayName) is '\(s)'", expected: allowZero ? "a non-negative \(dimension.rawValue)" : "a positive \(dimension.rawValue)")
+                throw error(
+                    "\(displayName) is '\(s)'",
+                    expected: (allowZero ? "zero or a \(dimension.rawValue) " : "a \(dimension.rawValue) ") + dimension.validRangeText)
+            }
+            if v != 0 && !dimension.validRange.contains(v) {
+                throw error(
+                    "\(displayName) is '\(s)', \(v < dimension.validRange.lowerBound ? "below" : "above") the range Spindle models",
+                    expected: (allowZero ? "zero or a \(dimension.rawValue) " : "a \(dimension.rawValue) ") + dimension.validRangeText)
             }
             return v
         }
+    }
+
+    /// The node as a time in whole picoseconds (see `quantity`); values round to the nearest picosecond.
+    public func picoseconds(allowZero: Bool = false) throws(SpindleError) -> Picoseconds {
+        Picoseconds(try quantity(.time, allowZero: allowZero).rounded())
+    }
+
+    /// The node as a whole number of bytes within `range` (see `quantity`); `1 bit` is refused, not rounded.
+    public func bytes(in range: ClosedRange<UInt64> = 1...(1 << 40)) throws(SpindleError) -> UInt64 {
+        let v = try quantity(.size)
+        guard v == v.rounded(.down) else {
+            throw error("\(displayName) is '\(try string())', which is not a whole number of bytes", expected: "a size of whole bytes, such as '32 B'")
+        }
+        let b = UInt64(v)
+        guard range.contains(b) else {
+            throw error("\(displayName) is \(b) bytes", expected: "a size from \(range.lowerBound) to \(range.upperBound) bytes")
+        }
+        return b
     }
 
     /// The node as a boolean (`true` / `false`).

@@ -30,13 +30,9 @@ struct ArrayCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLI.guarded {
-            func read(_ path: String) throws(SpindleError) -> String {
-                guard let d = FileManager.default.contents(atPath: path) else { throw SpindleError(.fileNotFound, "no such file '\(path)'") }
-                return String(decoding: d, as: UTF8.self)
-            }
-            var cfg = try ScaleSimConfig.parse(try read(config), file: config)
+            var cfg = try ScaleSimConfig.parse(try InputFile.text(config, what: "SCALE-Sim config"), file: config)
             if let dataflow { cfg.dataflow = dataflow }
-            let layers = try ScaleSimTopology.parse(try read(topology), file: topology, gemm: gemm)
+            let layers = try ScaleSimTopology.parse(try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
             let clock = ContinuousClock.now
             var reports: [ScaleSimLayerReport] = []
             for l in layers { reports.append(try ScaleSimArray.run(l, config: cfg)) }

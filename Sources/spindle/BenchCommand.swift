@@ -21,8 +21,8 @@ struct BenchEngine: AsyncParsableCommand {
         commandName: "engine",
         abstract: "Run the PHOLD model on the engine and on a plain heap loop, and compare events per second.")
 
-    @Option(help: "Worker threads for the engine run (default: cores).")
-    var workers: Int = EngineOptions.defaultWorkers
+    @Option(help: "Worker threads for the engine run (default: the number of cores).")
+    var workers: Int?
     @Option(help: "NUMA placement: auto, off, or a node list such as 0,1.")
     var numa: String = "off"
     @Option(help: "Partitions in the PHOLD model.")
@@ -40,6 +40,22 @@ struct BenchEngine: AsyncParsableCommand {
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
+    func validate() throws {
+        if let workers { try CLI.check(workers, "--workers", 1...1_024, "worker threads") }
+        try CLI.check(partitions, "--partitions", 1...4_096)
+        try CLI.check(components, "--components", 1...1_000_000, "components per partition")
+        try CLI.check(population, "--population", 1...1_024, "events in flight per component")
+        try CLI.check(endUs, "--end-us", 0.001...1_000_000, "simulated microseconds")
+        try CLI.check(work, "--work", 0...1_000_000)
+        try CLI.check(repetitions, "--repeat", 1...100)
+        guard partitions * components <= 10_000_000 else {
+            throw SpindleError(
+                .invalidValue, "--partitions \(partitions) x --components \(components) is \(partitions * components) components",
+                expected: "at most 10,000,000 components in all")
+        }
+        _ = try NUMAPolicy.parse(numa)
+    }
+
     func run() async throws {
         try await CLI.guarded {
             let model = PHOLD(
@@ -53,7 +69,7 @@ struct BenchEngine: AsyncParsableCommand {
             }
             var best: (SimulationResult, PHOLD.Outcome)?
             for _ in 0..<max(1, repetitions) {
-                let sim = try model.build(options: EngineOptions(workers: workers, numa: numaPolicy, stopTime: model.endTime))
+                let sim = try model.build(options: EngineOptions(workers: workers ?? EngineOptions.defaultWorkers, numa: numaPolicy, stopTime: model.endTime))
                 let r = await sim.run()
                 if best == nil || r.profile.wallSeconds < best!.0.profile.wallSeconds { best = (r, model.outcome(of: r)) }
             }
@@ -124,10 +140,14 @@ struct BenchCompress: AsyncParsableCommand {
 
     @Option(help: "Models to time (comma-separated).")
     var models: String = "resnet18,resnet50"
-    @Option(help: "Threads for SED and OSC; default: cores.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for SED and OSC (default: the number of cores).")
+    var threads: Int?
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+
+    func validate() throws {
+        if let threads { try CLI.check(threads, "--threads", 1...256) }
+    }
 
     struct Row: Encodable {
         var model: String
@@ -159,23 +179,24 @@ struct BenchCompress: AsyncParsableCommand {
     func run() async throws {
         try await CLI.guarded {
             var rows: [Row] = []
+            let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
             for name in models.split(separator: ",").map(String.init) {
                 guard let network = ModelZoo.network(named: name) else {
                     throw SpindleError(.invalidValue, "--models names '\(name)', which is not a built-in model", choices: ModelZoo.names)
                 }
                 let layers = Compressor.synthetic(network.weightShapes, seed: 1)
                 var sed = CompressionSettings(method: .smartdeal)
-                sed.smartDeal.threads = max(1, threads)
+                sed.smartDeal.threads = threadCount
                 let s = Compressor.run(layers, settings: sed, source: name).report
                 var osc = CompressionSettings(method: .osc)
-                osc.osc.threads = max(1, threads)
+                osc.osc.threads = threadCount
                 let o = Compressor.run(layers, settings: osc, source: name).report
                 let weights = s.parameters
                 rows.append(Row(
                     model: name, weights: weights, sedSeconds: s.wallSeconds, oscSeconds: o.wallSeconds,
                     sedWeightsPerSecond: Double(weights) / s.wallSeconds, oscWeightsPerSecond: Double(weights) / o.wallSeconds,
                     oscOverSed: s.wallSeconds / o.wallSeconds, sedRatio: s.ratio, oscRatio: o.ratio,
-                    sedError: CompressOutput.totalError(s), oscError: CompressOutput.totalError(o), threads: max(1, threads)))
+                    sedError: CompressOutput.totalError(s), oscError: CompressOutput.totalError(o), threads: threadCount))
             }
             if json {
                 try CLI.printJSON(rows)

@@ -39,6 +39,24 @@ enum CLI {
         }
     }
 
+    /// Checks a whole-number option against its valid range.
+    static func check(_ value: Int, _ flag: String, _ range: ClosedRange<Int>, _ meaning: String = "") throws(SpindleError) {
+        guard range.contains(value) else {
+            throw SpindleError(
+                .invalidValue, "\(flag) is \(value)\(meaning.isEmpty ? "" : " (" + meaning + ")")",
+                expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+    }
+
+    /// Checks a numeric option: finite and within its valid range.
+    static func check(_ value: Double, _ flag: String, _ range: ClosedRange<Double>, _ meaning: String = "") throws(SpindleError) {
+        guard value.isFinite, range.contains(value) else {
+            throw SpindleError(
+                .invalidValue, "\(flag) is \(value)\(meaning.isEmpty ? "" : " (" + meaning + ")")",
+                expected: "a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+    }
+
     static func note(_ text: String) {
         FileHandle.standardError.write(Data(("note: " + text + "\n").utf8))
     }

@@ -15,9 +15,9 @@ struct CompressCommand: AsyncParsableCommand {
         commandName: "compress",
         abstract: "Compress real or synthetic weights with SmartDeal, OSC or a baseline, and report storage and error.",
         discussion: """
-            Give a built-in model (synthetic Kaiming-normal weights, seeded) or a weight file (.npy, .npz,
-            .safetensors; every 4-D and 2-D tensor is compressed). Prints per layer and in total: parameters,
-            non-zeros, bits by part, compression ratio against fp32, relative reconstruction error
+            Give a built-in model (synthetic Kaiming-normal weights, seeded) or a weight file (.npy, .npz, \
+            .safetensors; every 4-D and 2-D tensor is compressed). Prints per layer and in total: parameters, \
+            non-zeros, bits by part, compression ratio against fp32, relative reconstruction error \
             (Frobenius) and wall time.
             """)
 
@@ -34,33 +34,44 @@ struct CompressCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
-    @Option(help: "SmartDeal: absolute Ce threshold (default 1e-3).")
+    @Option(help: "SmartDeal: absolute Ce threshold.")
     var threshold: Double = 1e-3
-    @Option(help: "SmartDeal: SED passes T (default 30).")
+    @Option(help: "SmartDeal: SED passes T.")
     var iterations: Int = 30
     @Option(help: "SmartDeal: structural row pruning before SED: a ratio for every conv layer, or 'reference' (CIFAR ResNet-18 list).")
     var rowPrune: String?
-    @Option(help: "SmartDeal: bits per stored B entry in the storage count (default 32, as the reference script).")
+    @Option(help: "SmartDeal: bits per stored B entry in the storage count (32 as in the reference script).")
     var basisBits: Int = 32
-    @Option(help: "SmartDeal and OSC: threads (default: cores; results do not depend on it).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "SmartDeal and OSC: threads (default: the number of cores; results do not depend on it).")
+    var threads: Int?
 
     @Option(help: "OSC: fraction kept per kernel (default 2/9); prune-quant: fraction kept per layer (default 0.3).")
     var keep: Double?
-    @Option(help: "OSC: magnitude bits m (default 4).")
+    @Option(help: "OSC: magnitude bits m.")
     var magBits: Int = 4
     @Option(help: "OSC: pow2 or levels.")
     var quantizer: String = "pow2"
     @Option(help: "OSC: scale per layer or out_channel.")
     var scale: String = "layer"
-    @Option(help: "OSC: pseudo-kernel size for 1x1 and linear layers (default 9).")
+    @Option(help: "OSC: pseudo-kernel size for 1x1 and linear layers.")
     var group: Int = 9
     @Option(help: "OSC: index format bitmap, position or auto.")
     var index: String = "auto"
-    @Option(help: "prune-quant: bits per kept value (default 8).")
+    @Option(help: "prune-quant: bits per kept value.")
     var bits: Int = 8
     @Option(help: "dense: fp32, fp16 or int8.")
     var dtype: String = "fp32"
+
+    func validate() throws {
+        try CLI.check(threshold, "--threshold", 0...1e6, "SmartDeal's absolute Ce threshold")
+        try CLI.check(iterations, "--iterations", 1...10_000, "SED passes")
+        if let threads { try CLI.check(threads, "--threads", 1...256) }
+        try CLI.check(basisBits, "--basis-bits", 1...32)
+        try CLI.check(magBits, "--mag-bits", 1...15)
+        try CLI.check(group, "--group", 1...1_024)
+        try CLI.check(bits, "--bits", 2...16)
+        if let keep { try CLI.check(keep, "--keep", 1e-6...1, "fraction kept") }
+    }
 
     func run() async throws {
         try await CLI.guarded { try execute() }
@@ -77,13 +88,13 @@ struct CompressCommand: AsyncParsableCommand {
         var s = CompressionSettings(method: try choice(method, "method", CompressionMethod.self))
         guard threshold >= 0 else { throw SpindleError(.invalidValue, "--threshold must be >= 0 (got \(threshold))") }
         guard iterations >= 1 else { throw SpindleError(.invalidValue, "--iterations must be >= 1 (got \(iterations))") }
-        guard threads >= 1 else { throw SpindleError(.invalidValue, "--threads must be >= 1 (got \(threads))") }
         guard (1...32).contains(basisBits) else { throw SpindleError(.invalidValue, "--basis-bits must be in 1...32 (got \(basisBits))") }
         s.smartDeal.threshold = threshold
         s.smartDeal.iterations = iterations
         s.smartDeal.basisBits = basisBits
-        s.smartDeal.threads = threads
-        s.osc.threads = threads
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        s.smartDeal.threads = threadCount
+        s.osc.threads = threadCount
         if let rowPrune {
             if rowPrune == "reference" {
                 guard model == "resnet18-cifar" else {

@@ -15,7 +15,7 @@ struct DRAMCommand: AsyncParsableCommand {
         commandName: "dram",
         abstract: "Run a DRAMsim3 .ini config on the JEDEC channel model with random or stream traffic.",
         discussion: """
-            Reports bandwidth, average read latency, row-buffer hits, command counts and energy (in DRAMsim3's
+            Reports bandwidth, average read latency, row-buffer hits, command counts and energy (in DRAMsim3's \
             units, computed from the IDD currents), plus the closed-form unloaded latency and peak bandwidth.
             """)
 
@@ -29,6 +29,10 @@ struct DRAMCommand: AsyncParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+
+    func validate() throws {
+        try CLI.check(cycles, "--cycles", 1...1_000_000_000, "DRAM clock cycles")
+    }
 
     func run() async throws {
         try await CLI.guarded {

@@ -17,14 +17,19 @@ import Glibc
 /// Options every simulating command shares.
 struct EngineFlags: ParsableArguments {
     @Option(help: "Worker threads (default: the number of cores).")
-    var workers: Int = EngineOptions.defaultWorkers
+    var workers: Int?
     @Option(help: "Pin workers to NUMA nodes: auto, off, or a node list such as 0,1.")
     var numa: String = "off"
     @Flag(help: "Report events, events/s, barrier waits, windows, NUMA node and CPU per worker and partition, and peak memory.")
     var profile = false
 
+    func validate() throws {
+        if let workers { try CLI.check(workers, "--workers", 1...1_024, "worker threads") }
+        _ = try NUMAPolicy.parse(numa)
+    }
+
     func options() throws(SpindleError) -> EngineOptions {
-        EngineOptions(workers: workers, numa: try NUMAPolicy.parse(numa))
+        EngineOptions(workers: workers ?? EngineOptions.defaultWorkers, numa: try NUMAPolicy.parse(numa))
     }
 }
 
@@ -33,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Simulate a scenario and report latency, energy by component and data moved.",
         discussion: """
-            Without SCENARIO, runs the built-in quickstart scenario (tiny-cnn, batch 4, on one 4x4 chip).
+            Without SCENARIO, runs the built-in quickstart scenario (tiny-cnn, batch 4, on one 4x4 chip). \
             Everything in the JSON outside the "run" key is identical for any --workers.
             """)
 

@@ -27,7 +27,7 @@ struct MapCommand: AsyncParsableCommand {
         commandName: "map",
         abstract: "Show how a scenario is mapped: the plans considered, the mapping table, and predicted vs simulated cost.",
         discussion: """
-            The mapper ranks every plan (data-parallel, pipeline, hybrid) with its analytic cost model by the
+            The mapper ranks every plan (data-parallel, pipeline, hybrid) with its analytic cost model by the \
             scenario's objective; the chosen schedule is then simulated unless --no-simulate is given.
             """)
     @Argument(help: "Scenario YAML file.")
@@ -79,8 +79,8 @@ struct SweepCommand: AsyncParsableCommand {
         commandName: "sweep",
         abstract: "Run every point of a scenario's sweep; write one JSON result per point and a summary CSV.",
         discussion: """
-            Points are the Cartesian product of the sweep's values (first key slowest). Each result goes to
-            OUT/point-NNN.json as soon as it is done (atomically); run again with the same OUT to resume: points
+            Points are the Cartesian product of the sweep's values (first key slowest). Each result goes to \
+            OUT/point-NNN.json as soon as it is done (atomically); run again with the same OUT to resume: points \
             whose result is already there are not simulated again. OUT/summary.csv lists every point.
             """)
     @Argument(help: "Scenario YAML file with a 'sweep' section.")

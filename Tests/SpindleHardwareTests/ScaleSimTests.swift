@@ -75,18 +75,32 @@ struct ScaleSimTests {
         // (M, N, K) = (128, 64, 256): an M x K input, a 1 x K filter, 1 channel, N filters.
         #expect(gemm[0] == ScaleSimLayer(name: "Test 1", ifmapHeight: 128, ifmapWidth: 256, filterHeight: 1, filterWidth: 256, channels: 1, filters: 64, strideHeight: 1, strideWidth: 1))
         #expect(gemm[0].ofmapPixels == 128 && gemm[0].window == 256)
-        let dp = try ScaleSimTopology.parse("h\nConvDP1, 8, 8, 3, 3, 4, 1, 1,\n", file: "d", gemm: false)
+        let dp = try ScaleSimTopology.parse(convHeader + "\nConvDP1, 8, 8, 3, 3, 4, 1, 1,\n", file: "d", gemm: false)
         #expect(dp.map(\.name) == ["ConvDP1Channel_0", "ConvDP1Channel_1", "ConvDP1Channel_2", "ConvDP1Channel_3"])
         #expect(dp.allSatisfy { $0.channels == 1 })
     }
 
     @Test("Bad topologies and configs are clear errors with the line")
     func badInput() throws {
+        // A conv CSV read as GEMM, or a GEMM CSV as conv, is refused at its header.
         #expect {
-            _ = try ScaleSimTopology.parse("h\nConv1, 224, 224, 11, 11, 3, 96, 4\n", file: "t.csv", gemm: false)
+            _ = try ScaleSimTopology.parse(convHeader + "\nConv1, 8, 8, 3, 3, 4, 1, 1,\n", file: "t.csv", gemm: true)
+        } throws: { "\($0)".contains("t.csv:1") && "\($0)".contains("read as GEMM") }
+        #expect {
+            _ = try ScaleSimTopology.parse("Layer Name, M, N, K,\nG, 8, 8, 8,\n", file: "g.csv", gemm: false)
+        } throws: { "\($0)".contains("Add --gemm") }
+        // Products that would overflow are refused with the layer's line.
+        #expect {
+            _ = try ScaleSimTopology.parse("Layer Name, M, N, K,\nG, 16777216, 16777216, 16777216,\n", file: "g.csv", gemm: true)
+        } throws: { "\($0)".contains("g.csv:2") && "\($0)".contains("MACs") }
+        #expect {
+            _ = try ScaleSimConfig.parse("[architecture_presets]\nArrayHeight: 1000000000\n", file: "c.cfg")
+        } throws: { "\($0)".contains("c.cfg:2") && "\($0)".contains("4096") }
+        #expect {
+            _ = try ScaleSimTopology.parse(convHeader + "\nConv1, 224, 224, 11, 11, 3, 96, 4\n", file: "t.csv", gemm: false)
         } throws: { ($0 as? SpindleError)?.description.contains("t.csv:2") == true && "\($0)".contains("Strides") }
         #expect {
-            _ = try ScaleSimTopology.parse("h\nConv1, 4, 4, 11, 11, 3, 96, 4,\n", file: "t.csv", gemm: false)
+            _ = try ScaleSimTopology.parse(convHeader + "\nConv1, 4, 4, 11, 11, 3, 96, 4,\n", file: "t.csv", gemm: false)
         } throws: { ($0 as? SpindleError)?.description.contains("larger than its input") == true }
         #expect {
             _ = try ScaleSimConfig.parse("[architecture_presets]\nArrayHeigth: 32\n", file: "c.cfg")
@@ -169,3 +183,6 @@ struct SystolicTileTests {
         #expect(tile.work(macs: UInt64(layer.macs)).durationPs < duration)
     }
 }
+
+/// SCALE-Sim's convolution header row.
+let convHeader = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"

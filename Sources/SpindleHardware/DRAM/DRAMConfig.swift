@@ -91,7 +91,7 @@ public enum DRAMIni {
     public static func parse(_ text: String, file: String) throws(SpindleError) -> DRAMConfig {
         var values: [String: (String, Int)] = [:]
         var section = ""
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, raw) in TextLines.split(text).enumerated() {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix(";") || trimmed.hasPrefix("#") { continue }
             let line = String(trimmed.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0])
@@ -118,36 +118,53 @@ public enum DRAMIni {
             values[parts[0]] = (parts[1], i + 1)
         }
         func location(_ key: String) -> SourceLocation { SourceLocation(file: file, line: values[key]?.1) }
-        func int(_ key: String, _ fallback: Int? = nil, min: Int = 0) throws(SpindleError) -> Int {
+        // Every whole-number field is bounded: beyond these, products such as the rank size overflow, and
+        // no JEDEC part comes near them.
+        let maxCycles = 1 << 22
+        func int(_ key: String, _ fallback: Int? = nil, min: Int = 0, max: Int = maxCycles) throws(SpindleError) -> Int {
+            guard let (text, _) = values[key] else {
+                if let fallback { return fallback }
+                throw SpindleError(.missingKey, "'\(key)' is missing", at: SourceLocation(file: file), hint: "DRAMsim3 configs give it; see configs/DDR4_8Gb_x8_3200.ini")
+            }
+            guard let v = Int(text) else { throw SpindleError(.invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a whole number from \(min) to \(max)") }
+            guard (min...max).contains(v) else {
+                throw SpindleError(.invalidValue, "'\(key)' is \(v), out of range", at: location(key), expected: "a whole number from \(min) to \(max)")
+            }
+            return v
+        }
+        func double(_ key: String, _ fallback: Double? = nil, max: Double = 1e4) throws(SpindleError) -> Double {
             guard let (text, _) = values[key] else {
                 if let fallback { return fallback }
                 throw SpindleError(.missingKey, "'\(key)' is missing", at: SourceLocation(file: file))
             }
-            guard let v = Int(text) else { throw SpindleError(.invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a whole number") }
-            guard v >= min else {
-                throw SpindleError(.invalidValue, "'\(key)' is \(v), an impossible value", at: location(key), expected: "at least \(min)")
+            guard let v = Double(text), v >= 0, v <= max, v.isFinite else {
+                throw SpindleError(.invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a number from 0 to \(max)")
             }
             return v
         }
-        func double(_ key: String, _ fallback: Double? = nil) throws(SpindleError) -> Double {
-            guard let (text, _) = values[key] else {
-                if let fallback { return fallback }
-                throw SpindleError(.missingKey, "'\(key)' is missing", at: SourceLocation(file: file))
-            }
-            guard let v = Double(text), v >= 0, v.isFinite else {
-                throw SpindleError(.invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a non-negative number")
+        func powerOfTwo(_ key: String, min: Int, max: Int) throws(SpindleError) -> Int {
+            let v = try int(key, min: min, max: max)
+            guard v & (v - 1) == 0 else {
+                throw SpindleError(
+                    .invalidValue, "'\(key)' is \(v), which is not a power of two", at: location(key),
+                    expected: "a power of two from \(min) to \(max) (DRAMsim3 decodes addresses by bit fields)")
             }
             return v
         }
-        let tCK = try double("tCK")
-        guard tCK > 0 else { throw SpindleError(.invalidValue, "'tCK' is 0, an impossible clock period", at: location("tCK"), expected: "a positive period in ns") }
+        let tCK = try double("tCK", max: 1_000)
+        guard tCK >= 0.01 else {
+            throw SpindleError(
+                .invalidValue, "'tCK' is \(tCK) ns, an impossible clock period", at: location("tCK"),
+                expected: "a period from 0.01 ns to 1000 ns (DDR4-3200 has 0.625)")
+        }
         let tRCD = values["tRCD"] != nil ? try int("tRCD", min: 1) : try int("tRCDRD", min: 1)
         var config = DRAMConfig(
             name: (file.split(separator: "/").last.map(String.init) ?? file).replacingOccurrences(of: ".ini", with: ""),
-            protocolName: values["protocol"]?.0 ?? "DDR4", bankGroups: try int("bankgroups", min: 1),
-            banksPerGroup: try int("banks_per_group", min: 1), rows: try int("rows", min: 1), columns: try int("columns", min: 1),
-            deviceWidth: try int("device_width", min: 1), burstLength: try int("BL", min: 1), tCKns: tCK, AL: try int("AL", 0),
-            CL: try int("CL", min: 1), CWL: try int("CWL", min: 1), tRCD: tRCD, tRP: try int("tRP", min: 1),
+            protocolName: values["protocol"]?.0 ?? "DDR4", bankGroups: try powerOfTwo("bankgroups", min: 1, max: 64),
+            banksPerGroup: try powerOfTwo("banks_per_group", min: 1, max: 64), rows: try powerOfTwo("rows", min: 1, max: 1 << 24),
+            columns: try powerOfTwo("columns", min: 1, max: 1 << 16),
+            deviceWidth: try powerOfTwo("device_width", min: 1, max: 1_024), burstLength: try powerOfTwo("BL", min: 2, max: 64), tCKns: tCK,
+            AL: try int("AL", 0), CL: try int("CL", min: 1), CWL: try int("CWL", min: 1), tRCD: tRCD, tRP: try int("tRP", min: 1),
             tRAS: try int("tRAS", min: 1), tRFC: try int("tRFC", min: 1), tREFI: try int("tREFI", min: 1),
             tRRDS: values["tRRD_S"] != nil ? try int("tRRD_S", min: 1) : try int("tRRD", min: 1),
             tRRDL: values["tRRD_L"] != nil ? try int("tRRD_L", min: 1) : try int("tRRD", min: 1),
@@ -160,28 +177,35 @@ public enum DRAMIni {
             VDD: try double("VDD"), IDD0: try double("IDD0"), IDD2N: try double("IDD2N"), IDD3N: try double("IDD3N"),
             IDD4W: try double("IDD4W"), IDD4R: try double("IDD4R"),
             IDD5AB: values["IDD5AB"] != nil ? try double("IDD5AB") : try double("IDD5"),
-            channelSizeMB: try int("channel_size", min: 1), busWidth: try int("bus_width", min: 8),
-            addressMapping: values["address_mapping"]?.0 ?? "rochrababgco", commandQueueSize: try int("cmd_queue_size", 8, min: 1),
-            transactionQueueSize: try int("trans_queue_size", 32, min: 1))
-        config.channels = try int("channels", 1, min: 1)
+            channelSizeMB: try int("channel_size", min: 1, max: 1 << 24), busWidth: try powerOfTwo("bus_width", min: 8, max: 4_096),
+            addressMapping: values["address_mapping"]?.0 ?? "rochrababgco", commandQueueSize: try int("cmd_queue_size", 8, min: 1, max: 4_096),
+            transactionQueueSize: try int("trans_queue_size", 32, min: 1, max: 4_096))
+        config.channels = try int("channels", 1, min: 1, max: 1_024)
         guard config.tRAS >= config.tRCD else {
             throw SpindleError(.invalidValue, "tRAS (\(config.tRAS)) is shorter than tRCD (\(config.tRCD)), an impossible timing", at: location("tRAS"))
         }
-        let fields = stride(from: 0, to: config.addressMapping.count, by: 2).map { i -> String in
-            let s = config.addressMapping.index(config.addressMapping.startIndex, offsetBy: i)
-            return String(config.addressMapping[s..<config.addressMapping.index(s, offsetBy: 2, limitedBy: config.addressMapping.endIndex)!])
+        guard config.deviceWidth <= config.busWidth else {
+            throw SpindleError(
+                .invalidValue, "device_width (\(config.deviceWidth)) is wider than bus_width (\(config.busWidth))", at: location("device_width"),
+                expected: "devices that together fill the bus (DRAMsim3 refuses this too)")
         }
-        guard config.addressMapping.count == 12, Set(fields) == ["ro", "ch", "ra", "ba", "bg", "co"] else {
+        guard config.tREFI > config.tRFC else {
+            throw SpindleError(
+                .invalidValue, "tREFI (\(config.tREFI)) is not longer than tRFC (\(config.tRFC)): the rank would always be refreshing",
+                at: location("tREFI"), expected: "tREFI > tRFC (DDR4-3200: 12480 > 560)")
+        }
+        let mapping = Array(config.addressMapping)
+        let fields = stride(from: 0, to: mapping.count - 1, by: 2).map { String(mapping[$0...($0 + 1)]) }
+        guard mapping.count == 12, Set(fields) == ["ro", "ch", "ra", "ba", "bg", "co"] else {
             throw SpindleError(
                 .invalidValue, "address_mapping '\(config.addressMapping)' must name ro, ch, ra, ba, bg and co once each",
-                at: location("address_mapping"))
+                at: location("address_mapping"), expected: "12 letters, such as rochrababgco")
         }
         return config
     }
 
     /// Reads and parses a file.
     public static func load(_ path: String) throws(SpindleError) -> DRAMConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SpindleError(.fileNotFound, "no such file '\(path)'") }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        try parse(try InputFile.text(path, what: "DRAMsim3 config"), file: path)
     }
 }

@@ -183,7 +183,16 @@ public struct DRAMController {
         precondition(isIdle, "advanceIdle needs an idle controller")
         guard cycle > now else { return }
         var t = now
+        var rounds = 0
         while t < cycle {
+            rounds += 1
+            if rounds > ranks + 1 {
+                // Every rank has been refreshed (and so closed) once: the rest is closed form, so idle time
+                // costs the same however long it is.
+                skipClosed(from: t, to: cycle)
+                t = cycle
+                break
+            }
             let nextRefresh = (t / refreshInterval + 1) * refreshInterval
             let stop = min(cycle, nextRefresh)
             for r in 0..<ranks {
@@ -201,6 +210,23 @@ public struct DRAMController {
         }
         now = cycle
         stats.cycles = now
+    }
+
+    /// Idle cycles from `t` to `cycle` with every bank closed: precharged standby on every rank, and the
+    /// refreshes due at multiples of the refresh interval strictly between, rotating over the ranks.
+    private mutating func skipClosed(from t: Int, to cycle: Int) {
+        stats.idleCycles += (cycle - t) * ranks
+        let first = t / refreshInterval + 1  // index of the first refresh after t
+        let last = (cycle - 1) / refreshInterval  // index of the last refresh before cycle
+        guard last >= first else { return }
+        let n = last - first + 1
+        stats.refreshes += n
+        // The final min(n, ranks) refreshes are the ones whose busy time can still matter.
+        for k in max(0, n - ranks)..<n {
+            let r = (nextRefreshRank + k) % ranks
+            rankBusyUntil[r] = max(rankBusyUntil[r], (first + k) * refreshInterval + config.tRFC)
+        }
+        nextRefreshRank = (nextRefreshRank + n) % ranks
     }
 
     // MARK: Scheduling

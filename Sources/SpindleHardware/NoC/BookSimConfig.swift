@@ -19,7 +19,7 @@ public enum BookSimConfig {
     /// Parses `text` (from `file`) and applies `overrides` (`key=value` strings from the command line).
     public static func parse(_ text: String, file: String, overrides: [String] = []) throws(SpindleError) -> NoCStudyConfig {
         var values: [String: (String, SourceLocation)] = [:]
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, raw) in TextLines.split(text).enumerated() {
             var line = String(raw)
             if let c = line.range(of: "//") { line = String(line[..<c.lowerBound]) }
             for statement in line.split(separator: ";") {
@@ -100,7 +100,6 @@ public enum BookSimConfig {
     }
 
     public static func load(_ path: String, overrides: [String] = []) throws(SpindleError) -> NoCStudyConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SpindleError(.fileNotFound, "no such file '\(path)'") }
-        return try parse(String(decoding: data, as: UTF8.self), file: path, overrides: overrides)
+        try parse(try InputFile.text(path, what: "BookSim2 config"), file: path, overrides: overrides)
     }
 }

@@ -29,11 +29,14 @@ public struct ScaleSimConfig: Sendable, Equatable {
         "sparsity": ["SparsitySupport", "SparseRep", "OptimizedMapping", "BlockSize", "RandomNumberGeneratorSeed"],
     ]
 
+    /// The largest array side accepted (SCALE-Sim's own examples go to 256).
+    public static let maxArraySide = 4_096
+
     /// Parses a `.cfg` file's text; `key: value` and `key = value` are both accepted.
     public static func parse(_ text: String, file: String) throws(SpindleError) -> ScaleSimConfig {
         var c = ScaleSimConfig()
         var section = ""
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, raw) in TextLines.split(text).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             let at = SourceLocation(file: file, line: i + 1)
@@ -52,23 +55,23 @@ public struct ScaleSimConfig: Sendable, Equatable {
                 let hint = Spelling.nearest(key, in: keys).map { "Did you mean '\($0)'?" }
                 throw SpindleError(.unknownKey, "unknown key '\(key)' in [\(section)]", at: at, choices: keys, hint: hint)
             }
-            func int(min: Int = 0) throws(SpindleError) -> Int {
-                guard let v = Int(value), v >= min else {
-                    throw SpindleError(.invalidValue, "'\(key)' is '\(value)'", at: at, expected: "a whole number of at least \(min)")
+            func int(min: Int = 0, max: Int) throws(SpindleError) -> Int {
+                guard let v = Int(value), (min...max).contains(v) else {
+                    throw SpindleError(.invalidValue, "'\(key)' is '\(value)'", at: at, expected: "a whole number from \(min) to \(max)")
                 }
                 return v
             }
             switch key {
             case "run_name": c.runName = value
-            case "ArrayHeight": c.rows = try int(min: 1)
-            case "ArrayWidth": c.columns = try int(min: 1)
-            case "IfmapSramSzkB": c.ifmapSRAMKB = try int(min: 1)
-            case "FilterSramSzkB": c.filterSRAMKB = try int(min: 1)
-            case "OfmapSramSzkB": c.ofmapSRAMKB = try int(min: 1)
-            case "IfmapOffset": c.ifmapOffset = try int()
-            case "FilterOffset": c.filterOffset = try int()
-            case "OfmapOffset": c.ofmapOffset = try int()
-            case "Bandwidth": c.bandwidth = try int(min: 1)
+            case "ArrayHeight": c.rows = try int(min: 1, max: ScaleSimConfig.maxArraySide)
+            case "ArrayWidth": c.columns = try int(min: 1, max: ScaleSimConfig.maxArraySide)
+            case "IfmapSramSzkB": c.ifmapSRAMKB = try int(min: 1, max: 1 << 24)
+            case "FilterSramSzkB": c.filterSRAMKB = try int(min: 1, max: 1 << 24)
+            case "OfmapSramSzkB": c.ofmapSRAMKB = try int(min: 1, max: 1 << 24)
+            case "IfmapOffset": c.ifmapOffset = try int(max: 1 << 40)
+            case "FilterOffset": c.filterOffset = try int(max: 1 << 40)
+            case "OfmapOffset": c.ofmapOffset = try int(max: 1 << 40)
+            case "Bandwidth": c.bandwidth = try int(min: 1, max: 1 << 20)
             case "Dataflow":
                 guard ["ws", "os", "is"].contains(value) else {
                     throw SpindleError(.invalidValue, "Dataflow is '\(value)'", at: at, choices: ["ws", "os", "is"])
@@ -104,13 +107,40 @@ public struct ScaleSimLayer: Sendable, Equatable {
 
 /// Reads SCALE-Sim topology CSVs (conv and GEMM forms).
 public enum ScaleSimTopology {
+    /// The most MACs one layer may have: keeps every cycle and access count far from `Int` overflow.
+    public static let maxLayerMACs = 1e14
+    /// The most layers a file may expand to (depthwise rows become one layer per channel).
+    public static let maxLayers = 100_000
+
+    /// The header row must be the conv form's or the GEMM form's, as `gemm` says: a conv CSV read as GEMM
+    /// (or the reverse) would otherwise run with every column misread.
+    static func checkHeader(_ header: String, file: String, gemm: Bool) throws(SpindleError) {
+        let cells = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        let isGemm = cells.count >= 4 && cells[1] == "m" && cells[2] == "n" && cells[3] == "k"
+        let isConv = cells.count >= 8 && cells[1].contains("ifmap") && cells[3].contains("filter")
+        let at = SourceLocation(file: file, line: 1)
+        if gemm && !isGemm {
+            throw SpindleError(
+                .invalidValue, isConv ? "the file is a convolution topology, but it is read as GEMM" : "the header is not SCALE-Sim's GEMM header",
+                at: at, expected: "Layer Name, M, N, K,", hint: isConv ? "Drop --gemm (or model_format: scalesim-gemm)" : nil)
+        }
+        if !gemm && !isConv {
+            throw SpindleError(
+                .invalidValue, isGemm ? "the file is a GEMM topology, but it is read as convolutions" : "the header is not SCALE-Sim's convolution header",
+                at: at, expected: "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,",
+                hint: isGemm ? "Add --gemm (or model_format: scalesim-gemm)" : nil)
+        }
+    }
+
     /// Parses a topology. The first line is a header and is skipped; every row loses its last
     /// comma-separated piece (rows must end with a comma); GEMM rows (M, N, K) become convolutions of an
     /// M x K input with a 1 x K filter, 1 channel and N filters; layers whose name contains `DP` are
     /// expanded into one single-channel layer per channel.
     public static func parse(_ text: String, file: String, gemm: Bool) throws(SpindleError) -> [ScaleSimLayer] {
         var layers: [ScaleSimLayer] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i > 0 {
+        let lines = TextLines.split(text)
+        try checkHeader(lines.first.map(String.init) ?? "", file: file, gemm: gemm)
+        for (i, raw) in lines.enumerated() where i > 0 {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let at = SourceLocation(file: file, line: i + 1)
@@ -124,9 +154,11 @@ public enum ScaleSimTopology {
             }
             var numbers: [Int] = []
             for (k, f) in fields.enumerated().dropFirst() {
-                guard let v = Int(f), v >= 1 else {
-                    let name = k < names.count ? names[k] : "Stride Width"
-                    throw SpindleError(.invalidValue, "'\(name)' is '\(f)'", at: at, expected: "a positive whole number")
+                let name = k < names.count ? names[k] : "Stride Width"
+                // GEMM sizes go to 2^24 (beyond any model's matrices), convolution sizes to 2^16.
+                let limit = gemm ? 1 << 24 : 1 << 16
+                guard let v = Int(f), (1...limit).contains(v) else {
+                    throw SpindleError(.invalidValue, "'\(name)' is '\(f)'", at: at, expected: "a whole number from 1 to \(limit)")
                 }
                 numbers.append(v)
             }
@@ -142,6 +174,18 @@ public enum ScaleSimTopology {
             }
             guard layer.filterHeight <= layer.ifmapHeight, layer.filterWidth <= layer.ifmapWidth else {
                 throw SpindleError(.invalidValue, "layer '\(name)' has a filter larger than its input", at: at)
+            }
+            let macs = Double(layer.ofmapHeight) * Double(layer.ofmapWidth) * Double(layer.filterHeight) * Double(layer.filterWidth)
+                * Double(layer.channels) * Double(layer.filters)
+            guard macs <= ScaleSimTopology.maxLayerMACs else {
+                throw SpindleError(
+                    .invalidValue, "layer '\(name)' has \(macs) MACs", at: at,
+                    expected: "at most \(ScaleSimTopology.maxLayerMACs) MACs per layer (GPT-3's largest GEMM has about 1e12)")
+            }
+            if name.contains("DP") && layers.count + layer.channels > ScaleSimTopology.maxLayers {
+                throw SpindleError(
+                    .invalidValue, "depthwise layer '\(name)' expands to \(layer.channels) single-channel layers", at: at,
+                    expected: "at most \(ScaleSimTopology.maxLayers) layers in all")
             }
             if name.contains("DP") {
                 for c in 0..<layer.channels {
