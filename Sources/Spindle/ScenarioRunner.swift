@@ -203,7 +203,7 @@ public enum ScenarioRunner {
             workers: result.profile.activeWorkers, spindleVersion: Spindle.version, profile: profile ? result.profile : nil)
         let endurance = topology.tiles.compactMap { $0.type.crossbar?.device.endurance }.min() ?? .infinity
         let training = scenario.mapping.mode == .training
-        return RunReport(
+        var report = RunReport(
             scenario: scenario.name + (scenario.point.map { " [\($0)]" } ?? ""), topology: topology.name, model: scenario.network.name,
             mode: scenario.mapping.mode.rawValue, plan: prepared.mapping.plan.description, batch: scenario.batch,
             chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
@@ -214,6 +214,8 @@ public enum ScenarioRunner {
             crossbarWritesPerCell: cellWrites, crossbarEnduranceUsed: Double(cellWrites) / endurance,
             crossbarLifetimeIterations: training && cellWrites > 0 && endurance.isFinite ? endurance / Double(cellWrites) : nil,
             layers: layers, technology: technology, warnings: warnings, run: facts)
+        report.inputHash = scenario.inputHash
+        return report
     }
 
     /// Counter prefixes that are energy actions (a technology that lacks one of them is worth a warning).

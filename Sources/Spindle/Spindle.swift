@@ -10,5 +10,5 @@
 /// The umbrella module: `import Spindle` gives the whole library.
 public enum Spindle {
     /// This build's version.
-    public static let version = "0.1.0"
+    public static let version = ModelRevision.current
 }

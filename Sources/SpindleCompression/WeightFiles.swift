@@ -57,11 +57,7 @@ public enum WeightFiles {
         case .npz: bytes = try NPZ.encode(tensors, deflate: deflate)
         case .safetensors: bytes = try SafeTensors.encode(tensors)
         }
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SpindleError(.io, "cannot write '\(path)': \(error.localizedDescription)")
-        }
+        try AtomicFile.write(Data(bytes), to: path)
     }
 }
 
@@ -351,9 +347,9 @@ enum SafeTensors {
         guard let array = value as? [Any] else { return nil }
         var out: [Int] = []
         for item in array {
-            guard !(item is Bool), let n = item as? NSNumber else { return nil }
+            guard let n = item as? NSNumber else { return nil }
             let d = n.doubleValue
-            guard d.isFinite, d == d.rounded(), abs(d) < 9.0e18 else { return nil }
+            guard d.isFinite, d == d.rounded(), abs(d) < 9.2e18 else { return nil }
             out.append(n.intValue)
         }
         return out

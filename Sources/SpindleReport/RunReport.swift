@@ -156,6 +156,9 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var layers: [LayerRow]
     public var technology: [TechnologyRow]
     public var warnings: [String]
+    /// SHA-256 of every input that determines this result (see `Scenario.inputHash`); a stored result is
+    /// reused only when it matches.
+    public var inputHash: String?
     /// Wall-clock and machine facts; the only part that may differ between runs of the same inputs.
     public var run: RunFacts?
 
@@ -171,6 +174,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         case tileUtilisation = "tile_utilisation"
         case crossbarWritesPerCell = "crossbar_writes_per_cell"
         case crossbarEnduranceUsed = "crossbar_endurance_used"
+        case inputHash = "input_hash"
     }
 
     public init(

@@ -9,17 +9,28 @@ import SpindleWorkload
 public struct FileSource: Sendable {
     /// Values that replace parts of a topology file as it is loaded (a sweep point's topology fields).
     public var topologyOverrides: [Override] = []
+    /// When set, every file read is recorded here (for the scenario's input hash).
+    public var recorder: InputRecorder?
     public init() {}
+
+    /// The text of `path` (a built-in file or one on disk), recorded if there is a recorder.
+    public func text(_ path: String, what: String = "file") throws(SpindleError) -> String {
+        let text: String
+        if path.hasPrefix("builtin:") {
+            guard let t = BuiltinFiles.files[String(path.dropFirst("builtin:".count))] else {
+                throw SpindleError(.fileNotFound, "no built-in file '\(path)'", choices: BuiltinFiles.files.keys.sorted().map { "builtin:" + $0 })
+            }
+            text = t
+        } else {
+            text = try InputFile.text(path, what: what)
+        }
+        recorder?.record(text)
+        return text
+    }
 
     /// Loads the YAML file at `path`.
     public func load(_ path: String) throws(SpindleError) -> YAMLValue {
-        if path.hasPrefix("builtin:") {
-            guard let text = BuiltinFiles.files[String(path.dropFirst("builtin:".count))] else {
-                throw SpindleError(.fileNotFound, "no built-in file '\(path)'", choices: BuiltinFiles.files.keys.sorted().map { "builtin:" + $0 })
-            }
-            return try YAMLValue.parse(text, file: path)
-        }
-        return try YAMLValue.load(file: path)
+        try YAMLValue.parse(try text(path, what: "YAML file"), file: path)
     }
 
     /// Resolves `reference` (as written inside `file`) relative to that file's folder.
@@ -29,6 +40,12 @@ public struct FileSource: Sendable {
             return "builtin:" + Self.join(directory(of: String(file.dropFirst("builtin:".count))), reference)
         }
         return Self.join(directory(of: file), reference)
+    }
+
+    /// Whether `path` names an existing file (a built-in one, or one on disk).
+    public func exists(_ path: String) -> Bool {
+        if path.hasPrefix("builtin:") { return BuiltinFiles.files[String(path.dropFirst("builtin:".count))] != nil }
+        return FileManager.default.fileExists(atPath: path)
     }
 
     private func directory(of file: String) -> String {
@@ -302,8 +319,14 @@ public enum TopologyLoader {
                 let name = try p.choice(DRAMConfig.presets.keys.sorted())
                 dram.append(DRAMChannelSpec(at: at, jedec: DRAMConfig.presets[name]!))
             } else {
-                let configPath = source.resolve(try d.required("config").string(), from: path)
-                dram.append(DRAMChannelSpec(at: at, jedec: try DRAMIni.load(configPath)))
+                let configNode = d.required("config")
+                let configPath = source.resolve(try configNode.string(), from: path)
+                guard source.exists(configPath) else {
+                    throw SpindleError(
+                        .fileNotFound, "the DRAMsim3 config '\(configPath)' named here does not exist", at: configNode.location,
+                        hint: "Paths are relative to the topology file")
+                }
+                dram.append(DRAMChannelSpec(at: at, jedec: try DRAMIni.parse(try source.text(configPath, what: "DRAMsim3 config"), file: configPath)))
             }
         }
         guard !dram.isEmpty else { throw root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }

@@ -20,6 +20,9 @@ public struct Override: Sendable, Equatable {
         self.location = location
     }
     public var key: String { path.joined(separator: ".") }
+
+    /// Where errors in the value are reported: the sweep list's line, or the `--set` option itself.
+    public var blame: SourceLocation { location ?? SourceLocation(file: "--set \(key)=\(value)") }
 }
 
 extension YAMLValue {
@@ -27,21 +30,23 @@ extension YAMLValue {
     func overriding(_ overrides: [Override]) throws(SpindleError) -> YAMLValue {
         guard !overrides.isEmpty else { return self }
         var root = node
+        var blamed = self.blamed
         for o in overrides {
             let value: Node
             do {
                 value = try Yams.compose(yaml: o.value) ?? Node("")
             } catch {
-                throw SpindleError(.syntax, "the sweep value '\(o.value)' for '\(o.key)' is not valid YAML", at: o.location)
+                throw SpindleError(.syntax, "the value '\(o.value)' for '\(o.key)' is not valid YAML", at: o.blame)
             }
             guard let updated = Self.set(root, o.path[...], value) else {
                 throw SpindleError(
-                    .invalidValue, "'\(o.key)' does not name a field that can be set in '\(file)'", at: o.location,
+                    .invalidValue, "'\(o.key)' does not name a field that can be set in '\(file)'", at: o.blame,
                     hint: "Sweep keys are dotted paths of mapping keys, e.g. batch, compression.method, chips, noc.width")
             }
             root = updated
+            blamed[o.key] = o.blame
         }
-        return YAMLValue(node: root, file: file, path: path)
+        return YAMLValue(node: root, file: file, path: path, blamed: blamed)
     }
 
     private static func set(_ node: Node, _ path: ArraySlice<String>, _ value: Node) -> Node? {
@@ -71,6 +76,9 @@ public struct Scenario: Sendable {
     public var sweep: [(key: String, values: [Override])]
     /// For a sweep point: its overrides as `key=value` pairs.
     public var point: String?
+    /// SHA-256 of everything that determines the result: the text of every file read (scenario, topology,
+    /// technology, DRAMsim3 and SCALE-Sim files), the overrides, and Spindle's model revision.
+    public var inputHash: String
 }
 
 /// Loads scenario files (`scenarios/*.yaml`).
@@ -87,6 +95,8 @@ public enum ScenarioLoader {
     public static func load(_ path: String, source: FileSource = FileSource(), overrides: [Override] = []) throws(SpindleError) -> Scenario {
         var scenarioOverrides: [Override] = []
         var source = source
+        let recorder = source.recorder ?? InputRecorder()
+        source.recorder = recorder
         for o in overrides {
             if o.path.first == "topology" && o.path.count > 1 {
                 source.topologyOverrides.append(Override(path: Array(o.path.dropFirst()), value: o.value, location: o.location))
@@ -108,7 +118,7 @@ public enum ScenarioLoader {
         let topology: Topology
         do {
             topology = try TopologyLoader.load(topologyPath, source: source)
-        } catch let e where e.kind == .fileNotFound && e.location == nil {
+        } catch let e where e.kind == .fileNotFound && e.location == nil && !source.exists(topologyPath) {
             throw SpindleError(
                 .fileNotFound, "the scenario names the topology '\(try topologyNode.string())', but '\(topologyPath)' does not exist",
                 at: topologyNode.location, hint: "Paths are relative to the scenario file")
@@ -156,14 +166,8 @@ public enum ScenarioLoader {
             name: try root.required("name").string(), file: path, topologyFile: topologyPath, topology: topology, network: network,
             batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1, seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1),
             mapping: mapping, compression: compression, sweep: sweep,
-            point: overrides.isEmpty ? nil : overrides.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
-    }
-
-    /// The points of a scenario's sweep: the Cartesian product of its keys' values, the first key slowest.
-    public static func sweepPoints(_ scenario: Scenario) -> [[Override]] {
-        var points: [[Override]] = [[]]
-        for (_, values) in scenario.sweep { points = points.flatMap { p in values.map { p + [$0] } } }
-        return scenario.sweep.isEmpty ? [] : points
+            point: overrides.isEmpty ? nil : overrides.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+            inputHash: recorder.hash(overrides: overrides.map { "\($0.key)=\($0.value)" }))
     }
 
     static func loadMapping(_ node: YAMLValue, into o: inout MappingOptions) throws(SpindleError) {
@@ -203,6 +207,9 @@ public enum ScenarioLoader {
             settings.smartDeal.basisBits = try m["basis_bits"]?.int(in: 1...32) ?? 8
             if let p = m["row_prune"] {
                 let ratio = try p.double(in: 0...1)
+                guard ratio < 1 else {
+                    throw p.error("row_prune 1.0 removes every row of every layer", expected: "a ratio from 0 up to, not including, 1")
+                }
                 settings.smartDeal.rowPrune = [:]
                 settings.smartDeal.rowPruneAll = ratio
             }
@@ -230,7 +237,7 @@ public enum ScenarioLoader {
             return n
         }
         let path = source.resolve(name, from: scenarioFile)
-        return try ModelFiles.scaleSim(path: path, gemm: fmt == "scalesim-gemm", at: node.location)
+        return try ModelFiles.scaleSim(path: path, gemm: fmt == "scalesim-gemm", at: node.location, source: source)
     }
 
     /// Keeps the layers `filter` names: `all`, a kind (`conv`, `linear`, `matmul`), or a list of names.
@@ -263,10 +270,10 @@ public enum ModelFiles {
     /// A SCALE-Sim topology CSV as a network: conv rows become unpadded 8-bit convolutions (depthwise `DP`
     /// rows one single-channel layer per channel, as SCALE-Sim runs them); GEMM rows (M, N, K) become linear
     /// layers of K inputs and N outputs applied to M rows.
-    public static func scaleSim(path: String, gemm: Bool, at location: SourceLocation? = nil) throws(SpindleError) -> Network {
+    public static func scaleSim(path: String, gemm: Bool, at location: SourceLocation? = nil, source: FileSource = FileSource()) throws(SpindleError) -> Network {
         let text: String
         do {
-            text = try InputFile.text(path, what: "SCALE-Sim topology CSV")
+            text = try source.text(path, what: "SCALE-Sim topology CSV")
         } catch let e where e.kind == .fileNotFound {
             throw SpindleError(.fileNotFound, "no such SCALE-Sim topology file '\(path)'", at: location, hint: "Paths are relative to the scenario file")
         }

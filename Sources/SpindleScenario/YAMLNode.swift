@@ -10,10 +10,27 @@ public struct YAMLValue {
     public let file: String
     /// Dotted path of keys leading to this node, for messages (`chips.noc.width`).
     public let path: String
+    /// Paths whose values came from elsewhere (a sweep list, a `--set` option), with where they were written.
+    var blamed: [String: SourceLocation] = [:]
 
-    /// Where this node starts.
+    init(node: Node, file: String, path: String, blamed: [String: SourceLocation] = [:]) {
+        self.node = node
+        self.file = file
+        self.path = path
+        self.blamed = blamed
+    }
+
+    /// Where this node starts (for a value that replaced part of the file, where that value was written).
     public var location: SourceLocation {
-        SourceLocation(file: file, line: node.mark?.line, column: node.mark?.column)
+        if !blamed.isEmpty {
+            var p = path
+            while !p.isEmpty {
+                if let at = blamed[p] { return at }
+                guard let dot = p.lastIndex(of: ".") else { break }
+                p = String(p[..<dot])
+            }
+        }
+        return SourceLocation(file: file, line: node.mark?.line, column: node.mark?.column)
     }
 
     /// Loads and parses a YAML file.
@@ -140,7 +157,7 @@ public struct YAMLValue {
     }
 
     func child(_ node: Node, key: String) -> YAMLValue {
-        YAMLValue(node: node, file: file, path: path.isEmpty ? key : path + "." + key)
+        YAMLValue(node: node, file: file, path: path.isEmpty ? key : path + "." + key, blamed: blamed)
     }
 
     func error(_ message: String, expected: String? = nil, choices: [String] = [], hint: String? = nil) -> SpindleError {

@@ -30,13 +30,9 @@ enum CLI {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
-    /// Writes `data` to `path` atomically (a temporary file renamed into place).
+    /// Writes `data` to `path` atomically, through a symbolic link and keeping the file's mode.
     static func writeAtomically(_ data: Data, to path: String) throws(SpindleError) {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SpindleError(.io, "cannot write '\(path)': \(error.localizedDescription)")
-        }
+        try AtomicFile.write(data, to: path)
     }
 
     /// Checks a whole-number option against its valid range.
@@ -55,6 +51,11 @@ enum CLI {
                 .invalidValue, "\(flag) is \(value)\(meaning.isEmpty ? "" : " (" + meaning + ")")",
                 expected: "a number from \(range.lowerBound) to \(range.upperBound)")
         }
+    }
+
+    /// Prints a line on stdout at once (unbuffered), so progress survives an interrupt when stdout is a file.
+    static func progressLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     static func note(_ text: String) {

@@ -101,10 +101,10 @@ struct CompressCommand: AsyncParsableCommand {
                     throw SpindleError(.invalidValue, "--row-prune reference is the CIFAR ResNet-18 list", hint: "Use it with --model resnet18-cifar, or give a ratio such as 0.3")
                 }
                 s.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: zip(layers.map(\.name), SmartDealOptions.resnet18CifarRowPrune))
-            } else if let p = Double(rowPrune), (0...1).contains(p) {
+            } else if let p = Double(rowPrune), p >= 0, p < 1 {
                 s.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, p) })
             } else {
-                throw SpindleError(.invalidValue, "--row-prune '\(rowPrune)' is not understood", expected: "a ratio in 0...1 or 'reference'")
+                throw SpindleError(.invalidValue, "--row-prune '\(rowPrune)' is not understood", expected: "a ratio from 0 up to, not including, 1, or 'reference'")
             }
         }
         if let keep {

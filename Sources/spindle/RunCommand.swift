@@ -22,6 +22,8 @@ struct EngineFlags: ParsableArguments {
     var numa: String = "off"
     @Flag(help: "Report events, events/s, barrier waits, windows, NUMA node and CPU per worker and partition, and peak memory.")
     var profile = false
+    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
+    var allowLong = false
 
     func validate() throws {
         if let workers { try CLI.check(workers, "--workers", 1...1_024, "worker threads") }

@@ -79,54 +79,141 @@ struct SweepCommand: AsyncParsableCommand {
         commandName: "sweep",
         abstract: "Run every point of a scenario's sweep; write one JSON result per point and a summary CSV.",
         discussion: """
-            Points are the Cartesian product of the sweep's values (first key slowest). Each result goes to \
-            OUT/point-NNN.json as soon as it is done (atomically); run again with the same OUT to resume: points \
-            whose result is already there are not simulated again. OUT/summary.csv lists every point.
+            Points are the Cartesian product of the sweep's values (first key slowest). Every point is checked \
+            before the first one runs. Each result goes to OUT/point-NNN.json as soon as it is done, and \
+            OUT/summary.csv is rewritten after every point, so an interrupted sweep leaves a true summary. Run \
+            again with the same OUT to resume: a stored result is reused only when the SHA-256 of everything \
+            that determines it (the scenario, topology, technology and model files with the point's values, and \
+            Spindle's model revision) is unchanged; edited points are simulated again.
             """)
+    /// Sweeps larger than this are refused unless --allow-long is given.
+    static let maxPoints = 10_000
+
     @Argument(help: "Scenario YAML file with a 'sweep' section.")
     var scenario: String
     @Option(help: "Folder for the results (created if missing).")
     var out: String = "sweep-results"
+    @Option(help: "Points simulated at the same time; results are identical to a serial sweep.")
+    var jobs: Int = 1
     @OptionGroup var set: OverrideFlags
     @OptionGroup var engine: EngineFlags
 
+    func validate() throws {
+        try CLI.check(jobs, "--jobs", 1...256)
+    }
+
     func run() async throws {
-        try await CLI.guarded {
-            let base = try ScenarioLoader.load(scenario, overrides: try set.overrides())
-            let points = ScenarioLoader.sweepPoints(base)
-            guard !points.isEmpty else {
-                throw SpindleError(.invalidValue, "'\(scenario)' has no sweep section", hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            } catch {
-                throw SpindleError(.io, "cannot create the folder '\(out)': \(error.localizedDescription)")
-            }
-            let keys = base.sweep.map(\.key)
-            var rows: [String] = [(["point"] + keys + ["plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs", "events"]).joined(separator: ",")]
-            for (i, point) in points.enumerated() {
-                let file = out + "/point-" + String(format: "%03d", i + 1) + ".json"
-                let s = try ScenarioLoader.load(scenario, overrides: try set.overrides() + point)
-                let label = s.name + (s.point.map { " [\($0)]" } ?? "")
-                var report: RunReport
-                if let data = FileManager.default.contents(atPath: file), let old = try? JSONDecoder().decode(RunReport.self, from: data), old.scenario == label {
-                    report = old
-                    print("[\(i + 1)/\(points.count)] \(s.point ?? ""): already done (\(file))")
-                } else {
-                    report = try await ScenarioRunner.run(try ScenarioRunner.prepare(s), options: try engine.options())
-                    try CLI.writeAtomically(try report.jsonData() + Data("\n".utf8), to: file)
-                    print("[\(i + 1)/\(points.count)] \(s.point ?? ""): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(file)")
+        try await CLI.guarded { try await execute() }
+    }
+
+    private func execute() async throws {
+        let overrides = try set.overrides()
+        let base = try ScenarioLoader.load(scenario, overrides: overrides)
+        let sweep = Sweep(base)
+        guard !sweep.keys.isEmpty else {
+            throw SpindleError(.invalidValue, "'\(scenario)' has no sweep section", hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
+        }
+        guard let count = sweep.count, count <= Self.maxPoints || engine.allowLong else {
+            throw SpindleError(
+                .capacity, "the sweep of '\(scenario)' has \(sweep.count.map(String.init) ?? "more than 9.2e18") points (" + sweep.keys.map { "\($0.values.count) \($0.key)" }.joined(separator: " x ") + ")",
+                expected: "at most \(Self.maxPoints) points", hint: "Split the sweep into smaller ones, or pass --allow-long to run it anyway")
+        }
+        // Check every value alone, then (for sweeps of reasonable size) every point, before running any.
+        for single in sweep.singleValues { _ = try ScenarioLoader.load(scenario, overrides: overrides + single) }
+        var loaded: [Int: Scenario] = [:]
+        if count <= 1_000 {
+            for i in 0..<count { loaded[i] = try ScenarioLoader.load(scenario, overrides: overrides + sweep.point(i)) }
+        }
+        try prepareFolder()
+        let width = max(3, String(count).count)
+        func fileName(_ i: Int) -> String { "point-" + String(repeating: "0", count: max(0, width - String(i + 1).count)) + String(i + 1) + ".json" }
+        reportForeignFiles(count: count, width: width)
+
+        let keys = sweep.keys.map(\.key)
+        let header = (["point"] + keys + ["plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs", "events", "input_hash"]).joined(separator: ",")
+        var rows = [String?](repeating: nil, count: count)
+        func row(_ i: Int, _ report: RunReport) -> String {
+            let values = sweep.point(i).map { "\"" + $0.value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            return ([String(i + 1)] + values + [
+                "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
+                String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
+                String(report.macs), String(report.events), report.inputHash ?? "",
+            ]).joined(separator: ",")
+        }
+        func writeSummary() throws(SpindleError) {
+            let text = ([header] + rows.compactMap { $0 }).joined(separator: "\n") + "\n"
+            try CLI.writeAtomically(Data(text.utf8), to: out + "/summary.csv")
+        }
+
+        // Reuse stored results whose inputs are unchanged; queue the rest.
+        var pending: [Int] = []
+        for i in 0..<count {
+            let s = try loaded[i] ?? ScenarioLoader.load(scenario, overrides: overrides + sweep.point(i))
+            let path = out + "/" + fileName(i)
+            if let data = FileManager.default.contents(atPath: path), let old = try? JSONDecoder().decode(RunReport.self, from: data) {
+                if old.inputHash == s.inputHash {
+                    rows[i] = row(i, old)
+                    CLI.progressLine("[\(i + 1)/\(count)] \(s.point ?? ""): already done (\(path))")
+                    continue
                 }
-                let values = point.map { "\"" + $0.value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-                rows.append(
-                    ([String(i + 1)] + values + [
-                        "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
-                        String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
-                        String(report.macs), String(report.events),
-                    ]).joined(separator: ","))
+                CLI.progressLine("[\(i + 1)/\(count)] \(s.point ?? ""): \(path) was computed from other inputs; simulating again")
             }
-            try CLI.writeAtomically(Data((rows.joined(separator: "\n") + "\n").utf8), to: out + "/summary.csv")
-            print("wrote \(out)/summary.csv")
+            pending.append(i)
+        }
+        try writeSummary()
+
+        let options = try engine.options()
+        let scenarioPath = scenario
+        let jobs = min(self.jobs, max(1, pending.count))
+        try await withThrowingTaskGroup(of: (Int, RunReport).self) { group in
+            var next = 0
+            func launch() {
+                guard next < pending.count else { return }
+                let i = pending[next]
+                next += 1
+                let point = overrides + sweep.point(i)
+                group.addTask {
+                    let s = try ScenarioLoader.load(scenarioPath, overrides: point)
+                    return (i, try await ScenarioRunner.run(try ScenarioRunner.prepare(s), options: options))
+                }
+            }
+            for _ in 0..<jobs { launch() }
+            while let (i, report) = try await group.next() {
+                let path = out + "/" + fileName(i)
+                try CLI.writeAtomically(try report.jsonData() + Data("\n".utf8), to: path)
+                rows[i] = row(i, report)
+                try writeSummary()
+                let label = sweep.point(i).map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                CLI.progressLine("[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)")
+                launch()
+            }
+        }
+        CLI.progressLine("wrote \(out)/summary.csv")
+    }
+
+    private func prepareFolder() throws(SpindleError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw SpindleError(.io, "--out '\(out)' is a file, not a folder", expected: "a folder for the results (created if missing)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw SpindleError(.io, "cannot create the folder '\(out)': \(error.localizedDescription)")
+        }
+    }
+
+    /// Names result files in OUT that belong to no point of this sweep; they are left alone and not summarised.
+    private func reportForeignFiles(count: Int, width: Int) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        let foreign = names.filter { name in
+            guard name.hasPrefix("point-"), name.hasSuffix(".json") else { return false }
+            let digits = name.dropFirst(6).dropLast(5)
+            guard let n = Int(digits) else { return true }
+            return n < 1 || n > count || digits.count != width
+        }.sorted()
+        if !foreign.isEmpty {
+            CLI.note("\(out) holds \(foreign.count) result file(s) from another sweep (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", ..." : "")); they are left as they are and not in summary.csv")
         }
     }
 }

@@ -34,3 +34,11 @@ struct FuzzTests {
         expectClean(FuzzCorpus.optionCases(count: 40 * fuzzScale, seed: 41 + UInt64(fuzzScale)))
     }
 }
+
+@Suite("Known hostile inputs: each class the fuzzers found, refused with a message naming the problem", .serialized)
+struct KnownHostileInputTests {
+    @Test("Every known case ends in its expected error")
+    func known() {
+        expectClean(KnownCases.all)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Writes result files so that a reader never sees half a file and nothing the user set up is lost.
+///
+/// The data goes to a temporary file beside the destination and is renamed over it. A destination that is
+/// a symbolic link is written through to its target (the link stays a link), and an existing file keeps
+/// its permission bits.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(SpindleError) {
+        var target = path
+        // Follow symbolic links to the file they name (relative links resolve against the link's folder).
+        var hops = 0
+        while let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: target) {
+            hops += 1
+            guard hops < 32 else { throw SpindleError(.io, "cannot write '\(path)': too many levels of symbolic links") }
+            if destination.hasPrefix("/") {
+                target = destination
+            } else {
+                target = (target as NSString).deletingLastPathComponent + "/" + destination
+            }
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SpindleError(.io, "cannot write '\(path)': it is a directory", expected: "a file path")
+        }
+        let mode = (try? FileManager.default.attributesOfItem(atPath: target))?[.posixPermissions] as? NSNumber
+        let folder = (target as NSString).deletingLastPathComponent
+        let temporary = (folder.isEmpty ? "." : folder) + "/." + (target as NSString).lastPathComponent + ".\(getpid()).tmp"
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+            if let mode { try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary) }
+            guard rename(temporary, target) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw SpindleError(.io, "cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+}
