@@ -59,9 +59,34 @@ public enum ScenarioRunner {
 
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
-        let mapping = try Mapper(options: scenario.mapping).map(
+        var mapping = try Mapper(options: scenario.mapping).map(
             scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressedLayers(scenario))
+        // A legal plan that leaves most of the machine idle is worth saying out loud.
+        let used = mapping.schedule.chips.filter { steps in steps.contains { !$0.jobs.isEmpty } }.count
+        if scenario.topology.chips > 1 && 2 * used <= scenario.topology.chips {
+            mapping.notes.append(
+                "the plan uses \(used) of \(scenario.topology.chips) chips; the others stay idle"
+                    + (scenario.batch < scenario.topology.chips ? " (batch \(scenario.batch) is smaller than the chip count)" : ""))
+        }
         return Prepared(scenario: scenario, mapping: mapping)
+    }
+
+    /// Events per second of wall time a simulation sustains on one core of a current server (release build),
+    /// for turning `estimatedEvents` into a time estimate.
+    public static let eventsPerSecond = 4e6
+
+    /// Roughly how many events simulating `prepared` takes (see `EventEstimate`).
+    public static func estimatedEvents(_ prepared: Prepared) -> Double {
+        EventEstimate.events(prepared.schedule, on: prepared.scenario.topology)
+    }
+
+    /// Checks the estimated work of `prepared` against `limit`: returns a note for a long run, throws for
+    /// one over the limit.
+    public static func checkWork(_ prepared: Prepared, limit: WorkLimit) throws(SpindleError) -> String? {
+        try limit.check(
+            "simulating '\(prepared.scenario.name)\(prepared.scenario.point.map { " [" + $0 + "]" } ?? "")'", units: estimatedEvents(prepared),
+            unitName: "events", perSecond: eventsPerSecond,
+            hint: "Lower the batch, select fewer layers, or use spindle map --no-simulate for the analytic estimate alone")
     }
 
     /// Simulates a prepared scenario. `progress` receives the fraction of the analytic estimate reached

@@ -27,12 +27,21 @@ struct ArrayCommand: AsyncParsableCommand {
     var out: String?
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
+    var allowLong = false
 
     func run() async throws {
         try await CLI.guarded {
             var cfg = try ScaleSimConfig.parse(try InputFile.text(config, what: "SCALE-Sim config"), file: config)
             if let dataflow { cfg.dataflow = dataflow }
             let layers = try ScaleSimTopology.parse(try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
+            let work = layers.reduce(0.0) { $0 + ScaleSimArray.work($1, config: cfg) }
+            if let note = try WorkLimit(allowLong: allowLong).check(
+                "walking the operand streams of \(layers.count) layer(s)", units: work, unitName: "operand demands", perSecond: 5e7,
+                hint: "Use a smaller topology or array")
+            {
+                CLI.note(note)
+            }
             let clock = ContinuousClock.now
             var reports: [ScaleSimLayerReport] = []
             for l in layers { reports.append(try ScaleSimArray.run(l, config: cfg)) }

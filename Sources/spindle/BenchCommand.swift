@@ -39,6 +39,8 @@ struct BenchEngine: AsyncParsableCommand {
     var repetitions: Int = 3
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
+    var allowLong = false
 
     func validate() throws {
         if let workers { try CLI.check(workers, "--workers", 1...1_024, "worker threads") }
@@ -48,6 +50,11 @@ struct BenchEngine: AsyncParsableCommand {
         try CLI.check(endUs, "--end-us", 0.001...1_000_000, "simulated microseconds")
         try CLI.check(work, "--work", 0...1_000_000)
         try CLI.check(repetitions, "--repeat", 1...100)
+        guard partitions * components * population <= 20_000_000 else {
+            throw SpindleError(
+                .invalidValue, "\(partitions) partitions x \(components) components x population \(population) is \(partitions * components * population) events in flight",
+                expected: "at most 20,000,000 events in flight (640 MB)")
+        }
         guard partitions * components <= 10_000_000 else {
             throw SpindleError(
                 .invalidValue, "--partitions \(partitions) x --components \(components) is \(partitions * components) components",
@@ -62,6 +69,14 @@ struct BenchEngine: AsyncParsableCommand {
                 partitions: partitions, componentsPerPartition: components, population: population,
                 endTime: Picoseconds(endUs * 1e6), work: work)
             let numaPolicy = try NUMAPolicy.parse(numa)
+            // Each event takes on average minDelay + meanExtraDelay; both loops run every repetition.
+            let events = Double(model.componentCount * population) * Double(model.endTime) / (Double(model.minDelay) + model.meanExtraDelay)
+            if let note = try WorkLimit(allowLong: allowLong).check(
+                "running PHOLD \(2 * repetitions) times", units: events * Double(2 * repetitions) * (1 + Double(work) / 50),
+                unitName: "events", perSecond: 5e6, hint: "Lower --end-us, --components or --repeat")
+            {
+                CLI.note(note)
+            }
             var plain: (PHOLD.Outcome, seconds: Double)?
             for _ in 0..<max(1, repetitions) {
                 let p = model.runPlainLoop()

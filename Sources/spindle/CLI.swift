@@ -58,6 +58,11 @@ enum CLI {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// A legal but suspicious result, on stderr.
+    static func warning(_ text: String) {
+        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+    }
+
     static func note(_ text: String) {
         FileHandle.standardError.write(Data(("note: " + text + "\n").utf8))
     }

@@ -29,6 +29,8 @@ struct DRAMCommand: AsyncParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
+    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
+    var allowLong = false
 
     func validate() throws {
         try CLI.check(cycles, "--cycles", 1...1_000_000_000, "DRAM clock cycles")
@@ -41,9 +43,20 @@ struct DRAMCommand: AsyncParsableCommand {
             }
             guard cycles >= 1 else { throw SpindleError(.invalidValue, "--cycles must be at least 1 (got \(cycles))") }
             let cfg = try DRAMIni.load(config)
+            if let note = try WorkLimit(allowLong: allowLong).check(
+                "simulating \(cycles) DRAM cycles", units: Double(cycles), unitName: "cycles", perSecond: 1.5e6, hint: "Lower --cycles")
+            {
+                CLI.note(note)
+            }
             let clock = ContinuousClock.now
             let r = DRAMStudy.run(cfg, traffic: traffic, cycles: cycles, seed: seed)
             let wall = CLI.seconds(since: clock)
+            if r.bandwidthGBps > r.peakBandwidthGBps * 1.000_001 {
+                CLI.warning("the measured bandwidth \(Units.format(r.bandwidthGBps, 3)) GB/s is above the peak \(Units.format(r.peakBandwidthGBps, 3)) GB/s; the config's timing is inconsistent")
+            }
+            if r.statistics.readsDone + r.statistics.writesDone == 0 {
+                CLI.warning("no request completed in \(cycles) cycles, so the bandwidth and latency are not measurements; raise --cycles")
+            }
             if json {
                 try CLI.printJSON(DRAMOutput(result: r, wallSeconds: wall))
                 return

@@ -66,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
                 CLI.note("the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)")
             }
             let prepared = try ScenarioRunner.prepare(scenario)
+            if let note = try ScenarioRunner.checkWork(prepared, limit: WorkLimit(allowLong: engine.allowLong)) { CLI.note(note) }
             let options = try engine.options()
             let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)
             let update: @Sendable (Double, RunProgress) -> Void = { fraction, p in bar.update(fraction, p) }
@@ -86,7 +87,10 @@ struct RunCommand: AsyncParsableCommand {
                 if engine.profile, let profile = report.run?.profile { print("\n" + ProfileTable.render(profile)) }
                 if let out { print("\nwrote \(out)") }
             }
-            if let profile = report.run?.profile { for n in profile.notes { CLI.note(n) } }
+            if let profile = report.run?.profile {
+                for n in profile.notes { CLI.note(n) }
+                CLI.note("\(report.events) events simulated; the estimate before the run was \(WorkLimit.format(ScenarioRunner.estimatedEvents(prepared)))")
+            }
         }
     }
 }

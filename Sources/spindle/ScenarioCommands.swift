@@ -66,6 +66,7 @@ struct MapCommand: AsyncParsableCommand {
             print("")
             print("predicted   latency \(Units.formatTime(m.predictedLatencyPs)), energy \(Units.formatEnergy(m.predictedEnergyPJ))")
             guard !noSimulate else { return }
+            if let note = try ScenarioRunner.checkWork(prepared, limit: WorkLimit(allowLong: engine.allowLong)) { CLI.note(note) }
             let report = try await ScenarioRunner.run(prepared, options: try engine.options())
             print(
                 "simulated   latency \(Units.formatTime(report.latencyPs)), energy \(Units.formatEnergy(report.energyPJ.total))"
@@ -163,6 +164,7 @@ struct SweepCommand: AsyncParsableCommand {
         try writeSummary()
 
         let options = try engine.options()
+        let limit = WorkLimit(allowLong: engine.allowLong)
         let scenarioPath = scenario
         let jobs = min(self.jobs, max(1, pending.count))
         try await withThrowingTaskGroup(of: (Int, RunReport).self) { group in
@@ -173,8 +175,9 @@ struct SweepCommand: AsyncParsableCommand {
                 next += 1
                 let point = overrides + sweep.point(i)
                 group.addTask {
-                    let s = try ScenarioLoader.load(scenarioPath, overrides: point)
-                    return (i, try await ScenarioRunner.run(try ScenarioRunner.prepare(s), options: options))
+                    let prepared = try ScenarioRunner.prepare(try ScenarioLoader.load(scenarioPath, overrides: point))
+                    if let note = try ScenarioRunner.checkWork(prepared, limit: limit) { CLI.note(note) }
+                    return (i, try await ScenarioRunner.run(prepared, options: options))
                 }
             }
             for _ in 0..<jobs { launch() }

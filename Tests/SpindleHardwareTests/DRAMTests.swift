@@ -116,6 +116,27 @@ struct DRAMTests {
 
     var ddr4: String { (try? String(contentsOfFile: try dramFixture("DDR4_8Gb_x8_3200.ini"), encoding: .utf8)) ?? "" }
 
+    @Test("Windows (CRLF) and classic Mac (CR) line endings read the same as Unix ones")
+    func lineEndings() throws {
+        let unix = try DRAMIni.parse(ddr4, file: "d.ini")
+        #expect(try DRAMIni.parse(ddr4.replacingOccurrences(of: "\n", with: "\r\n"), file: "d.ini") == unix)
+        #expect(try DRAMIni.parse(ddr4.replacingOccurrences(of: "\n", with: "\r"), file: "d.ini") == unix)
+        let mesh = try String(contentsOfFile: try booksimFixture("meshconfig"), encoding: .utf8)
+        let lf = try BookSimConfig.parse(mesh, file: "m")
+        let crlf = try BookSimConfig.parse(mesh.replacingOccurrences(of: "\n", with: "\r\n"), file: "m")
+        #expect(crlf == lf)
+        #expect(lf.injectionRate == 0.2 && lf.k == 8)
+    }
+
+    @Test("Geometry DRAMsim3 would refuse is refused")
+    func geometry() throws {
+        #expect(parse(ddr4.replacingOccurrences(of: "rows = 65536", with: "rows = 60000"))?.description.contains("power of two") == true)
+        #expect(parse(ddr4.replacingOccurrences(of: "device_width = 8", with: "device_width = 128"))?.description.contains("wider than bus_width") == true)
+        #expect(parse(ddr4.replacingOccurrences(of: "tREFI = 12480", with: "tREFI = 560"))?.location?.line == 21)
+        #expect(parse(ddr4.replacingOccurrences(of: "tCK = 0.63", with: "tCK = 1e-300"))?.description.contains("clock period") == true)
+        #expect(parse(ddr4.replacingOccurrences(of: "rochrababgco", with: "rochrababgc"))?.description.contains("address_mapping") == true)
+    }
+
     @Test("Bad configs are clear errors with the file and line")
     func badConfigs() throws {
         let unknown = try #require(parse(ddr4.replacingOccurrences(of: "tRCD = 22", with: "tRCDD = 22")))

@@ -128,7 +128,9 @@ public enum DRAMIni {
             }
             guard let v = Int(text) else { throw SpindleError(.invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a whole number from \(min) to \(max)") }
             guard (min...max).contains(v) else {
-                throw SpindleError(.invalidValue, "'\(key)' is \(v), out of range", at: location(key), expected: "a whole number from \(min) to \(max)")
+                throw SpindleError(
+                    .invalidValue, "'\(key)' is \(v), \(v < min ? "an impossible value" : "beyond any JEDEC part")", at: location(key),
+                    expected: "a whole number from \(min) to \(max)")
             }
             return v
         }

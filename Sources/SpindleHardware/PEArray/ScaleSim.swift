@@ -226,6 +226,18 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
 /// bandwidth-estimating buffer: misses fill sets of floor(buffer / 100) addresses and the active half of
 /// the buffer (50 sets) is replaced as a whole, so DRAM reads = first-seen addresses per 50-set window.
 public enum ScaleSimArray {
+    /// Operand demands the model walks for `l` (its run time is proportional to them).
+    public static func work(_ l: ScaleSimLayer, config c: ScaleSimConfig) -> Double {
+        let R = Double(c.rows), C = Double(c.columns)
+        let pixels = Double(l.ofmapPixels), window = Double(l.window), filters = Double(l.filters)
+        func folds(_ n: Double, _ d: Double) -> Double { (n / d).rounded(.up) }
+        switch c.dataflow {
+        case "os": return folds(pixels, R) * folds(filters, C) * (window + R + C) * (R + C)
+        case "is": return folds(window, R) * folds(pixels, C) * (filters + 2 * R + C) * (R + C)
+        default: return folds(window, R) * folds(filters, C) * (pixels + 2 * R + C) * R
+        }
+    }
+
     public static func run(_ l: ScaleSimLayer, config c: ScaleSimConfig) throws(SpindleError) -> ScaleSimLayerReport {
         switch c.dataflow {
         case "ws": break

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// The commands the README and the Docs show, as written.
+enum DocumentedCommands {
+    /// `spindle ...` lines of the fenced shell blocks of a Markdown file (a block under `section`, if given),
+    /// with trailing `# comments` removed.
+    static func commands(in file: String, section: String? = nil) -> [String] {
+        guard var text = try? String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8) else { return [] }
+        if let section, let r = text.range(of: section) {
+            text = String(text[r.upperBound...])
+            if let next = text.range(of: "\n## ") { text = String(text[..<next.lowerBound]) }
+        }
+        var out: [String] = []
+        var inBlock = false
+        for line in text.components(separatedBy: "\n") {
+            if line.hasPrefix("```") {
+                inBlock.toggle()
+                continue
+            }
+            let l = line.trimmingCharacters(in: .whitespaces)
+            guard inBlock, l.hasPrefix("spindle ") || l == "spindle" else { continue }
+            out.append(l.components(separatedBy: "  #")[0].components(separatedBy: " # ")[0].trimmingCharacters(in: .whitespaces))
+        }
+        return out
+    }
+
+    /// The release binary `scripts/quickstart` builds, if it is newer than every source file (the Docs call
+    /// it `spindle`; these commands take minutes in a debug build).
+    static var freshReleaseBinary: URL? {
+        let binary = URL(fileURLWithPath: packageRoot + "/.build/release/spindle")
+        guard let built = (try? FileManager.default.attributesOfItem(atPath: binary.path))?[.modificationDate] as? Date else { return nil }
+        let sources = FileManager.default.enumerator(atPath: packageRoot + "/Sources")
+        while let f = sources?.nextObject() as? String {
+            let date = (try? FileManager.default.attributesOfItem(atPath: packageRoot + "/Sources/" + f))?[.modificationDate] as? Date
+            if let date, date > built { return nil }
+        }
+        return binary
+    }
+
+    /// Splits a command line into words (the Docs' commands use no quotes).
+    static func words(_ command: String) -> [String] { command.split(separator: " ").map(String.init) }
+}
+
+@Suite("Documented commands run as written", .serialized)
+struct DocumentedCommandsTests {
+    static let required = ProcessInfo.processInfo.environment["SPINDLE_REQUIRE_RELEASE_BINARY"] == "1"
+
+    @Test("The README's \"Using it\" block has the commands it should")
+    func readmeBlock() {
+        let commands = DocumentedCommands.commands(in: "README.md", section: "## Using it")
+        #expect(commands.count >= 15)
+        #expect(commands.contains { $0.hasPrefix("spindle dram examples/") })
+    }
+
+    @Test("Every command of the README and the Docs runs from a copy of the repository and exits 0")
+    func everyCommand() throws {
+        guard let binary = DocumentedCommands.freshReleaseBinary else {
+            // CI builds the release binary first (scripts/quickstart) and sets SPINDLE_REQUIRE_RELEASE_BINARY.
+            #expect(!Self.required, "the release binary is missing or older than the sources; run scripts/quickstart first")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-docs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for folder in ["scenarios", "topologies", "examples"] {
+            try FileManager.default.copyItem(atPath: packageRoot + "/" + folder, toPath: dir.path + "/" + folder)
+        }
+        var commands = DocumentedCommands.commands(in: "README.md", section: "## Using it")
+        for doc in ["Docs/tutorial.md", "Docs/user-guide.md", "Docs/compression.md", "Docs/performance.md"] {
+            for c in DocumentedCommands.commands(in: doc) where !commands.contains(c) { commands.append(c) }
+        }
+        #expect(commands.count >= 25)
+        for command in commands {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = Array(DocumentedCommands.words(command).dropFirst())
+            process.currentDirectoryURL = dir
+            let err = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = err
+            try process.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(command): \(stderr.suffix(600))")
+        }
+    }
+}
