@@ -57,8 +57,33 @@ public enum ScenarioRunner {
         return out
     }
 
+    /// The longest simulated time Spindle accepts, 10^18 ps (11.6 days): times are `UInt64` picoseconds,
+    /// which end at 1.8 x 10^19.
+    public static let maxSimulatedPs = 1e18
+
+    /// Refuses a scenario whose work, done serially on its slowest tile through its slowest link, could run
+    /// simulated time past `maxSimulatedPs` (an upper bound: every plan is faster).
+    static func checkScale(_ scenario: Scenario) throws(SpindleError) {
+        let t = scenario.topology
+        let passes = scenario.mapping.mode == .training ? 3.0 : 1.0
+        let macs = Double(scenario.network.macsPerSample) * Double(scenario.batch) * passes
+        // Bytes moved are at most a few per MAC plus the weights (and, in training, gradients and state).
+        let bytes = (Double(scenario.network.macsPerSample) * Double(scenario.batch) + Double(scenario.network.parameters) * 16) * passes * 4
+        let slowestMAC = t.tiles.map { 1_000 / $0.type.clockGHz / Double(max($0.type.macsPerCycle, 1)) }.max() ?? 1
+        let slowestLink = ([t.noc.linkBandwidthGBps, t.package.linkBandwidthGBps] + t.dram.map(\.bandwidthGBps)).min() ?? 1
+        let bound = macs * slowestMAC + bytes * 1_000 / slowestLink
+        guard bound <= maxSimulatedPs else {
+            throw SpindleError(
+                .capacity,
+                "'\(scenario.name)' could simulate up to \(WorkLimit.format(bound / 1e12)) s of time (\(WorkLimit.format(macs)) MACs at \(Units.format(slowestMAC, 1)) ps each on the slowest tile, data at \(Units.format(slowestLink, 3)) GB/s on the slowest link)",
+                expected: "at most 10^6 s (Spindle's clock is 64-bit picoseconds)",
+                hint: "Lower the batch, or use faster tiles and links")
+        }
+    }
+
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
+        try checkScale(scenario)
         var mapping = try Mapper(options: scenario.mapping).map(
             scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressedLayers(scenario))
         // A legal plan that leaves most of the machine idle is worth saying out loud.

@@ -14,7 +14,7 @@ public enum InputFile {
         guard !path.isEmpty else { throw SpindleError(.fileNotFound, "the \(what) path is empty", at: at) }
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SpindleError(
-                .fileNotFound, "no such \(what) '\(path)'", at: at,
+                .fileNotFound, "no such file '\(path)' (\(what == "file" ? "an input" : "a " + what))", at: at,
                 hint: "Check the path; relative paths are resolved against the current directory or the file that names them")
         }
         guard !isDirectory.boolValue else {

@@ -9,7 +9,11 @@ public enum UnitKind: String, Sendable, CaseIterable {
         case .time: return [("ps", 1), ("ns", 1e3), ("us", 1e6), ("ms", 1e9), ("s", 1e12)]
         case .frequency: return [("MHz", 1e-3), ("GHz", 1), ("kHz", 1e-6)]
         case .bandwidth: return [("GB/s", 1), ("MB/s", 1e-3), ("TB/s", 1e3), ("GiB/s", 1.073_741_824)]
-        case .size: return [("B", 1), ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("kB", 1e3), ("MB", 1e6), ("bit", 0.125)]
+        case .size:
+            return [
+                ("B", 1), ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("kB", 1e3), ("MB", 1e6),
+                ("GB", 1e9), ("bit", 0.125),
+            ]
         case .energy: return [("pJ", 1), ("fJ", 1e-3), ("nJ", 1e3), ("uJ", 1e6)]
         case .length: return [("mm", 1), ("um", 1e-3), ("cm", 10)]
         }

@@ -272,12 +272,12 @@ public struct YAMLValue {
             if v < 0 || (!allowZero && v == 0) || !v.isFinite {
                 throw error(
                     "\(displayName) is '\(s)'",
-                    expected: (allowZero ? "zero or a \(dimension.rawValue) " : "a \(dimension.rawValue) ") + dimension.validRangeText)
+                    expected: (allowZero ? "zero or a positive \(dimension.rawValue) " : "a positive \(dimension.rawValue) ") + dimension.validRangeText)
             }
             if v != 0 && !dimension.validRange.contains(v) {
                 throw error(
                     "\(displayName) is '\(s)', \(v < dimension.validRange.lowerBound ? "below" : "above") the range Spindle models",
-                    expected: (allowZero ? "zero or a \(dimension.rawValue) " : "a \(dimension.rawValue) ") + dimension.validRangeText)
+                    expected: (allowZero ? "zero or a positive \(dimension.rawValue) " : "a positive \(dimension.rawValue) ") + dimension.validRangeText)
             }
             return v
         }

@@ -103,7 +103,7 @@ struct CLITests {
 
     @Test("Bad input exits with status 2 and a one-paragraph message", arguments: [
         (["run", "no/such/file.yaml"], "no such file"),
-        (["run", "--workers", "0"], "--workers must be at least 1"),
+        (["run", "--workers", "0"], "--workers is 0"),
         (["run", "--numa", "fast"], "valid choices: auto, off"),
         (["run", "--numa", "99"], "NUMA"),
     ])

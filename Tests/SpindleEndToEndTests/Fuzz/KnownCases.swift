@@ -79,7 +79,9 @@ enum KnownCases {
                 files: ["s.yaml": Data((FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath) + "sweep:\n  batch: [1,\n    -5]\n").utf8)],
                 arguments: ["sweep", "s.yaml", "--out", "r", "--workers", "1"], mustFail: true, message: "s.yaml:16"),
             FuzzCase(name: "a directory given as the scenario", files: ["d/x": Data()], arguments: ["run", "d"], mustFail: true, message: "is a directory"),
-            FuzzCase(name: "a device given as weights", files: [:], arguments: ["compress", "--method", "osc", "/dev/zero.npy"], mustFail: true, message: "no such"),
+            FuzzCase(name: "a device given as a scenario", files: [:], arguments: ["run", "/dev/null"], mustFail: true, message: "device"),
+            FuzzCase(name: "an endless device given as a DRAMsim3 config", files: [:], arguments: ["dram", "/dev/zero"], mustFail: true, message: "device"),
+            FuzzCase(name: "a directory given as a BookSim2 config", files: ["d/x": Data()], arguments: ["noc", "d"], mustFail: true, message: "is a directory"),
             // Weight files.
             weights("NaN in a float32 .npy", "w.npy", FuzzCorpus.npy(shape: [4, 3, 3, 3], values: nan), message: "index [1, 1, 1, 2]"),
             weights("-inf in a float32 .npy", "w.npy", FuzzCorpus.npy(shape: [4, 3, 3, 3], values: inf), message: "-inf"),
