@@ -23,7 +23,7 @@ public struct StepLabel: Sendable, Hashable, Codable {
 }
 
 /// Work for one tile in one layer step: what it loads, computes and writes back.
-public struct TileJob: Sendable, Equatable {
+public struct TileJob: Sendable, Hashable {
     /// Index into `Topology.tiles`.
     public var tile: Int
     /// Index into `Topology.dram` of the channel that serves this tile.

@@ -91,7 +91,24 @@ struct CostModel {
         var port = [Picoseconds](repeating: 0, count: chips)
         var arrivals: [[UInt32: Picoseconds]] = Array(repeating: [:], count: chips)
         let nop = prices["nop.link.bits"] ?? 0
-        let stepCost: [[(Picoseconds, Double)]] = schedule.chips.map { $0.map { step($0) } }
+        // Replicas run the same jobs: price each distinct job list once (most of the mapping time otherwise).
+        var memo: [[TileJob]: (Picoseconds, Double)] = [:]
+        var stepCost: [[(Picoseconds, Double)]] = []
+        stepCost.reserveCapacity(chips)
+        for steps in schedule.chips {
+            var costs: [(Picoseconds, Double)] = []
+            costs.reserveCapacity(steps.count)
+            for s in steps {
+                if let c = memo[s.jobs] {
+                    costs.append(c)
+                } else {
+                    let c = step(s)
+                    memo[s.jobs] = c
+                    costs.append(c)
+                }
+            }
+            stepCost.append(costs)
+        }
         let staged = t.dram.isEmpty ? 0.0 : 1.0
         func send(_ from: Int, _ x: PackageTransfer, at time: Picoseconds) -> Picoseconds {
             let hops = t.package.hops(from, x.peer, chips: t.chips)

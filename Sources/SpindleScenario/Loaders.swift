@@ -80,11 +80,11 @@ public enum TechnologyLoader {
                 required: ["name", "energy", "per", "node_nm", "source"])
             let actionName = try m.required("name").string()
             guard seen.insert(actionName).inserted else {
-                throw m.required("name").error("action '\(actionName)' is defined twice")
+                throw try m.required("name").error("action '\(actionName)' is defined twice")
             }
             let source = try m.required("source").string()
             guard !source.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw m.required("source").error("action '\(actionName)' has an empty source", expected: "where the number comes from")
+                throw try m.required("source").error("action '\(actionName)' has an empty source", expected: "where the number comes from")
             }
             actions.append(
                 TechnologyAction(
@@ -109,7 +109,7 @@ public enum TechnologyLoader {
         if !missing.isEmpty {
             throw SpindleError(
                 .missingKey, "technology '\(name)' does not price the actions " + missing.joined(separator: ", "),
-                at: root.required("actions").location, expected: "an entry for every action a run counts (buffers: sram.read.bytes and sram.write.bytes, or an sram_curve)",
+                at: try root.required("actions").location, expected: "an entry for every action a run counts (buffers: sram.read.bytes and sram.write.bytes, or an sram_curve)",
                 choices: required)
         }
         return tech
@@ -142,7 +142,7 @@ public enum TopologyLoader {
         } catch let e where e.kind == .fileNotFound {
             throw SpindleError(
                 .fileNotFound, "the technology file '\(techPath)' named here does not exist",
-                at: root.required("technology").location)
+                at: try root.required("technology").location)
         }
         let chips = try root["chips"]?.int(in: 1...4096) ?? 1
 
@@ -155,7 +155,9 @@ public enum TopologyLoader {
         let shape = try n["topology"].map { v throws(SpindleError) in NoCSpec.Shape(rawValue: try v.choice(NoCSpec.Shape.allCases.map(\.rawValue)))! } ?? .mesh
         let flit = try n["flit_size"]?.bytes(in: 1...(1 << 20)) ?? 32
         let packet = try n["packet_size"]?.bytes(in: 1...(1 << 30)) ?? 256
-        guard packet >= flit else { throw n["packet_size"]!.error("packet_size must be at least flit_size (\(flit) B)") }
+        guard packet >= flit else {
+            throw (n["packet_size"] ?? n.owner).error("packet_size (\(packet) B) must be at least flit_size (\(flit) B)")
+        }
         var noc = NoCSpec(
             width: try n.required("width").int(in: 1...256), height: try n.required("height").int(in: 1...256),
             routerLatencyPs: try n.required("router_latency").picoseconds(allowZero: true),
@@ -172,13 +174,13 @@ public enum TopologyLoader {
             noc.inputBufferPackets = try b.int(in: 1...1_000_000)
         }
         if shape == .ring && noc.height != 1 {
-            throw n.required("height").error("a ring NoC has height 1 (its nodes are numbered along x)", expected: "height: 1")
+            throw try n.required("height").error("a ring NoC has height 1 (its nodes are numbered along x)", expected: "height: 1")
         }
 
         var package = PackageSpec(linkLatencyPs: 20_000, linkBandwidthGBps: 25)
         if let p = root["package"] {
             let m = try p.mapping(allowed: ["link_latency", "link_bandwidth", "topology", "width"], required: ["link_latency"])
-            let latencyNode = m.required("link_latency")
+            let latencyNode = try m.required("link_latency")
             let latency = try latencyNode.picoseconds(allowZero: true)
             if latency == 0 && chips > 1 {
                 throw latencyNode.error(
@@ -201,11 +203,11 @@ public enum TopologyLoader {
         }
 
         var types: [String: TileType] = [:]
-        let typesNode = root.required("tile_types")
+        let typesNode = try root.required("tile_types")
         let typesMap = try typesNode.mapping(allowed: (try? typeNames(typesNode)) ?? [])
         for key in typesMap.keys {
-            let node = typesMap.required(key)
-            let kindName = try node.mapping(allowed: TopologyLoader.tileKeys).required("kind").choice(TileKind.allCases.map(\.rawValue))
+            let node = try typesMap.required(key)
+            let kindName = try node.mapping(allowed: TopologyLoader.tileKeys, required: ["kind"]).required("kind").choice(TileKind.allCases.map(\.rawValue))
             let kind = TileKind(rawValue: kindName)!
             switch kind {
             case .peArray:
@@ -254,7 +256,7 @@ public enum TopologyLoader {
                     columnsPerADC: try t.required("columns_per_adc").int(in: 1...columns),
                     adcRateGSps: try t.required("adc_rate").quantity(.frequency), device: MRAMDevice.presets[deviceName]!)
                 guard spec.logicalColumns >= 1 else {
-                    throw t.required("columns").error(
+                    throw try t.required("columns").error(
                         "\(columns) columns cannot hold one \(weightBits)-bit weight in \(cellBits)-bit cells",
                         expected: "at least \(spec.slices) columns")
                 }
@@ -285,7 +287,7 @@ public enum TopologyLoader {
             let typeName = try g.required("type").string()
             guard let type = types[typeName] else {
                 let hint = Spelling.nearest(typeName, in: Array(types.keys)).map { "Did you mean '\($0)'?" }
-                throw g.required("type").error("unknown tile type '\(typeName)'", choices: types.keys.sorted(), hint: hint)
+                throw try g.required("type").error("unknown tile type '\(typeName)'", choices: types.keys.sorted(), hint: hint)
             }
             for pos in try g.required("at").list() {
                 let at = try position(pos, noc: noc)
@@ -319,7 +321,7 @@ public enum TopologyLoader {
                 let name = try p.choice(DRAMConfig.presets.keys.sorted())
                 dram.append(DRAMChannelSpec(at: at, jedec: DRAMConfig.presets[name]!))
             } else {
-                let configNode = d.required("config")
+                let configNode = try d.required("config")
                 let configPath = source.resolve(try configNode.string(), from: path)
                 guard source.exists(configPath) else {
                     throw SpindleError(
@@ -329,13 +331,13 @@ public enum TopologyLoader {
                 dram.append(DRAMChannelSpec(at: at, jedec: try DRAMIni.parse(try source.text(configPath, what: "DRAMsim3 config"), file: configPath)))
             }
         }
-        guard !dram.isEmpty else { throw root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
-        guard !tiles.isEmpty else { throw root.required("tiles").error("the topology has no tiles", expected: "at least one") }
+        guard !dram.isEmpty else { throw try root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
+        guard !tiles.isEmpty else { throw try root.required("tiles").error("the topology has no tiles", expected: "at least one") }
         let needed = Set(tiles.flatMap(\.type.actions)).subtracting(technology.actions.keys).sorted()
         if !needed.isEmpty {
             throw SpindleError(
                 .missingKey, "technology '\(technology.name)' does not price " + needed.joined(separator: ", ")
-                    + ", which this topology's tiles count", at: root.required("technology").location,
+                    + ", which this topology's tiles count", at: try root.required("technology").location,
                 hint: "Add them to \(techPath)")
         }
         let control = try root["control_latency"]?.picoseconds(allowZero: true) ?? 1_000

@@ -113,7 +113,7 @@ public enum ScenarioLoader {
         }
         let root = try source.load(path).overriding(scenarioOverrides).mapping(allowed: keys, required: ["name", "topology", "model"])
         let compression = try loadCompression(root["compression"])
-        let topologyNode = root.required("topology")
+        let topologyNode = try root.required("topology")
         let topologyPath = source.resolve(try topologyNode.string(), from: path)
         let topology: Topology
         do {
@@ -150,7 +150,7 @@ public enum ScenarioLoader {
             let m = try s.anyMapping()
             for key in m.keys {
                 let list = try m.required(key).list()
-                guard !list.isEmpty else { throw m.required(key).error("the sweep of '\(key)' has no values", expected: "a list of one or more values") }
+                guard !list.isEmpty else { throw try m.required(key).error("the sweep of '\(key)' has no values", expected: "a list of one or more values") }
                 let path = key.split(separator: ".").map(String.init)
                 let first = path[0]
                 guard keys.contains(first) || TopologyLoader.keys.contains(first) || first == "topology", first != "sweep" else {

@@ -324,9 +324,11 @@ public struct YAMLMapping {
     /// The value under `key`, if present.
     public subscript(_ key: String) -> YAMLValue? { entries.first { $0.0 == key }?.2 }
 
-    /// The value under a required key (checked when the mapping was made).
-    public func required(_ key: String) -> YAMLValue {
-        guard let v = self[key] else { preconditionFailure("key \(key) should have been required") }
+    /// The value under a required key (a missing one is the user's error, reported at the mapping).
+    public func required(_ key: String) throws(SpindleError) -> YAMLValue {
+        guard let v = self[key] else {
+            throw SpindleError(.missingKey, "'\(owner.path.isEmpty ? "the document" : owner.path)' needs the key '\(key)'", at: owner.location)
+        }
         return v
     }
 

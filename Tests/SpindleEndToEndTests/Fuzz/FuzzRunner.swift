@@ -63,6 +63,11 @@ enum FuzzRunner {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
+        // Work estimated at over a second of release-build time is refused, so a debug build stays within the
+        // case's bound; each case must end in a result or one clear error either way.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SPINDLE_WORK_LIMIT_S"] = "1"
+        process.environment = environment
         let start = Date()
         try process.run()
         var hung = false
