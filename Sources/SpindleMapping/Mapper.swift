@@ -282,6 +282,16 @@ public struct Mapper: Sendable {
                 ar.tagBase = collectiveTags(ar.rounds)
                 return ar
             }
+            // Replicas of a stage run the same jobs for the same sample counts: build each job list once.
+            var jobMemo: [JobKey: [[TileJob]]] = [:]
+            func jobs(_ part: Layer, _ i: Int, _ phase: Phase, samples n: Int, accumulate: Bool, slice sl: Int) throws(SpindleError) -> [[TileJob]] {
+                let key = JobKey(index: i, phase: phase, samples: n, accumulate: accumulate, slice: sl)
+                if let j = jobMemo[key] { return j }
+                let j = try builder.jobs(
+                    part, index: i, phase: phase, samples: n, accumulate: accumulate, chip: layouts[sl], compressed: slicedCompression[sl][part.name])
+                jobMemo[key] = j
+                return j
+            }
             for replica in 0..<plan.replicas {
                 let samples = replicaSamples[replica]
                 guard samples > 0 else { continue }
@@ -308,8 +318,7 @@ public struct Mapper: Sendable {
                 if !training && options.programWeights && layouts.allSatisfy(\.resident) && hasXbar {
                     for sl in 0..<k {
                         for (i, layer) in sliced[sl] {
-                            var job = try builder.jobs(
-                                layer, index: i, phase: .update, samples: 1, accumulate: false, chip: layouts[sl], compressed: slicedCompression[sl][layer.name])
+                            var job = try jobs(layer, i, .update, samples: 1, accumulate: false, slice: sl)
                             for p in job.indices { for q in job[p].indices { job[p][q].fpMuls = 0; job[p][q].fpAdds = 0; job[p][q].rebuildOps = 0 } }
                             add(sl, "\(layer.name).program", label(layer.name, .program), job)
                         }
@@ -332,7 +341,7 @@ public struct Mapper: Sendable {
                         for sl in 0..<k {
                             let (_, part) = sliced[sl][position]
                             add(sl, layer.name, label(layer.name, .forward),
-                                try builder.jobs(part, index: i, phase: .forward, samples: n, accumulate: false, chip: layouts[sl], compressed: slicedCompression[sl][layer.name]))
+                                try jobs(part, i, .forward, samples: n, accumulate: false, slice: sl))
                         }
                     }
                     for sl in 0..<k {
@@ -360,13 +369,12 @@ public struct Mapper: Sendable {
                         let layer = network.layers[i]
                         for sl in 0..<k {
                             let (_, part) = sliced[sl][position]
-                            let c = slicedCompression[sl][layer.name]
                             if i > 0 {
                                 add(sl, layer.name, label(layer.name, .backwardData),
-                                    try builder.jobs(part, index: i, phase: .backwardData, samples: n, accumulate: false, chip: layouts[sl], compressed: c))
+                                    try jobs(part, i, .backwardData, samples: n, accumulate: false, slice: sl))
                             }
                             add(sl, layer.name, label(layer.name, .backwardWeight),
-                                try builder.jobs(part, index: i, phase: .backwardWeight, samples: n, accumulate: m > 0, chip: layouts[sl], compressed: c))
+                                try jobs(part, i, .backwardWeight, samples: n, accumulate: m > 0, slice: sl))
                         }
                         // Each slice's input gradients are partial sums: reduce-scatter them over the slices.
                         if i > 0 {
@@ -397,7 +405,7 @@ public struct Mapper: Sendable {
                     }
                     for (i, layer) in sliced[sl] where layer.parameters > 0 {
                         add(sl, layer.name, label(layer.name, .update),
-                            try builder.jobs(layer, index: i, phase: .update, samples: 1, accumulate: false, chip: layouts[sl], compressed: slicedCompression[sl][layer.name]))
+                            try jobs(layer, i, .update, samples: 1, accumulate: false, slice: sl))
                     }
                     programs[group[sl]] = steps[sl]
                 }
@@ -462,4 +470,13 @@ public struct Mapper: Sendable {
         }
         return (part, Double(part.outChannels) / Double(layer.outChannels))
     }
+}
+
+/// What a tile job list depends on within one pipeline stage (see `Mapper.build`).
+struct JobKey: Hashable {
+    var index: Int
+    var phase: Phase
+    var samples: Int
+    var accumulate: Bool
+    var slice: Int
 }
