@@ -21,9 +21,10 @@ public struct CompressionSettings: Sendable, Equatable {
 /// Compresses a list of weight tensors with one method.
 public enum Compressor {
     /// Compresses `layers` in order. With `keepTensors`, also returns the compressed tensors to store.
+    /// `progress` is told each layer's index (0-based) and name as its compression starts.
     public static func run(
         _ layers: [(shape: WeightShape, tensor: Tensor)], settings: CompressionSettings, source: String,
-        keepTensors: Bool = false
+        keepTensors: Bool = false, progress: ((Int, String) -> Void)? = nil
     ) -> (report: CompressionReport, tensors: [NamedTensor]) {
         let clock = ContinuousClock.now
         var results: [LayerCompression] = []
@@ -31,15 +32,17 @@ public enum Compressor {
         var globalBits = 0
         switch settings.method {
         case .smartdeal:
-            let partials = layers.map {
-                SmartDealCompressor.compress($0.tensor, shape: $0.shape, options: settings.smartDeal, keepTensors: keepTensors)
+            let partials = layers.enumerated().map { i, l in
+                progress?(i, l.shape.name)
+                return SmartDealCompressor.compress(l.tensor, shape: l.shape, options: settings.smartDeal, keepTensors: keepTensors)
             }
             let finished = SmartDealCompressor.finish(partials, basisBits: settings.smartDeal.basisBits)
             results = finished.layers
             globalBits = finished.globalCodeBits
             tensors = partials.flatMap(\.tensors)
         case .osc:
-            for l in layers {
+            for (i, l) in layers.enumerated() {
+                progress?(i, l.shape.name)
                 let r = OSCCompressor.compress(l.tensor, shape: l.shape, options: settings.osc, keepTensors: keepTensors)
                 results.append(r.layer)
                 tensors += r.tensors

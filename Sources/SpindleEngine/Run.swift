@@ -75,6 +75,12 @@ public struct RunProgress: Sendable {
     public var events: UInt64
     /// Wall seconds since the run started.
     public var wallSeconds: Double
+
+    public init(time: Picoseconds, events: UInt64, wallSeconds: Double) {
+        self.time = time
+        self.events = events
+        self.wallSeconds = wallSeconds
+    }
 }
 
 /// A built simulation, ready to run once.

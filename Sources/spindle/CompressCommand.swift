@@ -149,7 +149,11 @@ struct CompressCommand: AsyncParsableCommand {
             throw SpindleError(.invalidValue, "give either a weight file or --model, not both")
         }
         let s = try settings(layers: layers.map(\.shape))
-        let (report, tensors) = Compressor.run(layers, settings: s, source: source, keepTensors: out != nil)
+        let status = StatusLine()
+        let (report, tensors) = Compressor.run(layers, settings: s, source: source, keepTensors: out != nil) { i, name in
+            status.show("compressing layer \(i + 1) of \(layers.count): \(name)")
+        }
+        status.clear()
         if let out { try WeightFiles.write(tensors, to: out) }
         if json {
             let encoder = JSONEncoder()

@@ -65,7 +65,11 @@ struct RunCommand: AsyncParsableCommand {
             if !scenario.sweep.isEmpty && scenario.point == nil {
                 CLI.note("the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)")
             }
+            let status = StatusLine()
+            status.show("mapping '\(scenario.name)' (\(scenario.network.name), batch \(scenario.batch)) onto \(scenario.topology.chips) chip(s)"
+                + (scenario.compression != nil ? ", compressing its weights first" : "") + " ...")
             let prepared = try ScenarioRunner.prepare(scenario)
+            status.clear()
             if let note = try ScenarioRunner.checkWork(prepared, limit: WorkLimit(allowLong: engine.allowLong)) { CLI.note(note) }
             let options = try engine.options()
             let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)
@@ -73,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
             let onProgress = bar.enabled ? update : nil
             var report = try await ScenarioRunner.run(
                 prepared, options: options, profile: engine.profile, progress: onProgress)
-            bar.finish()
+            bar.finish(RunProgress(time: report.latencyPs, events: report.events, wallSeconds: report.run?.wallSeconds ?? 0))
             if !engine.profile { report.run?.profile = nil }
             let data = try report.jsonData()
             if let out { try CLI.writeAtomically(data + Data("\n".utf8), to: out) }
@@ -139,7 +143,26 @@ final class ProgressBar: Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    func finish() {
+    /// Draws the bar full, then clears the line.
+    func finish(_ p: RunProgress? = nil) {
+        guard enabled else { return }
+        if let p { update(1, p) }
+        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 100) + "\r").utf8))
+    }
+}
+
+/// A one-line status ("mapping ...", "compressing layer 3 of 53") on stderr when it is a terminal, redrawn
+/// in place and cleared when the phase ends; silent otherwise.
+final class StatusLine: Sendable {
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    func show(_ text: String) {
+        guard enabled else { return }
+        let line = String(text.prefix(99))
+        FileHandle.standardError.write(Data(("\r" + line + String(repeating: " ", count: 100 - line.count)).utf8))
+    }
+
+    func clear() {
         guard enabled else { return }
         FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 100) + "\r").utf8))
     }

@@ -14,8 +14,9 @@ let packageRoot: String = {
     return url.path
 }()
 
-/// The `spindle` executable that `swift test` built next to the test bundle.
+/// The `spindle` executable that `swift test` built next to the test bundle (or `SPINDLE_BINARY`).
 func spindleBinary() throws -> URL {
+    if let path = ProcessInfo.processInfo.environment["SPINDLE_BINARY"] { return URL(fileURLWithPath: path) }
     let candidates = [
         Bundle.main.bundleURL.appendingPathComponent("spindle"),
         Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spindle"),

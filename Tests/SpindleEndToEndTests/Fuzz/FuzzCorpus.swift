@@ -107,29 +107,79 @@ enum FuzzCorpus {
         ["run", scenario, "--workers", "1", "--no-progress", "--json"]
     }
 
-    /// Mutated scenarios, topologies and technology tables, each run through `spindle run`.
+    static func trainingScenario(topology: String) -> String {
+        """
+        name: fuzz-training
+        topology: \(topology)
+        model: tiny-cnn
+        batch: 4
+        seed: 1
+        mode: training
+        training:
+          optimizer: adam
+          gradient_bits: 16
+        mapping:
+          strategy: hybrid
+          stages: 2
+          micro_batches: 2
+          objective: energy
+
+        """
+    }
+
+    static func sweepScenario(topology: String) -> String {
+        scenario(topology: topology) + """
+        sweep:
+          batch: [1, 2]
+          compression.keep: [0.25, 0.5]
+          noc.link_bandwidth: [16 GB/s]
+
+        """
+    }
+
+    /// One to three mutations of `text`, described together.
+    static func mutateSome(_ text: String, values: [String], separators: [Character], terminator: String = "", rng: inout FuzzRandom) -> (String, String) {
+        var (t, what) = mutate(text, values: values, separators: separators, terminator: terminator, rng: &rng)
+        while rng.chance(0.3) {
+            let (t2, w2) = mutate(t, values: values, separators: separators, terminator: terminator, rng: &rng)
+            (t, what) = (t2, what + "; " + w2)
+        }
+        return (t, what)
+    }
+
+    /// Mutated scenarios (inference, training, sweeps), topologies and technology tables, each run through
+    /// `spindle run` (or `spindle sweep`).
     static func yamlCases(count: Int, seed: UInt64) -> [FuzzCase] {
         var rng = FuzzRandom(seed: seed)
         var cases: [FuzzCase] = []
         let topology = file("topologies/four-chip-4x4.yaml").replacingOccurrences(of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
+        let spin = file("topologies/four-chip-spin.yaml").replacingOccurrences(of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
         let tech = file("topologies/tech/horowitz45.yaml")
         for n in 0..<count {
-            switch n % 3 {
+            switch n % 6 {
             case 0:
-                let (text, what) = mutate(scenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
+                let (text, what) = mutateSome(scenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
                 cases.append(FuzzCase(name: "scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
-            case 1:
-                let (text, what) = mutate(topology, values: yamlValues, separators: [":"], rng: &rng)
+            case 1, 4:
+                let (text, what) = mutateSome(n % 6 == 1 ? topology : spin, values: yamlValues, separators: [":"], rng: &rng)
                 cases.append(FuzzCase(
                     name: "topology #\(n): \(what)", files: ["s.yaml": Data(scenario(topology: "t.yaml").utf8), "t.yaml": Data(text.utf8)],
                     arguments: runArguments("s.yaml")))
-            default:
-                let (text, what) = mutate(tech, values: yamlValues, separators: [":"], rng: &rng)
+            case 2:
+                let (text, what) = mutateSome(tech, values: yamlValues, separators: [":"], rng: &rng)
                 let t = topology.replacingOccurrences(of: "technology: \(techPath)", with: "technology: tech.yaml")
                 cases.append(FuzzCase(
                     name: "technology #\(n): \(what)",
                     files: ["s.yaml": Data(scenario(topology: "t.yaml").utf8), "t.yaml": Data(t.utf8), "tech.yaml": Data(text.utf8)],
                     arguments: runArguments("s.yaml")))
+            case 3:
+                let (text, what) = mutateSome(trainingScenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
+                cases.append(FuzzCase(name: "training scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
+            default:
+                let (text, what) = mutateSome(sweepScenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
+                cases.append(FuzzCase(
+                    name: "sweep #\(n): \(what)", files: ["s.yaml": Data(text.utf8)],
+                    arguments: ["sweep", "s.yaml", "--out", "r", "--workers", "1", "--jobs", "2"]))
             }
         }
         return cases
@@ -153,20 +203,20 @@ enum FuzzCorpus {
             switch n % 5 {
             case 0, 1:
                 let base = n % 10 == 0 ? hbm : ddr4
-                let (text, what) = mutate(base, values: iniValues, separators: ["="], rng: &rng)
+                let (text, what) = mutateSome(base, values: iniValues, separators: ["="], rng: &rng)
                 cases.append(FuzzCase(name: "dramsim3 #\(n): \(what)", files: ["d.ini": Data(text.utf8)], arguments: ["dram", "d.ini", "--cycles", "3000"]))
             case 2:
-                let (text, what) = mutate(mesh, values: iniValues, separators: ["="], terminator: ";", rng: &rng)
+                let (text, what) = mutateSome(mesh, values: iniValues, separators: ["="], terminator: ";", rng: &rng)
                 cases.append(FuzzCase(
                     name: "booksim2 #\(n): \(what)", files: ["mesh": Data(text.utf8)], arguments: ["noc", "mesh", "max_samples=2", "warmup_periods=1"]))
             case 3:
-                let (text, what) = mutate(cfg, values: iniValues, separators: [":", "="], rng: &rng)
+                let (text, what) = mutateSome(cfg, values: iniValues, separators: [":", "="], rng: &rng)
                 cases.append(FuzzCase(
                     name: "scale-sim cfg #\(n): \(what)", files: ["c.cfg": Data(text.utf8), "t.csv": Data(conv.utf8)],
                     arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"]))
             default:
                 let isGemm = n % 10 == 9
-                let (text, what) = mutate(isGemm ? gemm : conv, values: iniValues, separators: [","], rng: &rng)
+                let (text, what) = mutateSome(isGemm ? gemm : conv, values: iniValues, separators: [","], rng: &rng)
                 cases.append(FuzzCase(
                     name: "scale-sim csv #\(n): \(what)", files: ["c.cfg": Data(cfg.utf8), "t.csv": Data(text.utf8)],
                     arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"] + (isGemm ? ["--gemm"] : [])))
