@@ -1,3 +1,4 @@
+import Foundation
 import SpindleCore
 import SpindleEngine
 import SpindleHardware
@@ -65,6 +66,17 @@ public enum ScenarioRunner {
     /// simulated time past `maxSimulatedPs` (an upper bound: every plan is faster).
     static func checkScale(_ scenario: Scenario) throws(SpindleError) {
         let t = scenario.topology
+        // Every router, tile, DRAM channel and controller is a component with its own state and queues:
+        // about 1 KiB each when idle (measured: 262,144 routers take 257 MB).
+        let components = Double(t.chips) * Double(t.noc.width * t.noc.height + t.tiles.count + t.dram.count + 1)
+        let modelBytes = components * 1_024 * 2
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard modelBytes <= memory * 0.5 else {
+            throw SpindleError(
+                .capacity,
+                "'\(scenario.name)' has \(WorkLimit.format(components)) components (\(t.chips) chips of a \(t.noc.width)x\(t.noc.height) NoC with \(t.tiles.count) tiles), which would need about \(Units.formatBytes(UInt64(modelBytes))) of memory; this machine has \(Units.formatBytes(UInt64(memory)))",
+                expected: "a model that fits in half of the memory", hint: "Use fewer chips or a smaller NoC")
+        }
         let passes = scenario.mapping.mode == .training ? 3.0 : 1.0
         let macs = Double(scenario.network.macsPerSample) * Double(scenario.batch) * passes
         // Bytes moved are at most a few per MAC plus the weights (and, in training, gradients and state).
@@ -86,6 +98,12 @@ public enum ScenarioRunner {
         try checkScale(scenario)
         var mapping = try Mapper(options: scenario.mapping).map(
             scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressedLayers(scenario))
+        guard mapping.schedule.labels.count <= Schedule.maxLabels else {
+            throw SpindleError(
+                .capacity, "'\(scenario.name)' has \(mapping.schedule.labels.count) (layer, phase) steps to report on",
+                expected: "at most \(Schedule.maxLabels) (layers x phases)",
+                hint: "Select fewer layers (layers: ...), or run inference instead of training")
+        }
         // A legal plan that leaves most of the machine idle is worth saying out loud.
         let used = mapping.schedule.chips.filter { steps in steps.contains { !$0.jobs.isEmpty } }.count
         if scenario.topology.chips > 1 && 2 * used <= scenario.topology.chips {

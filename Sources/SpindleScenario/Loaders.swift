@@ -102,6 +102,13 @@ public enum TechnologyLoader {
                     widthBits: try m.required("width_bits").int(in: 1...4096), nodeNm: try nodeNm(m.required("node_nm")),
                     source: try m.required("source").string()))
         }
+        // The curve is interpolated in log-log space between neighbouring capacities: they must differ.
+        curve.sort { $0.capacityBytes < $1.capacityBytes }
+        for (a, b) in zip(curve, curve.dropFirst()) where a.capacityBytes == b.capacityBytes {
+            throw try root.required("sram_curve").error(
+                "two sram_curve points have the same capacity (\(Units.formatBytes(UInt64(a.capacityBytes))))",
+                expected: "one point per capacity")
+        }
         let tech = Technology(name: name, actions: actions, sramCurve: curve)
         var required = Technology.requiredActions
         if curve.isEmpty { required += ["sram.read.bytes", "sram.write.bytes"] }

@@ -35,6 +35,13 @@ struct ArrayCommand: AsyncParsableCommand {
             var cfg = try ScaleSimConfig.parse(try InputFile.text(config, what: "SCALE-Sim config"), file: config)
             if let dataflow { cfg.dataflow = dataflow }
             let layers = try ScaleSimTopology.parse(try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
+            let memory = layers.map { ScaleSimArray.memoryBytes($0, config: cfg) }.max() ?? 0
+            guard memory <= Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
+                throw SpindleError(
+                    .capacity, "the DRAM read estimate of the largest layer would hold about \(Units.formatBytes(UInt64(memory))) of addresses",
+                    expected: "at most half of this machine's \(Units.formatBytes(ProcessInfo.processInfo.physicalMemory))",
+                    hint: "Use smaller SRAM sizes or layers")
+            }
             let work = layers.reduce(0.0) { $0 + ScaleSimArray.work($1, config: cfg) }
             if let note = try WorkLimit(allowLong: allowLong).check(
                 "walking the operand streams of \(layers.count) layer(s)", units: work, unitName: "operand demands", perSecond: 5e7,

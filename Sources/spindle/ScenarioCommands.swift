@@ -232,7 +232,7 @@ struct CompareCommand: ParsableCommand {
         do {
             guard files.count >= 2 else { throw SpindleError(.invalidValue, "compare needs at least two result files (got \(files.count))") }
             let reports = try files.map { f throws(SpindleError) -> RunReport in
-                guard let data = FileManager.default.contents(atPath: f) else { throw SpindleError(.fileNotFound, "no such file '\(f)'") }
+                let data = try InputFile.bytes(f, what: "result JSON", maxBytes: 1 << 28)
                 do {
                     return try JSONDecoder().decode(RunReport.self, from: data)
                 } catch {

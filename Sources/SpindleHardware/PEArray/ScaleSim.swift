@@ -226,6 +226,16 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
 /// bandwidth-estimating buffer: misses fill sets of floor(buffer / 100) addresses and the active half of
 /// the buffer (50 sets) is replaced as a whole, so DRAM reads = first-seen addresses per 50-set window.
 public enum ScaleSimArray {
+    /// Bytes the DRAM estimators' address sets may grow to for `l`: the distinct addresses a window of 50
+    /// sets can hold, at most every operand the layer has.
+    public static func memoryBytes(_ l: ScaleSimLayer, config c: ScaleSimConfig) -> Double {
+        let ifmap = Double(l.ifmapHeight) * Double(l.ifmapWidth) * Double(l.channels)
+        let filters = Double(l.window) * Double(l.filters)
+        let ifmapSet = min(ifmap, 50 * max(1, Double(c.ifmapSRAMKB) * 1024 / 100))
+        let filterSet = c.dataflow == "ws" ? 0 : min(filters, 50 * max(1, Double(c.filterSRAMKB) * 1024 / 100))
+        return (ifmapSet + filterSet) * 48
+    }
+
     /// Operand demands the model walks for `l` (its run time is proportional to them).
     public static func work(_ l: ScaleSimLayer, config c: ScaleSimConfig) -> Double {
         let R = Double(c.rows), C = Double(c.columns)
