@@ -254,6 +254,15 @@ public enum ScenarioRunner {
                 "technology '\(topology.technology.name)' mixes nodes " + nodes.map { "\($0) nm" }.joined(separator: ", ")
                     + "; energies are used at their own node, without scaling")
         }
+        let ratio = Double(latency) / Double(max(prepared.predictedLatencyPs, 1))
+        if ratio > 3 || ratio < 1.0 / 3 {
+            warnings.append(
+                "the simulated latency is \(Units.format(ratio, 2))x the mapper's analytic estimate, which leaves out NoC contention, "
+                    + "DRAM row effects and queueing: its ranking of the plans may not hold for this topology")
+        }
+        if !total.isFinite {
+            warnings.append("the total energy is not a finite number; a price in '\(topology.technology.name)' is not finite")
+        }
         if !unpriced.isEmpty {
             warnings.append(
                 "technology '\(topology.technology.name)' has no price for " + unpriced.sorted().joined(separator: ", ")
