@@ -49,10 +49,18 @@ struct DRAMCommand: AsyncParsableCommand {
                 CLI.note(note)
             }
             let clock = ContinuousClock.now
-            let r = DRAMStudy.run(cfg, traffic: traffic, cycles: cycles, seed: seed)
+            let status = StatusLine()
+            let r = DRAMStudy.run(cfg, traffic: traffic, cycles: cycles, seed: seed) { f in
+                status.show("simulating \(cycles) DRAM cycles: \(Units.format(f * 100, 0)) %")
+            }
+            status.clear()
             let wall = CLI.seconds(since: clock)
             if r.bandwidthGBps > r.peakBandwidthGBps * 1.000_001 {
-                CLI.warning("the measured bandwidth \(Units.format(r.bandwidthGBps, 3)) GB/s is above the peak \(Units.format(r.peakBandwidthGBps, 3)) GB/s; the config's timing is inconsistent")
+                CLI.warning(
+                    "the measured bandwidth \(Units.format(r.bandwidthGBps, 3)) GB/s is above the peak \(Units.format(r.peakBandwidthGBps, 3)) GB/s; "
+                        + (cycles < 100_000
+                            ? "\(cycles) cycles are too few for a steady-state figure (writes count when they are buffered): raise --cycles"
+                            : "the config's burst length and timing are inconsistent with its data rate"))
             }
             if r.statistics.readsDone + r.statistics.writesDone == 0 {
                 CLI.warning("no request completed in \(cycles) cycles, so the bandwidth and latency are not measurements; raise --cycles")

@@ -38,7 +38,9 @@ struct NoCCommand: AsyncParsableCommand {
             }
             let clock = ContinuousClock.now
             var network = NoCNetwork(config: c)
-            let r = network.run()
+            let status = StatusLine()
+            let r = network.run { f in status.show("simulating the network: at most \(Units.format(f * 100, 0)) % of the longest possible run") }
+            status.clear()
             let wall = CLI.seconds(since: clock)
             if r.measuredPackets == 0 {
                 CLI.warning("no packet was measured (injection_rate \(c.injectionRate)), so the latencies and throughput are not measurements")

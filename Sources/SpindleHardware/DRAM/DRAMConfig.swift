@@ -191,10 +191,36 @@ public enum DRAMIni {
                 .invalidValue, "device_width (\(config.deviceWidth)) is wider than bus_width (\(config.busWidth))", at: location("device_width"),
                 expected: "devices that together fill the bus (DRAMsim3 refuses this too)")
         }
-        guard config.tREFI > config.tRFC else {
+        let refreshCycle = config.tRTP + config.tRP + config.tRFC + config.tRCD
+        guard config.tREFI > refreshCycle else {
             throw SpindleError(
-                .invalidValue, "tREFI (\(config.tREFI)) is not longer than tRFC (\(config.tRFC)): the rank would always be refreshing",
-                at: location("tREFI"), expected: "tREFI > tRFC (DDR4-3200: 12480 > 560)")
+                .invalidValue,
+                "tREFI (\(config.tREFI)) is not longer than a refresh with its precharge and reopening, tRTP + tRP + tRFC + tRCD = \(refreshCycle): the rank would always be refreshing",
+                at: location("tREFI"), expected: "tREFI > tRFC + tRP + tRCD + tRTP (DDR4-3200: 12480 > 616)")
+        }
+        guard config.columns >= config.burstLength else {
+            throw SpindleError(
+                .invalidValue, "columns (\(config.columns)) is fewer than one burst (BL = \(config.burstLength))", at: location("columns"),
+                expected: "at least BL columns per row")
+        }
+        // The devices of a rank and the ranks of the channel: DRAMsim3 sizes ranks from channel_size.
+        let deviceBits = Double(config.rows) * Double(config.columns) * Double(config.deviceWidth) * Double(config.banks)
+        let rankBytes = deviceBits * Double(config.devicesPerRank) / 8
+        let ranks = Double(config.channelSizeMB) * 1_048_576 / rankBytes
+        guard ranks >= 1, ranks <= 64 else {
+            throw SpindleError(
+                .invalidValue,
+                "channel_size \(config.channelSizeMB) MB holds \(Units.format(ranks, 3)) ranks of \(Units.format(rankBytes / 1_048_576, 3)) MB (rows x columns x device_width x banks x devices per rank)",
+                at: location("channel_size"), expected: "from 1 to 64 ranks per channel")
+        }
+        // Currents above the standby current: each command's energy (DRAMsim3's formulas) must not be negative.
+        for (name, energy, currents) in [
+            ("activate", config.activateEnergy, "IDD0 x tRC >= IDD3N x tRAS + IDD2N x (tRC - tRAS)"), ("read", config.readEnergy, "IDD4R >= IDD3N"),
+            ("write", config.writeEnergy, "IDD4W >= IDD3N"), ("refresh", config.refreshEnergy, "IDD5AB >= IDD3N"),
+        ] where energy < 0 {
+            throw SpindleError(
+                .invalidValue, "the currents give a negative \(name) energy (\(Units.format(energy, 1)))", at: location("IDD0"),
+                expected: currents)
         }
         let mapping = Array(config.addressMapping)
         let fields = stride(from: 0, to: mapping.count - 1, by: 2).map { String(mapping[$0...($0 + 1)]) }

@@ -428,14 +428,18 @@ public struct DRAMStudyResult: Sendable, Codable {
 
 /// Runs DRAMsim3-style studies on the controller model.
 public enum DRAMStudy {
-    public static func run(_ config: DRAMConfig, traffic: DRAMTraffic, cycles: Int, seed: UInt64 = 1) -> DRAMStudyResult {
+    /// `progress` is told the fraction of `cycles` done, every 65,536 cycles.
+    public static func run(
+        _ config: DRAMConfig, traffic: DRAMTraffic, cycles: Int, seed: UInt64 = 1, progress: ((Double) -> Void)? = nil
+    ) -> DRAMStudyResult {
         var controller = DRAMController(config: config)
         var rng = RandomStream(seed: seed)
         let bytes = UInt64(config.requestBytes)
         switch traffic {
         case .random:
             var next: (UInt64, Bool)?
-            for _ in 0..<cycles {
+            for cycle in 0..<cycles {
+                if cycle & 0xFFFF == 0 { progress?(Double(cycle) / Double(cycles)) }
                 if next == nil { next = (rng.next(), rng.nextBelow(3) == 0) }
                 if let (a, w) = next, controller.willAccept(isWrite: w) {
                     controller.add(address: a, isWrite: w)
@@ -448,7 +452,8 @@ public enum DRAMStudy {
             var bases: [UInt64] = []
             var offset = arrayBytes
             var inserted = [false, false, false]
-            for _ in 0..<cycles {
+            for cycle in 0..<cycles {
+                if cycle & 0xFFFF == 0 { progress?(Double(cycle) / Double(cycles)) }
                 if offset >= arrayBytes {
                     bases = (0..<3).map { _ in rng.next() }
                     offset = 0

@@ -68,6 +68,15 @@ public enum BookSimConfig {
             }
             c.injectionRate = r
         }
+        let routers = Int(pow(Double(c.k), Double(c.n)))
+        if c.traffic == .bitcomp && routers & (routers - 1) != 0 {
+            throw SpindleError(
+                .invalidValue, "bitcomp traffic needs a power-of-two node count; k = \(c.k), n = \(c.n) gives \(routers)", at: get("traffic")?.1,
+                expected: "k a power of two (BookSim complements the node number's bits)")
+        }
+        if c.traffic == .transpose && c.n != 2 {
+            throw SpindleError(.invalidValue, "transpose traffic needs a 2-D network (n = 2)", at: get("traffic")?.1)
+        }
         c.injectionInFlits = try int("injection_rate_uses_flits", 0, 0...1) == 1
         c.seed = UInt64(try int("seed", 1, 0...Int.max))
         c.creditDelay = try int("credit_delay", 2, 0...64)

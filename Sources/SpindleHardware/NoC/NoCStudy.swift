@@ -243,7 +243,9 @@ public struct NoCNetwork {
     // MARK: Simulation
 
     /// Runs warm-up, measurement and drain; returns the measured statistics.
-    public mutating func run() -> NoCStudyResult {
+    /// Runs warm-up, measurement and drain; `progress` is told the fraction of the longest possible run
+    /// done, every 4,096 cycles.
+    public mutating func run(progress: ((Double) -> Void)? = nil) -> NoCStudyResult {
         let c = config
         let perPacket = c.injectionInFlits ? c.injectionRate / Double(c.packetFlits) : c.injectionRate
         let measureStart = c.warmupCycles, measureEnd = c.warmupCycles + c.measureCycles
@@ -255,6 +257,7 @@ public struct NoCNetwork {
         while true {
             if now >= measureEnd && measuredOutstanding == 0 { break }
             if now >= measureEnd + c.drainCycles { drained = false; break }
+            if now & 0xFFF == 0 { progress?(Double(now) / Double(measureEnd + c.drainCycles)) }
             let bucket = now % bucketCount
             for (slot, f) in arrivalBuckets[bucket] { push(Int(slot), f) }
             arrivalBuckets[bucket].removeAll(keepingCapacity: true)
