@@ -244,7 +244,7 @@ public struct YAMLValue {
         guard let v = Int(s.replacingOccurrences(of: "_", with: "")) else {
             throw error("\(displayName) is '\(s)'", expected: "a whole number")
         }
-        guard range.contains(v) else { throw error("\(displayName) is \(v)", expected: "a whole number in \(describe(range))") }
+        guard range.contains(v) else { throw error("\(displayName) is \(v)", expected: "a whole number \(describe(range))") }
         return v
     }
 
@@ -311,8 +311,8 @@ public struct YAMLValue {
     }
 
     private func describe(_ r: ClosedRange<Int>) -> String {
-        if r.upperBound == Int.max { return "\(r.lowerBound) or more" }
-        return "\(r.lowerBound)...\(r.upperBound)"
+        if r.upperBound == Int.max { return "of \(r.lowerBound) or more" }
+        return "from \(r.lowerBound) to \(r.upperBound)"
     }
 }
 

@@ -41,4 +41,26 @@ struct KnownHostileInputTests {
     func known() {
         expectClean(KnownCases.all)
     }
+
+    @Test("A BookSim2 config saved with CRLF line endings gives the LF file's result, not the defaults")
+    func crlf() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-crlf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // k = 3 differs from BookSim's default (8), so a file read as empty would show.
+        let mesh = KnownCases.mesh.replacingOccurrences(of: "k  = 8;", with: "k  = 3;").replacingOccurrences(of: "sample_period  = 1000;", with: "sample_period  = 100;")
+        try mesh.write(toFile: dir.path + "/lf", atomically: true, encoding: .utf8)
+        try mesh.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: dir.path + "/crlf", atomically: true, encoding: .utf8)
+        var outputs: [[String: Any]] = []
+        for name in ["lf", "crlf"] {
+            let r = try spindle(["noc", dir.path + "/" + name, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            var j = try json(r.stdout)
+            j["run"] = nil
+            outputs.append(j)
+        }
+        #expect(outputs[0]["average_hops"] as? Double == outputs[1]["average_hops"] as? Double)
+        #expect(outputs[0]["measured_packets"] as? Int == outputs[1]["measured_packets"] as? Int)
+        #expect((outputs[0]["measured_packets"] as? Int ?? 0) > 0)
+    }
 }

@@ -33,7 +33,7 @@ public enum BookSimConfig {
         func int(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(SpindleError) -> Int {
             guard let (t, at) = get(key) else { return fallback }
             guard let v = Int(t), range.contains(v) else {
-                throw SpindleError(.invalidValue, "'\(key)' is '\(t)'", at: at, expected: "a whole number in \(range.lowerBound)...\(range.upperBound)")
+                throw SpindleError(.invalidValue, "'\(key)' is '\(t)'", at: at, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return v
         }

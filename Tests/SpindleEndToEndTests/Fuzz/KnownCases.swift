@@ -104,6 +104,17 @@ enum KnownCases {
             ini("tREFI shorter than tRFC", "tREFI = 12480", "tREFI = 500", message: "tREFI"),
             ini("an odd-length address mapping", "address_mapping = rochrababgco", "address_mapping = rochrababgc", message: "address_mapping"),
             ini("rows of 2^62", "rows = 65536", "rows = 4611686018427387904", message: "rows"),
+            ini("one row per bank (131,072 ranks)", "rows = 65536", "rows = 1", message: "ranks"),
+            ini("one column per row", "columns = 1024", "columns = 1", message: "burst"),
+            ini("tREFI just over tRFC", "tREFI = 12480", "tREFI = 561", message: "always be refreshing"),
+            ini("IDD0 of 0", "IDD0 = 57", "IDD0 = 0", message: "negative activate energy"),
+            FuzzCase(
+                name: "bit-complement traffic on 9 nodes", files: ["m": Data(mesh.utf8)], arguments: ["noc", "m", "k=3", "traffic=bitcomp"],
+                mustFail: true, message: "power-of-two"),
+            FuzzCase(
+                name: "a NoC run that measures nothing", files: ["m": Data(mesh.utf8)],
+                arguments: ["noc", "m", "k=2", "injection_rate=0", "max_samples=1", "warmup_periods=0"], message: "warning: no packet was measured"),
+
             // SCALE-Sim.
             FuzzCase(
                 name: "a conv CSV read as GEMM", files: ["c.cfg": Data(cfg.utf8), "t.csv": Data(conv.utf8)],
