@@ -40,7 +40,7 @@ struct CompressCommand: AsyncParsableCommand {
     var iterations: Int = 30
     @Option(help: "SmartDeal: structural row pruning before SED: a ratio for every conv layer, or 'reference' (CIFAR ResNet-18 list).")
     var rowPrune: String?
-    @Option(help: "SmartDeal: bits per stored B entry in the storage count (32 as in the reference script).")
+    @Option(help: "SmartDeal: bits per stored B entry in the storage count (32, as the reference script counts it; scenarios store B in 8 bits unless basis_bits says otherwise).")
     var basisBits: Int = 32
     @Option(help: "SmartDeal and OSC: threads (default: the number of cores; results do not depend on it).")
     var threads: Int?

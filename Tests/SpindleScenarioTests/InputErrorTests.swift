@@ -89,7 +89,7 @@ struct InputErrorTests {
     @Test("A tile outside the mesh")
     func outsideMesh() throws {
         let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "at: [[1, 0]]", with: "at: [[2, 0]]")))
-        #expect(e.description.contains("0...1"))
+        #expect(e.description.contains("from 0 to 1"))
     }
 
     @Test("Two tiles on one node")
