@@ -38,12 +38,92 @@ enum DocumentedCommands {
         return binary
     }
 
+    /// Sample outputs in the Docs: a fenced block right after `<!-- output of: COMMAND -->`.
+    static func samples(in file: String) -> [(command: String, lines: [String])] {
+        guard let text = try? String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8) else { return [] }
+        var out: [(String, [String])] = []
+        let lines = text.components(separatedBy: "\n")
+        var i = 0
+        while i < lines.count {
+            let l = lines[i]
+            if l.hasPrefix("<!-- output of: "), l.hasSuffix(" -->"), i + 1 < lines.count, lines[i + 1].hasPrefix("```") {
+                let command = String(l.dropFirst("<!-- output of: ".count).dropLast(" -->".count))
+                var block: [String] = []
+                var j = i + 2
+                while j < lines.count, !lines[j].hasPrefix("```") {
+                    block.append(lines[j])
+                    j += 1
+                }
+                out.append((command, block))
+                i = j
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Whitespace runs as single spaces, ends trimmed.
+    static func squeezed(_ s: String) -> String { s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+
+    /// The sample lines that do not appear, in order, in `output` (`...` inside a line skips text; a line
+    /// that is only `...` skips lines; blank lines are not compared).
+    static func missing(_ sample: [String], in output: String) -> [String] {
+        let actual = output.components(separatedBy: "\n").map(squeezed)
+        var position = 0
+        var missing: [String] = []
+        for line in sample.map(squeezed) where !line.isEmpty && line != "..." {
+            let pieces = line.components(separatedBy: "...").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            func matches(_ a: String) -> Bool {
+                var rest = Substring(a)
+                for p in pieces {
+                    guard let r = rest.range(of: p) else { return false }
+                    rest = rest[r.upperBound...]
+                }
+                return true
+            }
+            if let k = actual[position...].firstIndex(where: matches) {
+                position = k + 1
+            } else {
+                missing.append(line)
+            }
+        }
+        return missing
+    }
+
     /// Splits a command line into words (the Docs' commands use no quotes).
     static func words(_ command: String) -> [String] { command.split(separator: " ").map(String.init) }
 }
 
 @Suite("Documented commands run as written", .serialized)
 struct DocumentedCommandsTests {
+    @Test("The Docs' sample outputs are what the current program prints")
+    func sampleOutputs() throws {
+        guard let binary = DocumentedCommands.freshReleaseBinary else {
+            #expect(!Self.required, "the release binary is missing or older than the sources; run scripts/quickstart first")
+            return
+        }
+        var samples: [(command: String, lines: [String])] = []
+        for doc in ["README.md", "Docs/tutorial.md", "Docs/user-guide.md", "Docs/compression.md", "Docs/performance.md", "Docs/validation.md"] {
+            samples += DocumentedCommands.samples(in: doc)
+        }
+        #expect(samples.count >= 3)
+        for (command, lines) in samples {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = Array(DocumentedCommands.words(command).dropFirst())
+            process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let missing = DocumentedCommands.missing(lines, in: text)
+            let report = "the sample output of '\(command)' is stale; these lines are not in the output:\n" + missing.joined(separator: "\n")
+            #expect(missing.isEmpty, Comment(rawValue: report))
+        }
+    }
+
     static let required = ProcessInfo.processInfo.environment["SPINDLE_REQUIRE_RELEASE_BINARY"] == "1"
 
     @Test("The README's \"Using it\" block has the commands it should")
