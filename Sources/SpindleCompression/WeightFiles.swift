@@ -186,6 +186,7 @@ enum NPZ {
         let dirOffset = u32(eocd + 16)
         guard dirOffset != 0xFFFF_FFFF else { throw SpindleError(.unsupported, "'\(file)' is a ZIP64 archive, which is not supported") }
         var out: [NamedTensor] = []
+        var inflated = 0
         var p = dirOffset
         for _ in 0..<entries {
             guard p + 46 <= b.count, u32(p) == 0x0201_4B50 else { throw bad("damaged central directory") }
@@ -210,6 +211,12 @@ enum NPZ {
                 // not be allocated (a 1 KB archive claiming 4 GiB).
                 guard size <= compressed * 1032 + 64 else {
                     throw bad("entry '\(name)' claims \(size) bytes from \(compressed) compressed bytes, more than deflate can produce")
+                }
+                inflated += size
+                guard Double(inflated) <= Double(ProcessInfo.processInfo.physicalMemory) / 4 else {
+                    throw SpindleError(
+                        .capacity, "'\(file)' inflates to more than \(inflated) bytes, over a quarter of this machine's memory",
+                        expected: "weights that fit in memory")
                 }
                 content = try inflate(raw, expected: size, file: file, entry: name)
             default: throw SpindleError(.unsupported, "'\(file)': entry '\(name)' uses ZIP method \(method)", choices: ["stored (0)", "deflated (8)"])

@@ -71,14 +71,14 @@ public struct FileSource: Sendable {
 public enum TechnologyLoader {
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Technology {
         let root = try source.load(path).mapping(allowed: ["name", "description", "actions", "sram_curve"], required: ["name", "actions"])
-        let name = try root.required("name").string()
+        let name = try root.required("name").name()
         var actions: [TechnologyAction] = []
         var seen: Set<String> = []
         for item in try root.required("actions").list() {
             let m = try item.mapping(
                 allowed: ["name", "energy", "per", "width_bits", "node_nm", "source", "note"],
                 required: ["name", "energy", "per", "node_nm", "source"])
-            let actionName = try m.required("name").string()
+            let actionName = try m.required("name").name()
             guard seen.insert(actionName).inserted else {
                 throw try m.required("name").error("action '\(actionName)' is defined twice")
             }
@@ -141,7 +141,7 @@ public enum TopologyLoader {
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
         let doc = try source.load(path).overriding(source.topologyOverrides)
         let root = try doc.mapping(allowed: keys, required: ["name", "technology", "noc", "tile_types", "tiles", "dram"])
-        let name = try root.required("name").string()
+        let name = try root.required("name").name()
         let techPath = source.resolve(try root.required("technology").string(), from: path)
         let technology: Technology
         do {

@@ -163,7 +163,7 @@ public enum ScenarioLoader {
             }
         }
         return Scenario(
-            name: try root.required("name").string(), file: path, topologyFile: topologyPath, topology: topology, network: network,
+            name: try root.required("name").name(), file: path, topologyFile: topologyPath, topology: topology, network: network,
             batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1, seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1),
             mapping: mapping, compression: compression, sweep: sweep,
             point: overrides.isEmpty ? nil : overrides.map { "\($0.key)=\($0.value)" }.joined(separator: ","),

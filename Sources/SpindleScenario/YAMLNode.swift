@@ -228,6 +228,17 @@ public struct YAMLValue {
         return s.string
     }
 
+    /// The node as a name: a non-empty string without control characters (names end up in reports,
+    /// file names and terminals).
+    public func name() throws(SpindleError) -> String {
+        let s = try string()
+        guard !s.trimmingCharacters(in: .whitespaces).isEmpty else { throw error("\(displayName) is empty", expected: "a name") }
+        guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }), s.count <= 200 else {
+            throw error("\(displayName) has control characters or is over 200 characters long", expected: "a printable name")
+        }
+        return s
+    }
+
     /// The node as one of `choices`.
     public func choice(_ choices: [String]) throws(SpindleError) -> String {
         let s = try string()
