@@ -61,6 +61,8 @@ struct CompressCommand: AsyncParsableCommand {
     var bits: Int = 8
     @Option(help: "dense: fp32, fp16 or int8.")
     var dtype: String = "fp32"
+    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
+    var allowLong = false
 
     func validate() throws {
         try CLI.check(threshold, "--threshold", 0...1e6, "SmartDeal's absolute Ce threshold")
@@ -149,6 +151,15 @@ struct CompressCommand: AsyncParsableCommand {
             throw SpindleError(.invalidValue, "give either a weight file or --model, not both")
         }
         let s = try settings(layers: layers.map(\.shape))
+        if s.method == .smartdeal {
+            let weights = layers.reduce(0.0) { $0 + Double($1.tensor.count) }
+            if let note = try WorkLimit(allowLong: allowLong).check(
+                "SED on \(layers.count) layer(s)", units: weights * Double(iterations), unitName: "weight-passes",
+                perSecond: 1.5e7 * Double(s.smartDeal.threads), hint: "Lower --iterations, or compress fewer layers")
+            {
+                CLI.note(note)
+            }
+        }
         let status = StatusLine()
         let (report, tensors) = Compressor.run(layers, settings: s, source: source, keepTensors: out != nil) { i, name in
             status.show("compressing layer \(i + 1) of \(layers.count): \(name)")
