@@ -33,7 +33,12 @@ struct ArrayCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLI.guarded {
             var cfg = try ScaleSimConfig.parse(try InputFile.text(config, what: "SCALE-Sim config"), file: config)
-            if let dataflow { cfg.dataflow = dataflow }
+            if let dataflow {
+                guard ["ws", "os", "is"].contains(dataflow) else {
+                    throw SpindleError(.invalidValue, "--dataflow '\(dataflow)' is not a dataflow", choices: ["ws", "os", "is"])
+                }
+                cfg.dataflow = dataflow
+            }
             let layers = try ScaleSimTopology.parse(try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
             let memory = layers.map { ScaleSimArray.memoryBytes($0, config: cfg) }.max() ?? 0
             guard memory <= Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
