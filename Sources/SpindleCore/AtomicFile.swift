@@ -7,6 +7,21 @@ import Foundation
 /// its permission bits.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws(SpindleError) {
+        // A device, FIFO or terminal (`/dev/null`, `/dev/stdout`) is written in place: renaming over it
+        // would replace the device with a file.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw SpindleError(.io, "cannot write '\(path)'", hint: "Check its permissions")
+            }
+            do {
+                try handle.write(contentsOf: data)
+                try handle.close()
+            } catch {
+                throw SpindleError(.io, "cannot write '\(path)': \(error.localizedDescription)")
+            }
+            return
+        }
         var target = path
         // Follow symbolic links to the file they name (relative links resolve against the link's folder).
         var hops = 0

@@ -57,6 +57,24 @@ struct InputSafetyTests {
         #expect(WorkLimit.format(2.5e9) == "2.5e9")
     }
 
+    @Test("Atomic writes leave devices devices and follow links to regular files")
+    func atomicWrites() throws {
+        try AtomicFile.write(Data("x".utf8), to: "/dev/null")
+        let type = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+        #expect(type == .typeCharacterSpecial)
+        let dir = NSTemporaryDirectory() + "spindle-atomic-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("old".utf8).write(to: URL(fileURLWithPath: dir + "/t"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir + "/t")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/l", withDestinationPath: "t")
+        try AtomicFile.write(Data("new".utf8), to: dir + "/l")
+        #expect(try String(contentsOfFile: dir + "/t", encoding: .utf8) == "new")
+        #expect((try FileManager.default.attributesOfItem(atPath: dir + "/t")[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/l") == "t")
+        #expect { try AtomicFile.write(Data(), to: dir) } throws: { "\($0)".contains("is a directory") }
+    }
+
     @Test("Directories, devices and missing files are named as such")
     func inputFiles() {
         #expect { _ = try InputFile.text(NSTemporaryDirectory()) } throws: { "\($0)".contains("is a directory") }
