@@ -139,6 +139,9 @@ public enum ScenarioRunner {
         progress: (@Sendable (Double, RunProgress) -> Void)? = nil
     ) async throws(SpindleError) -> RunReport {
         var model = AcceleratorModel(topology: prepared.scenario.topology, schedule: prepared.schedule)
+        var options = options
+        // The per-window busy and barrier times feed only the profile.
+        if !profile { options.timeWindows = false }
         let simulation = try model.build(options: options)
         let predicted = max(prepared.predictedLatencyPs, 1)
         let result = await simulation.run(progress: progress.map { report in

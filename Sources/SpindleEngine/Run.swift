@@ -93,11 +93,13 @@ public final class Simulation: Sendable {
     let notes: [String]
     let numa: NUMAPolicy
     let progressCells: [ProgressCell]
+    let timeWindows: Bool
 
     init(
         map: SimulationMap, plans: [WorkerPlan], executors: [WorkerExecutor], stopTime: Picoseconds?,
-        requestedWorkers: Int, notes: [String], numa: NUMAPolicy
+        requestedWorkers: Int, notes: [String], numa: NUMAPolicy, timeWindows: Bool
     ) {
+        self.timeWindows = timeWindows
         self.map = map
         self.plans = plans
         self.executors = executors
@@ -135,9 +137,10 @@ public final class Simulation: Sendable {
                 let agent = WorkerAgent(executor: executors[rank])
                 let map = self.map
                 let stop = stopTime
+                let timed = timeWindows
                 let cell = cells[rank]
                 group.addTask {
-                    await agent.run(plan: plan, map: map, transport: transport, stopTime: stop, progress: cell)
+                    await agent.run(plan: plan, map: map, transport: transport, stopTime: stop, timed: timed, progress: cell)
                 }
             }
             var all: [WorkerOutcome] = []
@@ -263,7 +266,7 @@ actor WorkerAgent {
     init(executor: WorkerExecutor) { self.executor = executor }
 
     func run(
-        plan: WorkerPlan, map: SimulationMap, transport: any WindowTransport, stopTime: Picoseconds?,
+        plan: WorkerPlan, map: SimulationMap, transport: any WindowTransport, stopTime: Picoseconds?, timed: Bool,
         progress: ProgressCell
     ) -> WorkerOutcome {
         let placement = NUMA.currentPlacement()
@@ -290,17 +293,21 @@ actor WorkerAgent {
             let (sum, overflow) = next.addingReportingOverflow(map.lookahead)
             let end = min(overflow ? .max : sum, lastTime + 1)
             for (i, ctx) in runtime.partitions.enumerated() {
-                let t0 = monotonicNs()
-                ctx.runWindow(until: end, progress: progress)
-                busy[i] &+= monotonicNs() &- t0
+                if timed {
+                    let t0 = monotonicNs()
+                    ctx.runWindow(until: end, progress: progress)
+                    busy[i] &+= monotonicNs() &- t0
+                } else {
+                    ctx.runWindow(until: end, progress: progress)
+                }
             }
             windows += 1
             let localNext = min(heapsMin(), runtime.outgoingMin)
             runtime.outgoingMin = .max
-            let b0 = monotonicNs()
+            let b0 = timed ? monotonicNs() : 0
             next = transport.exchange(
                 rank: plan.rank, outgoing: &runtime.outgoing, localNext: localNext, incoming: &incoming)
-            barrierNs &+= monotonicNs() &- b0
+            if timed { barrierNs &+= monotonicNs() &- b0 }
             if !incoming.isEmpty {
                 runtime.deliverIncoming(incoming)
                 incoming.removeAll(keepingCapacity: true)
