@@ -43,6 +43,15 @@ extension YAMLValue {
                     .invalidValue, "'\(o.key)' does not name a field that can be set in '\(file)'", at: o.blame,
                     hint: "Sweep keys are dotted paths of mapping keys, e.g. batch, compression.method, chips, noc.width")
             }
+            // Mappings the override had to create were written by it too.
+            var existing = root
+            for (depth, key) in o.path.enumerated() {
+                guard case .mapping(let m) = existing, let child = m[key] else {
+                    blamed[o.path[...depth].joined(separator: ".")] = o.blame
+                    break
+                }
+                existing = child
+            }
             root = updated
             blamed[o.key] = o.blame
         }
