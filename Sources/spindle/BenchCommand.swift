@@ -79,17 +79,21 @@ struct BenchEngine: AsyncParsableCommand {
             {
                 CLI.note(note)
             }
+            let status = StatusLine()
             var plain: (PHOLD.Outcome, seconds: Double)?
-            for _ in 0..<max(1, repetitions) {
+            for k in 0..<max(1, repetitions) {
+                status.show("plain heap loop run \(k + 1) of \(max(1, repetitions))")
                 let p = model.runPlainLoop()
                 if plain == nil || p.seconds < plain!.seconds { plain = p }
             }
             var best: (SimulationResult, PHOLD.Outcome)?
-            for _ in 0..<max(1, repetitions) {
+            for k in 0..<max(1, repetitions) {
+                status.show("engine run \(k + 1) of \(max(1, repetitions))")
                 let sim = try model.build(options: EngineOptions(workers: workers ?? EngineOptions.defaultWorkers, numa: numaPolicy, stopTime: model.endTime))
                 let r = await sim.run()
                 if best == nil || r.profile.wallSeconds < best!.0.profile.wallSeconds { best = (r, model.outcome(of: r)) }
             }
+            status.clear()
             let (result, outcome) = best!
             let plainRate = Double(plain!.0.events) / plain!.seconds
             let engineRate = Double(result.events) / result.profile.wallSeconds
@@ -200,11 +204,14 @@ struct BenchCompress: AsyncParsableCommand {
                 throw SpindleError(.invalidValue, "--models names no model", expected: "a comma-separated list", choices: ModelZoo.names)
             }
             var rows: [Row] = []
+            let status = StatusLine()
+            defer { status.clear() }
             let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
             for name in names {
                 guard let network = ModelZoo.network(named: name) else {
                     throw SpindleError(.invalidValue, "--models names '\(name)', which is not a built-in model", choices: ModelZoo.names)
                 }
+                status.show("timing SED and OSC on \(name)")
                 let layers = Compressor.synthetic(network.weightShapes, seed: 1)
                 var sed = CompressionSettings(method: .smartdeal)
                 sed.smartDeal.threads = threadCount
