@@ -98,12 +98,6 @@ public enum ScenarioRunner {
         try checkScale(scenario)
         var mapping = try Mapper(options: scenario.mapping).map(
             scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressedLayers(scenario))
-        guard mapping.schedule.labels.count <= Schedule.maxLabels else {
-            throw SpindleError(
-                .capacity, "'\(scenario.name)' has \(mapping.schedule.labels.count) (layer, phase) steps to report on",
-                expected: "at most \(Schedule.maxLabels) (layers x phases)",
-                hint: "Select fewer layers (layers: ...), or run inference instead of training")
-        }
         // A legal plan that leaves most of the machine idle is worth saying out loud.
         let used = mapping.schedule.chips.filter { steps in steps.contains { !$0.jobs.isEmpty } }.count
         if scenario.topology.chips > 1 && 2 * used <= scenario.topology.chips {

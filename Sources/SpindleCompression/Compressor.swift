@@ -85,10 +85,9 @@ public enum Compressor {
                     expected: "a weight tensor with every dimension at least 1")
             }
             if let bad = t.tensor.firstNonFinite {
-                let value = t.tensor.floats[bad]
                 throw SpindleError(
                     .invalidValue,
-                    "'\(path)': tensor '\(t.name)' holds \(value) at index \(t.tensor.multiIndex(bad)) (flat index \(bad))",
+                    "'\(path)': tensor '\(t.name)' holds \(bad.value) at index \(t.tensor.multiIndex(bad.index)) (flat index \(bad.index))",
                     expected: "finite weights (no NaN or infinity)", hint: "Fix or drop the tensor before compressing it")
             }
             out.append((try WeightShape(name: t.name, tensorShape: t.tensor.shape), t.tensor))

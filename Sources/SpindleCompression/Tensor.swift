@@ -93,10 +93,11 @@ public struct Tensor: Sendable, Equatable {
         }
     }
 
-    /// The flat (row-major) index of the first NaN or infinite element, if any.
-    public var firstNonFinite: Int? {
+    /// The first NaN or infinite element, if any: its flat (row-major) index and its value.
+    public var firstNonFinite: (index: Int, value: Float)? {
         if dtype == .int8 { return nil }
-        return floats.firstIndex { !$0.isFinite }
+        let values = floats
+        return values.firstIndex { !$0.isFinite }.map { ($0, values[$0]) }
     }
 
     /// A row-major flat index written as a multi-index of the shape (`[2, 0, 1, 1]`).

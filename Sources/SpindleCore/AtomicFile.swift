@@ -9,8 +9,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws(SpindleError) {
         // A device, FIFO or terminal (`/dev/null`, `/dev/stdout`) is written in place: renaming over it
         // would replace the device with a file.
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
+        if InputFile.kind(path) == .other {
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw SpindleError(.io, "cannot write '\(path)'", hint: "Check its permissions")
             }
@@ -34,8 +33,7 @@ public enum AtomicFile {
                 target = (target as NSString).deletingLastPathComponent + "/" + destination
             }
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+        if InputFile.kind(target) == .directory {
             throw SpindleError(.io, "cannot write '\(path)': it is a directory", expected: "a file path")
         }
         let mode = (try? FileManager.default.attributesOfItem(atPath: target))?[.posixPermissions] as? NSNumber

@@ -8,26 +8,40 @@ public enum InputFile {
     /// Text configuration files larger than this are refused (the largest shipped file is a few KiB).
     public static let maxTextBytes = 16 << 20
 
+    /// What a path names, following symbolic links.
+    public enum Kind: Sendable, Equatable {
+        case missing, directory, other
+        /// A regular file of this many bytes.
+        case regular(Int64)
+    }
+
+    public static func kind(_ path: String) -> Kind {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular(Int64(info.st_size))
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
     /// The raw bytes of `path`; `what` names the kind of file in messages ("DRAMsim3 config").
     public static func bytes(_ path: String, what: String = "file", maxBytes: Int = Int.max, at: SourceLocation? = nil) throws(SpindleError) -> Data {
-        var isDirectory: ObjCBool = false
         guard !path.isEmpty else { throw SpindleError(.fileNotFound, "the \(what) path is empty", at: at) }
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        switch kind(path) {
+        case .missing:
             throw SpindleError(
                 .fileNotFound, "no such file '\(path)' (\(what == "file" ? "an input" : "a " + what))", at: at,
                 hint: "Check the path; relative paths are resolved against the current directory or the file that names them")
-        }
-        guard !isDirectory.boolValue else {
+        case .directory:
             throw SpindleError(.io, "'\(path)' is a directory, not a \(what)", at: at, expected: "a regular file")
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular, type != .typeSymbolicLink {
+        case .other:
             throw SpindleError(.io, "'\(path)' is a device or special file, not a \(what)", at: at, expected: "a regular file")
-        }
-        if let size = attributes?[.size] as? NSNumber, size.int64Value > Int64(maxBytes) {
+        case .regular(let size) where size > Int64(maxBytes):
             throw SpindleError(
-                .invalidValue, "'\(path)' is \(size.int64Value) bytes, too large for a \(what)", at: at,
-                expected: "at most \(maxBytes) bytes")
+                .invalidValue, "'\(path)' is \(size) bytes, too large for a \(what)", at: at, expected: "at most \(maxBytes) bytes")
+        case .regular:
+            break
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpindleError(.io, "cannot read '\(path)'", at: at, hint: "Check its permissions")

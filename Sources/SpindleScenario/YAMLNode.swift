@@ -33,11 +33,6 @@ public struct YAMLValue {
         return SourceLocation(file: file, line: node.mark?.line, column: node.mark?.column)
     }
 
-    /// Loads and parses a YAML file.
-    public static func load(file: String) throws(SpindleError) -> YAMLValue {
-        try parse(try InputFile.text(file, what: "YAML file"), file: file)
-    }
-
     /// Nodes a document may have once its aliases are expanded (the largest shipped file has a few hundred).
     public static let maxNodes = 1_000_000
     /// Deepest nesting of collections a document may have.

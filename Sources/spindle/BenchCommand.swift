@@ -39,8 +39,7 @@ struct BenchEngine: AsyncParsableCommand {
     var repetitions: Int = 3
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
-    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
-    var allowLong = false
+    @OptionGroup var long: LongWorkFlags
 
     func validate() throws {
         if let workers { try CLI.check(workers, "--workers", 1...1_024, "worker threads") }
@@ -71,14 +70,11 @@ struct BenchEngine: AsyncParsableCommand {
             let numaPolicy = try NUMAPolicy.parse(numa)
             // Each event takes on average minDelay + meanExtraDelay; both loops run every repetition.
             let events = Double(model.componentCount * population) * Double(model.endTime) / (Double(model.minDelay) + model.meanExtraDelay)
-            if let note = try WorkLimit(allowLong: allowLong).check(
+            try long.check(
                 "running PHOLD \(2 * repetitions) times", units: events * Double(2 * repetitions) * (1 + Double(work) / 50),
                 // Heaps of millions of events miss the caches: the rate falls with the events in flight.
                 unitName: "events", perSecond: 5e6 / pow(max(1, Double(model.componentCount * population) / 1e5), 0.3),
                 hint: "Lower --end-us, --components, --population or --repeat")
-            {
-                CLI.note(note)
-            }
             let status = StatusLine()
             var plain: (PHOLD.Outcome, seconds: Double)?
             for k in 0..<max(1, repetitions) {

@@ -10,6 +10,20 @@ import SpindleReport
 import SpindleScenario
 import SpindleWorkload
 
+/// `--allow-long`, shared by every command that estimates its work before starting it.
+struct LongWorkFlags: ParsableArguments {
+    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
+    var allowLong = false
+
+    /// The limit in force (see `WorkLimit`).
+    var limit: WorkLimit { WorkLimit(allowLong: allowLong) }
+
+    /// Checks the estimated work against the limit; prints the estimate when the work is long.
+    func check(_ what: String, units: Double, unitName: String, perSecond: Double, hint: String) throws(SpindleError) {
+        if let note = try limit.check(what, units: units, unitName: unitName, perSecond: perSecond, hint: hint) { CLI.note(note) }
+    }
+}
+
 /// Shared CLI plumbing: error reporting, JSON output, number formatting.
 enum CLI {
     /// Runs `body`; a `SpindleError` is printed as one paragraph on stderr and exits with status 2.
@@ -28,11 +42,6 @@ enum CLI {
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
-    }
-
-    /// Writes `data` to `path` atomically, through a symbolic link and keeping the file's mode.
-    static func writeAtomically(_ data: Data, to path: String) throws(SpindleError) {
-        try AtomicFile.write(data, to: path)
     }
 
     /// Checks a whole-number option against its valid range.

@@ -61,8 +61,7 @@ struct CompressCommand: AsyncParsableCommand {
     var bits: Int = 8
     @Option(help: "dense: fp32, fp16 or int8.")
     var dtype: String = "fp32"
-    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
-    var allowLong = false
+    @OptionGroup var long: LongWorkFlags
 
     func validate() throws {
         try CLI.check(threshold, "--threshold", 0...1e6, "SmartDeal's absolute Ce threshold")
@@ -88,9 +87,6 @@ struct CompressCommand: AsyncParsableCommand {
 
     func settings(layers: [WeightShape]) throws(SpindleError) -> CompressionSettings {
         var s = CompressionSettings(method: try choice(method, "method", CompressionMethod.self))
-        guard threshold >= 0 else { throw SpindleError(.invalidValue, "--threshold must be >= 0 (got \(threshold))") }
-        guard iterations >= 1 else { throw SpindleError(.invalidValue, "--iterations must be >= 1 (got \(iterations))") }
-        guard (1...32).contains(basisBits) else { throw SpindleError(.invalidValue, "--basis-bits must be in 1...32 (got \(basisBits))") }
         s.smartDeal.threshold = threshold
         s.smartDeal.iterations = iterations
         s.smartDeal.basisBits = basisBits
@@ -110,18 +106,14 @@ struct CompressCommand: AsyncParsableCommand {
             }
         }
         if let keep {
-            guard keep > 0 && keep <= 1 else { throw SpindleError(.invalidValue, "--keep must be in (0, 1] (got \(keep))") }
             s.osc.keep = keep
             s.pruneKeep = keep
         }
-        guard (1...15).contains(magBits) else { throw SpindleError(.invalidValue, "--mag-bits must be in 1...15 (got \(magBits))") }
         s.osc.magnitudeBits = magBits
         s.osc.quantizer = try choice(quantizer, "quantizer", OSCOptions.Quantizer.self)
         s.osc.scale = try choice(scale, "scale", OSCOptions.Scale.self)
         s.osc.index = try choice(index, "index", OSCOptions.Index.self)
-        guard group >= 1 else { throw SpindleError(.invalidValue, "--group must be >= 1 (got \(group))") }
         s.osc.group = group
-        guard (2...16).contains(bits) else { throw SpindleError(.invalidValue, "--bits must be in 2...16 (got \(bits))") }
         s.pruneBits = bits
         switch dtype {
         case "fp32": s.denseType = .float32
@@ -153,12 +145,9 @@ struct CompressCommand: AsyncParsableCommand {
         let s = try settings(layers: layers.map(\.shape))
         if s.method == .smartdeal {
             let weights = layers.reduce(0.0) { $0 + Double($1.tensor.count) }
-            if let note = try WorkLimit(allowLong: allowLong).check(
+            try long.check(
                 "SED on \(layers.count) layer(s)", units: weights * Double(iterations), unitName: "weight-passes",
                 perSecond: 1.5e7 * Double(s.smartDeal.threads), hint: "Lower --iterations, or compress fewer layers")
-            {
-                CLI.note(note)
-            }
         }
         let status = StatusLine()
         let (report, tensors) = Compressor.run(layers, settings: s, source: source, keepTensors: out != nil) { i, name in

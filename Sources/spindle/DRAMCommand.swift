@@ -29,8 +29,7 @@ struct DRAMCommand: AsyncParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
-    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
-    var allowLong = false
+    @OptionGroup var long: LongWorkFlags
 
     func validate() throws {
         try CLI.check(cycles, "--cycles", 1...1_000_000_000, "DRAM clock cycles")
@@ -43,11 +42,8 @@ struct DRAMCommand: AsyncParsableCommand {
             }
             guard cycles >= 1 else { throw SpindleError(.invalidValue, "--cycles must be at least 1 (got \(cycles))") }
             let cfg = try DRAMIni.load(config)
-            if let note = try WorkLimit(allowLong: allowLong).check(
+            try long.check(
                 "simulating \(cycles) DRAM cycles", units: Double(cycles), unitName: "cycles", perSecond: 1.5e6, hint: "Lower --cycles")
-            {
-                CLI.note(note)
-            }
             let clock = ContinuousClock.now
             let status = StatusLine()
             let r = DRAMStudy.run(cfg, traffic: traffic, cycles: cycles, seed: seed) { f in

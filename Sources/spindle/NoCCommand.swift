@@ -22,20 +22,16 @@ struct NoCCommand: AsyncParsableCommand {
     var overrides: [String] = []
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
-    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
-    var allowLong = false
+    @OptionGroup var long: LongWorkFlags
 
     func run() async throws {
         try await CLI.guarded {
             let c = try BookSimConfig.load(config, overrides: overrides)
             let routers = pow(Double(c.k), Double(c.n))
             let cycles = Double(c.warmupCycles + c.measureCycles + c.drainCycles)
-            if let note = try WorkLimit(allowLong: allowLong).check(
+            try long.check(
                 "simulating \(Int(routers)) routers for up to \(Int(cycles)) cycles", units: routers * cycles, unitName: "router-cycles",
                 perSecond: 5e5, hint: "Lower k, sample_period, max_samples or warmup_periods")
-            {
-                CLI.note(note)
-            }
             let clock = ContinuousClock.now
             var network = NoCNetwork(config: c)
             let status = StatusLine()

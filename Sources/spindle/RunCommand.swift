@@ -22,8 +22,7 @@ struct EngineFlags: ParsableArguments {
     var numa: String = "off"
     @Flag(help: "Report events, events/s, barrier waits, windows, NUMA node and CPU per worker and partition, and peak memory.")
     var profile = false
-    @Flag(help: "Run even when the estimate says the work would take more than an hour.")
-    var allowLong = false
+    @OptionGroup var long: LongWorkFlags
 
     func validate() throws {
         if let workers { try CLI.check(workers, "--workers", 1...1_024, "worker threads") }
@@ -70,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
                 + (scenario.compression != nil ? ", compressing its weights first" : "") + " ...")
             let prepared = try ScenarioRunner.prepare(scenario)
             status.clear()
-            if let note = try ScenarioRunner.checkWork(prepared, limit: WorkLimit(allowLong: engine.allowLong)) { CLI.note(note) }
+            if let note = try ScenarioRunner.checkWork(prepared, limit: engine.long.limit) { CLI.note(note) }
             let options = try engine.options()
             let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)
             let update: @Sendable (Double, RunProgress) -> Void = { fraction, p in bar.update(fraction, p) }
@@ -80,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
             bar.finish(RunProgress(time: report.latencyPs, events: report.events, wallSeconds: report.run?.wallSeconds ?? 0))
             if !engine.profile { report.run?.profile = nil }
             let data = try report.jsonData()
-            if let out { try CLI.writeAtomically(data + Data("\n".utf8), to: out) }
+            if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
             if json {
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
                 if engine.profile, let profile = report.run?.profile {

@@ -66,7 +66,7 @@ struct MapCommand: AsyncParsableCommand {
             print("")
             print("predicted   latency \(Units.formatTime(m.predictedLatencyPs)), energy \(Units.formatEnergy(m.predictedEnergyPJ))")
             guard !noSimulate else { return }
-            if let note = try ScenarioRunner.checkWork(prepared, limit: WorkLimit(allowLong: engine.allowLong)) { CLI.note(note) }
+            if let note = try ScenarioRunner.checkWork(prepared, limit: engine.long.limit) { CLI.note(note) }
             let report = try await ScenarioRunner.run(prepared, options: try engine.options())
             print(
                 "simulated   latency \(Units.formatTime(report.latencyPs)), energy \(Units.formatEnergy(report.energyPJ.total))"
@@ -114,7 +114,7 @@ struct SweepCommand: AsyncParsableCommand {
         guard !sweep.keys.isEmpty else {
             throw SpindleError(.invalidValue, "'\(scenario)' has no sweep section", hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
         }
-        guard let count = sweep.count, count <= Self.maxPoints || engine.allowLong else {
+        guard let count = sweep.count, count <= Self.maxPoints || engine.long.allowLong else {
             throw SpindleError(
                 .capacity, "the sweep of '\(scenario)' has \(sweep.count.map(String.init) ?? "more than 9.2e18") points (" + sweep.keys.map { "\($0.values.count) \($0.key)" }.joined(separator: " x ") + ")",
                 expected: "at most \(Self.maxPoints) points", hint: "Split the sweep into smaller ones, or pass --allow-long to run it anyway")
@@ -143,7 +143,7 @@ struct SweepCommand: AsyncParsableCommand {
         }
         func writeSummary() throws(SpindleError) {
             let text = ([header] + rows.compactMap { $0 }).joined(separator: "\n") + "\n"
-            try CLI.writeAtomically(Data(text.utf8), to: out + "/summary.csv")
+            try AtomicFile.write(Data(text.utf8), to: out + "/summary.csv")
         }
 
         // Reuse stored results whose inputs are unchanged; queue the rest.
@@ -164,7 +164,7 @@ struct SweepCommand: AsyncParsableCommand {
         try writeSummary()
 
         let options = try engine.options()
-        let limit = WorkLimit(allowLong: engine.allowLong)
+        let limit = engine.long.limit
         let scenarioPath = scenario
         let jobs = min(self.jobs, max(1, pending.count))
         try await withThrowingTaskGroup(of: (Int, RunReport).self) { group in
@@ -174,8 +174,9 @@ struct SweepCommand: AsyncParsableCommand {
                 let i = pending[next]
                 next += 1
                 let point = overrides + sweep.point(i)
+                let checked = loaded[i]  // already loaded while checking the points (sweeps up to 1,000 points)
                 group.addTask {
-                    let prepared = try ScenarioRunner.prepare(try ScenarioLoader.load(scenarioPath, overrides: point))
+                    let prepared = try ScenarioRunner.prepare(try checked ?? ScenarioLoader.load(scenarioPath, overrides: point))
                     if let note = try ScenarioRunner.checkWork(prepared, limit: limit) { CLI.note(note) }
                     return (i, try await ScenarioRunner.run(prepared, options: options))
                 }
@@ -183,7 +184,7 @@ struct SweepCommand: AsyncParsableCommand {
             for _ in 0..<jobs { launch() }
             while let (i, report) = try await group.next() {
                 let path = out + "/" + fileName(i)
-                try CLI.writeAtomically(try report.jsonData() + Data("\n".utf8), to: path)
+                try AtomicFile.write(try report.jsonData() + Data("\n".utf8), to: path)
                 rows[i] = row(i, report)
                 try writeSummary()
                 let label = sweep.point(i).map { "\($0.key)=\($0.value)" }.joined(separator: ",")
@@ -195,8 +196,7 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     private func prepareFolder() throws(SpindleError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+        if InputFile.kind(out) != .missing && InputFile.kind(out) != .directory {
             throw SpindleError(.io, "--out '\(out)' is a file, not a folder", expected: "a folder for the results (created if missing)")
         }
         do {

@@ -79,6 +79,11 @@ struct InputSafetyTests {
     func inputFiles() {
         #expect { _ = try InputFile.text(NSTemporaryDirectory()) } throws: { "\($0)".contains("is a directory") }
         #expect { _ = try InputFile.text("/dev/zero") } throws: { "\($0)".contains("device") }
+        // A link to a device is the device: reading it through the link would never end.
+        let link = NSTemporaryDirectory() + "spindle-zero-\(UUID().uuidString).yaml"
+        try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/zero")
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        #expect { _ = try InputFile.text(link) } throws: { "\($0)".contains("device") }
         #expect { _ = try InputFile.text("/no/such/file.yaml", what: "YAML file") } throws: { "\($0)".contains("no such file") }
         #expect { _ = try InputFile.decode(Data([0x61, 0, 0x62]), file: "b") } throws: { "\($0)".contains("binary") }
         #expect((try? InputFile.decode(Data([0xEF, 0xBB, 0xBF, 0x61]), file: "bom")) == "a")

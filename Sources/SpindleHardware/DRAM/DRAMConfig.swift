@@ -29,12 +29,10 @@ public struct DRAMConfig: Sendable, Equatable {
 
     public var banks: Int { bankGroups * banksPerGroup }
     public var devicesPerRank: Int { busWidth / deviceWidth }
-    /// Ranks that fill the channel's capacity.
-    public var ranks: Int {
-        let deviceMb = rows * columns * deviceWidth * banks / (1 << 20)
-        let rankMB = deviceMb * devicesPerRank / 8
-        return max(1, channelSizeMB / max(rankMB, 1))
-    }
+    /// Bytes of one rank: rows x columns x device width x banks, over the devices that fill the bus.
+    public var rankBytes: Double { Double(rows) * Double(columns) * Double(deviceWidth) * Double(banks) * Double(devicesPerRank) / 8 }
+    /// Ranks that fill the channel's capacity (`channel_size` over `rankBytes`; the parser keeps it in 1...64).
+    public var ranks: Int { max(1, Int(Double(channelSizeMB) * 1_048_576 / rankBytes)) }
     /// Cycles the data bus is busy per burst.
     public var burstCycles: Int { burstLength / 2 }
     public var readLatency: Int { AL + CL }
@@ -191,11 +189,10 @@ public enum DRAMIni {
                 .invalidValue, "device_width (\(config.deviceWidth)) is wider than bus_width (\(config.busWidth))", at: location("device_width"),
                 expected: "devices that together fill the bus (DRAMsim3 refuses this too)")
         }
-        let refreshCycle = config.tRTP + config.tRP + config.tRFC + config.tRCD
-        guard config.tREFI > refreshCycle else {
+        guard config.refreshOverhead < 1 else {
             throw SpindleError(
                 .invalidValue,
-                "tREFI (\(config.tREFI)) is not longer than a refresh with its precharge and reopening, tRTP + tRP + tRFC + tRCD = \(refreshCycle): the rank would always be refreshing",
+                "tREFI (\(config.tREFI)) is not longer than a refresh with its precharge and reopening (tRTP + tRP + tRFC + tRCD): the rank would always be refreshing",
                 at: location("tREFI"), expected: "tREFI > tRFC + tRP + tRCD + tRTP (DDR4-3200: 12480 > 616)")
         }
         guard config.columns >= config.burstLength else {
@@ -204,13 +201,11 @@ public enum DRAMIni {
                 expected: "at least BL columns per row")
         }
         // The devices of a rank and the ranks of the channel: DRAMsim3 sizes ranks from channel_size.
-        let deviceBits = Double(config.rows) * Double(config.columns) * Double(config.deviceWidth) * Double(config.banks)
-        let rankBytes = deviceBits * Double(config.devicesPerRank) / 8
-        let ranks = Double(config.channelSizeMB) * 1_048_576 / rankBytes
+        let ranks = Double(config.channelSizeMB) * 1_048_576 / config.rankBytes
         guard ranks >= 1, ranks <= 64 else {
             throw SpindleError(
                 .invalidValue,
-                "channel_size \(config.channelSizeMB) MB holds \(Units.format(ranks, 3)) ranks of \(Units.format(rankBytes / 1_048_576, 3)) MB (rows x columns x device_width x banks x devices per rank)",
+                "channel_size \(config.channelSizeMB) MB holds \(Units.format(ranks, 3)) ranks of \(Units.format(config.rankBytes / 1_048_576, 3)) MB (rows x columns x device_width x banks x devices per rank)",
                 at: location("channel_size"), expected: "from 1 to 64 ranks per channel")
         }
         // Currents above the standby current: each command's energy (DRAMsim3's formulas) must not be negative.
