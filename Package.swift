@@ -47,10 +47,17 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "SpindleReport", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
         .target(
-            name: "Spindle",
+            name: "SpindleRun",
             dependencies: [
                 "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
                 "SpindleScenario", "SpindleReport",
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "Spindle",
+            dependencies: [
+                "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
+                "SpindleScenario", "SpindleReport", "SpindleRun",
             ],
             swiftSettings: strict),
         // The CLI and the tests name every module they use, not only the re-exporting umbrella: incremental
@@ -59,7 +66,7 @@ let package = Package(
             name: "spindle",
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
-                "SpindleMapping", "SpindleScenario", "SpindleReport",
+                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -75,7 +82,7 @@ let package = Package(
             name: "SpindleScenarioTests",
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
-                "SpindleMapping", "SpindleScenario", "SpindleReport",
+                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
             ],
             swiftSettings: strict),
         .testTarget(

@@ -1,18 +1,25 @@
-/// Named action counts (`dram.read.bits`, `mac.int8`, ...) that a technology table prices.
+/// Identifies one count a component reports. The model that builds the components says what each key
+/// means (SpindleHardware: `CounterCatalogue`); the engine only carries keys and values.
+public struct CounterKey: Hashable, Comparable, Sendable {
+    public var raw: UInt64
+    @inlinable public init(raw: UInt64) { self.raw = raw }
+    @inlinable public static func < (a: CounterKey, b: CounterKey) -> Bool { a.raw < b.raw }
+}
+
+/// The counts one component reports after a run: exact integers under keys its model defines.
 ///
-/// Keys are dotted action names; values are exact integer counts. Merging is commutative, so totals do not
-/// depend on the order in which components report.
-public struct Counters: Sendable, Equatable, Codable {
-    public private(set) var values: [String: UInt64]
+/// Merging is commutative, so totals do not depend on the order in which components report.
+public struct Counters: Sendable, Equatable {
+    public private(set) var values: [CounterKey: UInt64]
 
-    public init(_ values: [String: UInt64] = [:]) { self.values = values }
+    public init(_ values: [CounterKey: UInt64] = [:]) { self.values = values }
 
-    public subscript(_ key: String) -> UInt64 {
+    public subscript(_ key: CounterKey) -> UInt64 {
         get { values[key, default: 0] }
         set { values[key] = newValue }
     }
 
-    public mutating func add(_ key: String, _ amount: UInt64) {
+    public mutating func add(_ key: CounterKey, _ amount: UInt64) {
         values[key, default: 0] &+= amount
     }
 
@@ -20,6 +27,6 @@ public struct Counters: Sendable, Equatable, Codable {
         for (k, v) in other.values { values[k, default: 0] &+= v }
     }
 
-    /// Keys in sorted order, for deterministic output.
-    public var sortedKeys: [String] { values.keys.sorted() }
+    /// Keys in ascending order, for deterministic iteration.
+    public var sortedKeys: [CounterKey] { values.keys.sorted() }
 }

@@ -15,7 +15,7 @@ import SpindleCore
 ///     var seen: UInt64 = 0
 ///     init(slot: ComponentSlot) { id = slot.id; executor = slot.executor }
 ///     func handle(_ event: Event, _ context: EventContext) { seen += 1 }
-///     func finish() -> Counters { Counters(["seen": seen]) }
+///     func finish() -> Counters { Counters([CounterKey(raw: 0): seen]) }
 /// }
 /// ```
 public protocol Component: Actor {

@@ -8,6 +8,8 @@ import SpindleCore
 /// and benchmark: the event count and fingerprint must be identical for every worker count, and equal to
 /// those of `PHOLD.runPlainLoop`, a single-threaded heap loop over plain classes.
 public struct PHOLD: Sendable {
+    /// The one count each PHOLD component reports: the fold of every event it handled.
+    static let fingerprintKey = CounterKey(raw: 0)
     public var partitions: Int
     public var componentsPerPartition: Int
     public var population: Int
@@ -69,7 +71,7 @@ public struct PHOLD: Sendable {
     public func outcome(of result: SimulationResult) -> Outcome {
         var fp: UInt64 = 0
         for (id, counters) in result.counters {
-            fp = PHOLD.combine(fp, UInt64(id.raw), counters["fingerprint"])
+            fp = PHOLD.combine(fp, UInt64(id.raw), counters[PHOLD.fingerprintKey])
         }
         return Outcome(events: result.events, fingerprint: fp)
     }
@@ -172,5 +174,5 @@ actor PHOLDNode: Component {
         context.send(to: target, after: delay, Message(kind: 1, a: event.message.a &+ 1))
     }
 
-    func finish() -> Counters { Counters(["fingerprint": fingerprint]) }
+    func finish() -> Counters { Counters([PHOLD.fingerprintKey: fingerprint]) }
 }

@@ -56,10 +56,10 @@ public struct CrossbarSpec: Sendable, Equatable {
     /// MACs of one full matrix-vector product.
     public var macsPerMVM: Int { rows * logicalColumns }
 
-    /// The ADC action for this resolution, as priced by technology files (`adc.convert.6b`).
-    public var adcAction: String { "adc.convert.\(adcBits)b" }
+    /// The ADC action for this resolution (`adc.convert.6b`).
+    public var adcAction: Action { .adcConvert(bits: adcBits) }
     /// The MRAM write action for this device (`mram.write.bits.sot`).
-    public var writeAction: String { "mram.write.bits.\(device.name)" }
+    public var writeAction: Action { .mramWriteBits(device: device.name) }
 
     /// Action counts and latency of one matrix-vector product with every row and column active.
     public struct MVM: Sendable, Equatable {

@@ -133,68 +133,10 @@ public struct Schedule: Sendable, Equatable {
     public var chips: [[LayerStep]]
     /// At most `maxLabels` labels; steps refer to them by index.
     public var labels: [StepLabel]
-    public static let maxLabels = 1 << 13
+    public static let maxLabels = PacketTag.maxLabels
 
     public init(chips: [[LayerStep]], labels: [StepLabel] = [StepLabel(layer: "all", phase: .forward)]) {
         self.chips = chips
         self.labels = labels
-    }
-}
-
-/// Message kinds exchanged by the hardware components.
-enum HW {
-    static let packet: UInt32 = 1
-    static let readRequest: UInt32 = 2
-    static let job: UInt32 = 3
-    static let computeDone: UInt32 = 4
-    static let flowDone: UInt32 = 5
-    static let start: UInt32 = 6
-    static let finished: UInt32 = 7
-    static let transfer: UInt32 = 8
-    static let credit: UInt32 = 9
-    static let routeReady: UInt32 = 10
-    static let stageRead: UInt32 = 11
-    static let stageWrite: UInt32 = 12
-    static let staged: UInt32 = 13
-
-    // Packet tags: purpose (bits 0-1), last-packet flag (bit 2), step label (bits 3-15). Routers keep
-    // bits 0-15 and use bits 16-23 for themselves.
-    static let weights: UInt32 = 0
-    static let inputs: UInt32 = 1
-    static let outputs: UInt32 = 2
-    /// Package data the controller stages through DRAM.
-    static let packageData: UInt32 = 3
-    static let lastFlag: UInt32 = 0x4
-    static func purpose(_ tag: UInt32) -> UInt32 { tag & 0x3 }
-    static func label(_ tag: UInt32) -> Int { Int(tag >> 3 & 0x1FFF) }
-    static func tag(_ purpose: UInt32, label: Int) -> UInt32 { purpose | UInt32(label) << 3 }
-}
-
-/// Counters broken down by step label are reported under `@<label>/<key>`.
-public enum LabelledCounter {
-    public static func key(_ label: Int, _ key: String) -> String { "@\(label)/" + key }
-    /// The label and plain key of a labelled counter key, or nil for a plain key.
-    public static func split(_ key: String) -> (label: Int, key: String)? {
-        guard key.hasPrefix("@"), let slash = key.firstIndex(of: "/"), let l = Int(key[key.index(after: key.startIndex)..<slash]) else {
-            return nil
-        }
-        return (l, String(key[key.index(after: slash)...]))
-    }
-}
-
-/// A count per step label, grown as labels appear (routers and DRAM channels count bits and bytes per label).
-struct LabelTally {
-    private(set) var values: [UInt64] = []
-
-    mutating func add(_ label: Int, _ n: UInt64) {
-        if label >= values.count { values += [UInt64](repeating: 0, count: label + 1 - values.count) }
-        values[label] += n
-    }
-
-    subscript(_ label: Int) -> UInt64 { label < values.count ? values[label] : 0 }
-
-    /// Writes every non-zero label's count as `@<label>/<key>`, times `scale`.
-    func emit(_ key: String, into c: inout Counters, scale: UInt64 = 1) {
-        for (l, n) in values.enumerated() where n > 0 { c[LabelledCounter.key(l, key)] = n * scale }
     }
 }

@@ -66,9 +66,8 @@ public struct Technology: Sendable {
 
     /// The actions every run needs priced; tile types add their own (`TileType.actions`). Buffers need
     /// `sram.read.bytes` and `sram.write.bytes`, or an SRAM curve.
-    public static let requiredActions: [String] = [
-        "dram.read.bits", "dram.write.bits", "noc.router.bits", "noc.wire.bit_mm", "nop.link.bits",
-    ]
+    public static let requiredActions: [String] =
+        [Action.dramReadBits, .dramWriteBits, .nocRouterBits].map(\.name) + [Action.wirePriceName, Action.nopLinkBits.name]
 
     /// Energy per byte of a buffer of `capacity` bytes: log-log interpolation between the two nearest
     /// curve points (the end segments extend beyond the curve); equal for reads and writes.
@@ -83,10 +82,11 @@ public struct Technology: Sendable {
         return a.perByte * exp(slope * log(capacity / a.capacityBytes))
     }
 
-    /// The buffer action prefix for a buffer of `capacity` bytes: `sram` with fixed prices, or
-    /// `sram.<KiB>KiB` when the curve prices each size.
-    public func bufferAction(capacity: UInt64) -> String {
-        sramCurve.isEmpty ? "sram" : "sram.\(capacity / 1_024)KiB"
+    /// The actions of reading and writing a buffer bank of `bankBytes`: one fixed `sram` price, or, with an
+    /// SRAM curve, a price per bank size.
+    public func bufferActions(bankBytes: UInt64) -> (read: Action, write: Action) {
+        let kib: UInt64? = sramCurve.isEmpty ? nil : bankBytes / 1_024
+        return (.bufferRead(bankKiB: kib), .bufferWrite(bankKiB: kib))
     }
 
     /// Technology nodes used by the table, sorted; more than one means the profile mixes nodes.

@@ -57,10 +57,23 @@ public struct TileType: Sendable, Equatable {
     }
 
     /// The priced actions this tile type counts.
-    public var actions: [String] {
-        if let x = crossbar { return [x.adcAction, "dac.drive", "xbar.cell.read", "shift_add", x.writeAction] }
-        if kind == .smartdeal { return ["mac.int8", "sd.rebuild.op"] }
-        return ["mac.int8"]
+    public var actions: [Action] {
+        if let x = crossbar { return [x.adcAction, .dacDrive, .xbarCellRead, .shiftAdd, x.writeAction] }
+        if kind == .smartdeal { return [.macInt8, .sdRebuildOp] }
+        return [.macInt8]
+    }
+
+    /// The action each field of this type's `TileWork` counts, in the order of the actions' names (the
+    /// order in which energies are summed). Fields this type never counts have no entry.
+    public var workActions: [(field: TileWork.Field, action: Action)] {
+        var list: [(TileWork.Field, Action)] = [(.macs, .macInt8), (.rebuildOps, .sdRebuildOp), (.rfAccesses, .rfAccess)]
+        if let x = crossbar {
+            list += [
+                (.adcConversions, x.adcAction), (.dacDrives, .dacDrive), (.cellReads, .xbarCellRead), (.shiftAdds, .shiftAdd),
+                (.cellWriteBits, x.writeAction),
+            ]
+        }
+        return list.map { (field: $0.0, action: $0.1) }.sorted { $0.action.name < $1.action.name }
     }
 
     /// Compute time and action counts of one job.
@@ -75,45 +88,54 @@ public struct TileType: Sendable, Equatable {
     public func work(
         macs: UInt64, programWeights: UInt64 = 0, rebuildOps: UInt64 = 0, gemm: (window: Int, filters: Int, pixels: Int)? = nil,
         crossbarsUsed: Int = 0, crossbarWeightBits: Int = 0, digital: Bool = false
-    ) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
-        var counts: [String: UInt64] = [:]
-        var duration: Picoseconds = 0
+    ) -> TileWork {
+        var w = TileWork()
         if let x = crossbar, programWeights > 0 {
             var x = x
             if crossbarWeightBits > 0 { x.weightBits = crossbarWeightBits }
             let parallel = UInt64(crossbarsUsed > 0 ? crossbarsUsed : crossbars)
             let weightRows = (programWeights + UInt64(x.logicalColumns) - 1) / UInt64(x.logicalColumns)
-            duration = (weightRows + parallel - 1) / parallel * x.device.writeLatencyPs
-            counts[x.writeAction] = programWeights * UInt64(x.slices * x.cellBits)
+            w.durationPs = (weightRows + parallel - 1) / parallel * x.device.writeLatencyPs
+            w.cellWriteBits = programWeights * UInt64(x.slices * x.cellBits)
         }
-        if rfAccessesPerMAC > 0 { counts["rf.access"] = macs * UInt64(rfAccessesPerMAC) }
-        let (d, c) = compute(macs: macs, rebuildOps: rebuildOps, gemm: gemm, crossbarsUsed: crossbarsUsed, crossbarWeightBits: crossbarWeightBits, digital: digital)
-        counts.merge(c) { a, b in a + b }
-        return (duration + d, counts.filter { $0.value > 0 })
+        w.rfAccesses = macs * UInt64(rfAccessesPerMAC)
+        compute(into: &w, macs: macs, rebuildOps: rebuildOps, gemm: gemm, crossbarsUsed: crossbarsUsed, crossbarWeightBits: crossbarWeightBits, digital: digital)
+        return w
     }
 
     private func compute(
-        macs: UInt64, rebuildOps: UInt64, gemm: (window: Int, filters: Int, pixels: Int)?, crossbarsUsed: Int, crossbarWeightBits: Int,
-        digital: Bool
-    ) -> (durationPs: Picoseconds, counts: [String: UInt64]) {
+        into w: inout TileWork, macs: UInt64, rebuildOps: UInt64, gemm: (window: Int, filters: Int, pixels: Int)?, crossbarsUsed: Int,
+        crossbarWeightBits: Int, digital: Bool
+    ) {
+        w.rebuildOps = rebuildOps
         if digital || (crossbar != nil && macs == 0) {
             let cycles = (macs + UInt64(max(macsPerCycle, 1)) - 1) / UInt64(max(macsPerCycle, 1))
-            return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs, "sd.rebuild.op": rebuildOps])
+            w.durationPs += cycles * Units.cyclePs(gHz: clockGHz)
+            w.macs = macs
+            return
         }
         if kind == .peArray, let a = systolic, let g = gemm, g.window > 0, g.filters > 0, g.pixels > 0 {
             let cycles = a.dataflow.cycles(rows: a.rows, columns: a.columns, window: g.window, filters: g.filters, pixels: g.pixels)
-            return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])
+            w.durationPs += cycles * Units.cyclePs(gHz: clockGHz)
+            w.macs = macs
+            w.rebuildOps = 0
+            return
         }
         if kind == .smartdeal {
             // The rebuild engine turns Ce rows into weight rows before the PE lines use them (not overlapped).
             let cycle = Units.cyclePs(gHz: clockGHz)
             let rebuild = (rebuildOps + UInt64(max(rebuildPerCycle, 1)) - 1) / UInt64(max(rebuildPerCycle, 1))
             let compute = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
-            return ((rebuild + compute) * cycle, ["mac.int8": macs, "sd.rebuild.op": rebuildOps])
+            w.durationPs += (rebuild + compute) * cycle
+            w.macs = macs
+            return
         }
         guard var x = crossbar else {
             let cycles = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
-            return (cycles * Units.cyclePs(gHz: clockGHz), ["mac.int8": macs])
+            w.durationPs += cycles * Units.cyclePs(gHz: clockGHz)
+            w.macs = macs
+            w.rebuildOps = 0
+            return
         }
         if crossbarWeightBits > 0 { x.weightBits = crossbarWeightBits }
         let parallel = UInt64(crossbarsUsed > 0 ? crossbarsUsed : crossbars)
@@ -126,13 +148,11 @@ public struct TileType: Sendable, Equatable {
         }
         let waves = (mvms + parallel - 1) / parallel
         let m = x.mvm
-        return (
-            waves * m.latencyPs,
-            [
-                x.adcAction: mvms * m.adcConversions, "dac.drive": mvms * m.dacDrives, "xbar.cell.read": mvms * m.cellReads,
-                "shift_add": mvms * m.shiftAdds, "sd.rebuild.op": rebuildOps,
-            ]
-        )
+        w.durationPs += waves * m.latencyPs
+        w.adcConversions = mvms * m.adcConversions
+        w.dacDrives = mvms * m.dacDrives
+        w.cellReads = mvms * m.cellReads
+        w.shiftAdds = mvms * m.shiftAdds
     }
 
     /// Crossbars a weight matrix of `window` rows and `filters` columns occupies: ceil(window / rows) x

@@ -14,23 +14,36 @@ import SpindleHardware
 struct CostModel {
     let topology: Topology
     let options: MappingOptions
-    let prices: [String: Double]
+    let prices: PriceTable
     /// DRAM energy per byte read and written (JEDEC channels: read or write command plus half an activate
     /// per request, background left out).
     let dramReadPJ: Double, dramWritePJ: Double
+    /// Per tile of the topology: the price of each counted work field (in the order of the actions' names,
+    /// the order the energy is summed in), and of a byte of buffer access.
+    let workPrices: [[(field: TileWork.Field, pj: Double)]]
+    let bufferPJ: [Double]
+    let routerPJ: Double, linkPJ: Double, nopPJ: Double, fpMulPJ: Double, fpAddPJ: Double
 
     init(topology: Topology, options: MappingOptions) {
         self.topology = topology
         self.options = options
-        prices = AcceleratorModel(topology: topology, schedule: Schedule(chips: [])).prices
+        let prices = PriceTable(topology: topology)
+        self.prices = prices
         if let j = topology.dram.first?.jedec {
-            let p = j.actionPrices, b = Double(j.requestBytes)
-            dramReadPJ = ((p["dram.\(j.name).read"] ?? 0) + 0.5 * (p["dram.\(j.name).act"] ?? 0)) / b
-            dramWritePJ = ((p["dram.\(j.name).write"] ?? 0) + 0.5 * (p["dram.\(j.name).act"] ?? 0)) / b
+            let b = Double(j.requestBytes)
+            dramReadPJ = (j.energyPJ(.read) + 0.5 * j.energyPJ(.activate)) / b
+            dramWritePJ = (j.energyPJ(.write) + 0.5 * j.energyPJ(.activate)) / b
         } else {
-            dramReadPJ = (prices["dram.read.bits"] ?? 0) * 8
-            dramWritePJ = (prices["dram.write.bits"] ?? 0) * 8
+            dramReadPJ = (prices.price(.dramReadBits) ?? 0) * 8
+            dramWritePJ = (prices.price(.dramWriteBits) ?? 0) * 8
         }
+        workPrices = topology.tiles.map { tile in tile.type.workActions.map { (field: $0.field, pj: prices.price($0.action) ?? 0) } }
+        bufferPJ = topology.tiles.map { prices.price(topology.technology.bufferActions(bankBytes: $0.type.bankBytes).read) ?? 0 }
+        routerPJ = prices.price(.nocRouterBits) ?? 0
+        linkPJ = prices.price(.nocLinkBits) ?? 0
+        nopPJ = prices.price(.nopLinkBits) ?? 0
+        fpMulPJ = prices.price(.fp32Mul) ?? 0
+        fpAddPJ = prices.price(.fp32Add) ?? 0
     }
 
     struct Cost {
@@ -47,24 +60,22 @@ struct CostModel {
         var channel = [UInt64](repeating: 0, count: t.dram.count)
         var compute: Picoseconds = 0
         var pj = 0.0
-        let router = prices["noc.router.bits"] ?? 0, link = prices["noc.link.bits"] ?? 0
+        let router = routerPJ, link = linkPJ
         for j in s.jobs {
             let tile = t.tiles[j.tile]
             let moved = j.weightBytes + j.inputBytes + j.outputBytes
             channel[j.dramChannel] += moved
             let gemm = j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil
-            let (d, counts) = tile.type.work(
+            let work = tile.type.work(
                 macs: j.macs, programWeights: j.programWeights, rebuildOps: j.rebuildOps, gemm: gemm, crossbarsUsed: j.crossbarsUsed,
                 crossbarWeightBits: j.crossbarWeightBits, digital: j.digital)
-            compute = max(compute, d)
-            // In key order: a dictionary's order changes between processes, and so would the sum's last bits.
-            for k in counts.keys.sorted() { pj += Double(counts[k]!) * (prices[k] ?? 0) }
-            pj += Double(j.fpMuls) * (prices["fp32.mul"] ?? 0) + Double(j.fpAdds) * (prices["fp32.add"] ?? 0)
+            compute = max(compute, work.durationPs)
+            for (field, price) in workPrices[j.tile] where work[field] > 0 { pj += Double(work[field]) * price }
+            pj += Double(j.fpMuls) * fpMulPJ + Double(j.fpAdds) * fpAddPJ
             pj += Double(j.weightBytes + j.inputBytes) * dramReadPJ + Double(j.outputBytes) * dramWritePJ
             let hops = Double(t.dram[j.dramChannel].at.distance(to: tile.at))
             pj += Double(moved) * 8 * ((hops + 1) * router + hops * link)
-            let buffer = prices[t.technology.bufferAction(capacity: tile.type.bankBytes) + ".read.bytes"] ?? 0
-            pj += Double(2 * (j.weightBytes + j.inputBytes) + j.outputBytes) * buffer
+            pj += Double(2 * (j.weightBytes + j.inputBytes) + j.outputBytes) * bufferPJ[j.tile]
         }
         let dram = t.dram.indices.map { Units.transferPs(bytes: channel[$0], gbPerSecond: t.dram[$0].bandwidthGBps) }.max() ?? 0
         return (2 * t.controlLatencyPs + (t.dram.first?.latencyPs ?? 0) + dram + compute, pj)
@@ -90,7 +101,7 @@ struct CostModel {
         var next = [Int](repeating: 0, count: chips)
         var port = [Picoseconds](repeating: 0, count: chips)
         var arrivals: [[UInt32: Picoseconds]] = Array(repeating: [:], count: chips)
-        let nop = prices["nop.link.bits"] ?? 0
+        let nop = nopPJ
         // Replicas run the same jobs: price each distinct job list once (most of the mapping time otherwise).
         var memo: [[TileJob]: (Picoseconds, Double)] = [:]
         var stepCost: [[(Picoseconds, Double)]] = []
@@ -146,7 +157,7 @@ struct CostModel {
                         for (i, g) in ar.group.enumerated() {
                             let h = t.package.hops(g, ar.group[(i + 1) % n], chips: t.chips)
                             cost.energyPJ += Double(ar.chunkBytes * 8 * UInt64(h) * UInt64(ar.rounds)) * nop
-                            cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(reducing)) * (prices["fp32.add"] ?? 0)
+                            cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(reducing)) * fpAddPJ
                             cost.energyPJ += staged * Double(ar.chunkBytes) * (Double(chunks.read) * dramReadPJ + Double(chunks.written) * dramWritePJ)
                             // The member's own jobs and sends follow the collective.
                             let (ps, pj) = stepCost[g][next[g]]

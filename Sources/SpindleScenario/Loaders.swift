@@ -111,7 +111,7 @@ public enum TechnologyLoader {
         }
         let tech = Technology(name: name, actions: actions, sramCurve: curve)
         var required = Technology.requiredActions
-        if curve.isEmpty { required += ["sram.read.bytes", "sram.write.bytes"] }
+        if curve.isEmpty { required += [Action.bufferRead(bankKiB: nil).name, Action.bufferWrite(bankKiB: nil).name] }
         let missing = required.filter { tech.actions[$0] == nil }
         if !missing.isEmpty {
             throw SpindleError(
@@ -340,7 +340,7 @@ public enum TopologyLoader {
         }
         guard !dram.isEmpty else { throw try root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
         guard !tiles.isEmpty else { throw try root.required("tiles").error("the topology has no tiles", expected: "at least one") }
-        let needed = Set(tiles.flatMap(\.type.actions)).subtracting(technology.actions.keys).sorted()
+        let needed = Set(tiles.flatMap(\.type.actions).map(\.name)).subtracting(technology.actions.keys).sorted()
         if !needed.isEmpty {
             throw SpindleError(
                 .missingKey, "technology '\(technology.name)' does not price " + needed.joined(separator: ", ")

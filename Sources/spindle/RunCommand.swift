@@ -7,6 +7,7 @@ import SpindleEngine
 import SpindleHardware
 import SpindleMapping
 import SpindleReport
+import SpindleRun
 import SpindleScenario
 import SpindleWorkload
 

@@ -5,6 +5,7 @@ import SpindleCore
 import SpindleEngine
 import SpindleMapping
 import SpindleReport
+import SpindleRun
 import SpindleScenario
 
 /// `--set key=value` overrides shared by run, map and sweep.

@@ -24,15 +24,17 @@ extension DRAMConfig {
             busWidth: 128, addressMapping: "rorabgbachco", commandQueueSize: 8, transactionQueueSize: 32),
     ]
 
-    /// Priced actions of a JEDEC channel with this config, and their energies in pJ (from the IDD currents;
-    /// DRAMsim3's mA x V x cycle units times tCK in ns).
-    public var actionPrices: [String: Double] {
-        [
-            "dram.\(name).act": activateEnergy * tCKns, "dram.\(name).read": readEnergy * tCKns,
-            "dram.\(name).write": writeEnergy * tCKns, "dram.\(name).ref": refreshEnergy * tCKns,
-            "dram.\(name).active_standby_cycle": activeStandbyEnergy * tCKns,
-            "dram.\(name).precharge_standby_cycle": prechargeStandbyEnergy * tCKns,
-        ]
+    /// Energy of one command, or of one rank x cycle of standby, in pJ (from the IDD currents: DRAMsim3's
+    /// mA x V x cycle units times tCK in ns).
+    public func energyPJ(_ command: DRAMCommandAction) -> Double {
+        switch command {
+        case .activate: activateEnergy * tCKns
+        case .read: readEnergy * tCKns
+        case .write: writeEnergy * tCKns
+        case .refresh: refreshEnergy * tCKns
+        case .activeStandby: activeStandbyEnergy * tCKns
+        case .prechargeStandby: prechargeStandbyEnergy * tCKns
+        }
     }
 
     var tCKps: Picoseconds { Picoseconds((tCKns * 1_000).rounded()) }

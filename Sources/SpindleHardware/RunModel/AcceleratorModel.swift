@@ -14,27 +14,29 @@ public struct AcceleratorModel: Sendable {
     public private(set) var kinds: [ComponentKind] = []
     public private(set) var chipOf: [Int] = []
 
-    /// The actions that cost energy, with their price in pJ per count for this topology.
-    ///
-    /// `noc.link.bits` (bits per link traversal) is priced as the wire energy per bit and mm times the
-    /// topology's link length: the composition rule router + wire × length.
-    public var prices: [String: Double] {
-        var p: [String: Double] = [:]
-        for (k, v) in topology.technology.actions where k != "noc.wire.bit_mm" { p[k] = v.energyPJ }
-        p["noc.link.bits"] = (topology.technology.actions["noc.wire.bit_mm"]?.energyPJ ?? 0) * topology.noc.linkLengthMM
-        for d in topology.dram { if let j = d.jedec { p.merge(j.actionPrices) { a, _ in a } } }
-        for tile in topology.tiles where !topology.technology.sramCurve.isEmpty {
-            let prefix = topology.technology.bufferAction(capacity: tile.type.bankBytes)
-            let price = topology.technology.sramPerByte(capacity: Double(tile.type.bankBytes))!
-            p[prefix + ".read.bytes"] = price
-            p[prefix + ".write.bytes"] = price
-        }
-        return p
-    }
+    /// The counters this model's components count into, numbered.
+    public let catalogue: CounterCatalogue
+    /// The price of every action the topology can count.
+    public let prices: PriceTable
 
     public init(topology: Topology, schedule: Schedule) {
         self.topology = topology
         self.schedule = schedule
+        catalogue = CounterCatalogue(actions: Self.actions(of: topology))
+        prices = PriceTable(topology: topology)
+    }
+
+    /// Every action components of `topology` can count.
+    public static func actions(of topology: Topology) -> [Action] {
+        var list: [Action] = [.nocRouterBits, .nocLinkBits, .nopLinkBits, .dramReadBits, .dramWriteBits, .fp32Mul, .fp32Add]
+        for d in topology.dram {
+            if let j = d.jedec { list += DRAMCommandAction.allCases.map { .dram(config: j.name, $0) } }
+        }
+        for tile in topology.tiles {
+            let buffer = topology.technology.bufferActions(bankBytes: tile.type.bankBytes)
+            list += [buffer.read, buffer.write] + tile.type.workActions.map(\.action)
+        }
+        return list
     }
 
     /// Creates the components (one partition per chip) and the start event.
@@ -51,15 +53,16 @@ public struct AcceleratorModel: Sendable {
         func tileID(_ c: Int, _ i: Int) -> ComponentID { ComponentID(UInt32(c * perChip + w * h + i)) }
         func dramID(_ c: Int, _ i: Int) -> ComponentID { ComponentID(UInt32(c * perChip + w * h + t.tiles.count + i)) }
         func controllerID(_ c: Int) -> ComponentID { ComponentID(UInt32(c * perChip + perChip - 1)) }
-        var position = [UInt32](repeating: 0, count: t.chips * perChip + 1)
+        var position = [(x: Int, y: Int)](repeating: (0, 0), count: t.chips * perChip + 1)
         kinds = []
         chipOf = []
         for c in 0..<t.chips {
-            for y in 0..<h { for x in 0..<w { position[Int(routerID(c, x, y).raw)] = UInt32(x << 16 | y) } }
-            for (i, tile) in t.tiles.enumerated() { position[Int(tileID(c, i).raw)] = UInt32(tile.at.x << 16 | tile.at.y) }
-            for (i, d) in t.dram.enumerated() { position[Int(dramID(c, i).raw)] = UInt32(d.at.x << 16 | d.at.y) }
+            for y in 0..<h { for x in 0..<w { position[Int(routerID(c, x, y).raw)] = (x, y) } }
+            for (i, tile) in t.tiles.enumerated() { position[Int(tileID(c, i).raw)] = (tile.at.x, tile.at.y) }
+            for (i, d) in t.dram.enumerated() { position[Int(dramID(c, i).raw)] = (d.at.x, d.at.y) }
         }
-        let map = NoCMap(position: position)
+        let map = NoCMap(positions: position)
+        let catalogue = self.catalogue
         var components: [any Component] = []
         for c in 0..<t.chips {
             let p = builder.addPartition()
@@ -72,19 +75,31 @@ public struct AcceleratorModel: Sendable {
                         y + 1 < h ? routerID(c, x, y + 1) : (wrap && h > 1 ? routerID(c, x, 0) : nil),
                         y > 0 ? routerID(c, x, y - 1) : (wrap && h > 1 ? routerID(c, x, h - 1) : nil),
                     ]
-                    components.append(Router(slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n))
+                    components.append(Router(slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n, catalogue: catalogue))
                     kinds.append(.router)
                     chipOf.append(c)
                 }
             }
             // Resolve the chip's steps; every tile gets its own job list in step order.
             var tileJobs: [[ResolvedJob]] = Array(repeating: [], count: t.tiles.count)
+            // Each tile numbers the labels of its jobs in order of first appearance.
+            var tileLabels: [[Int]] = Array(repeating: [], count: t.tiles.count)
+            var tileLabelIndex: [[Int: Int]] = Array(repeating: [:], count: t.tiles.count)
             var steps: [ResolvedStep] = []
             for step in schedule.chips[c] {
                 var jobs: [ResolvedJob] = []
                 for j in step.jobs {
+                    let local: Int
+                    if let l = tileLabelIndex[j.tile][step.label] {
+                        local = l
+                    } else {
+                        local = tileLabels[j.tile].count
+                        tileLabelIndex[j.tile][step.label] = local
+                        tileLabels[j.tile].append(step.label)
+                    }
                     let r = ResolvedJob(
                         tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), index: tileJobs[j.tile].count, label: step.label,
+                        tileLabel: local,
                         weightBytes: j.weightBytes, inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs,
                         rebuildOps: j.rebuildOps, programWeights: j.programWeights, programRound: j.programRound, crossbarsUsed: j.crossbarsUsed,
                         crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, fpMuls: j.fpMuls, fpAdds: j.fpAdds,
@@ -98,7 +113,8 @@ public struct AcceleratorModel: Sendable {
                 components.append(
                     ComputeTile(
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
-                        bufferAction: t.technology.bufferAction(capacity: tile.type.bankBytes), jobs: tileJobs[i]))
+                        buffer: t.technology.bufferActions(bankBytes: tile.type.bankBytes), jobs: tileJobs[i], labels: tileLabels[i],
+                        catalogue: catalogue))
                 kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
                 chipOf.append(c)
             }
@@ -106,7 +122,8 @@ public struct AcceleratorModel: Sendable {
                 components.append(
                     DRAMChannel(
                         slot: slot(builder, p, dramID(c, i)), spec: d, router: routerID(c, d.at.x, d.at.y),
-                        controller: controllerID(c), packetBytes: t.noc.packetBytes, controlLatencyPs: t.controlLatencyPs))
+                        controller: controllerID(c), packetBytes: t.noc.packetBytes, controlLatencyPs: t.controlLatencyPs,
+                        catalogue: catalogue))
                 kinds.append(.dram)
                 chipOf.append(c)
             }
@@ -117,13 +134,13 @@ public struct AcceleratorModel: Sendable {
             components.append(
                 ChipController(
                     slot: slot(builder, p, controllerID(c)), steps: steps, coordinator: coordinatorID,
-                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c), ports: ports))
+                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c), ports: ports, catalogue: catalogue))
             kinds.append(.controller)
             chipOf.append(c)
         }
         let coordinator = PackageCoordinator(
             slot: slot(builder, PartitionID(0), coordinatorID), controllers: (0..<t.chips).map(controllerID),
-            delaysPs: (0..<t.chips).map(packageDelay), hops: (0..<t.chips).map { t.package.hops(0, $0, chips: t.chips) })
+            delaysPs: (0..<t.chips).map(packageDelay), hops: (0..<t.chips).map { t.package.hops(0, $0, chips: t.chips) }, catalogue: catalogue)
         components.append(coordinator)
         kinds.append(.package)
         chipOf.append(0)
@@ -151,7 +168,7 @@ public struct AcceleratorModel: Sendable {
             }
             try builder.connect(controllerID(pair[0]), controllerID(pair[1]), latency: t.package.linkLatencyPs)
         }
-        builder.schedule(to: coordinatorID, at: 0, Message(kind: HW.start))
+        builder.schedule(to: coordinatorID, at: 0, Message(.start))
         return try builder.build()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SpindleCompression
 import SpindleCore
 import SpindleEngine
 import SpindleHardware
@@ -153,71 +154,9 @@ public enum ScenarioRunner {
         let scenario = prepared.scenario
         let topology = scenario.topology
         let schedule = prepared.schedule
-        let prices = model.prices
-        var byComponent: [String: Double] = [:]
-        var byAction: [String: Double] = [:]
-        var byLabel = [Double](repeating: 0, count: schedule.labels.count)
-        var byChip = [Double](repeating: 0, count: topology.chips)
-        var labelTime = [[UInt64]](repeating: [UInt64](repeating: 0, count: schedule.labels.count), count: topology.chips)
-        var counts = Counters()
-        var total = 0.0
-        var latency: Picoseconds = 0
-        var busy: UInt64 = 0
-        var macs: UInt64 = 0
-        var dramRead: UInt64 = 0, dramWritten: UInt64 = 0
-        var cellWrites: UInt64 = 0
-        var unpriced: Set<String> = []
-        var controlEnergy = 0.0
-        for (id, counters) in result.counters {
-            let kind = model.kinds[Int(id.raw)]
-            let chip = model.chipOf[Int(id.raw)]
-            var componentEnergy = 0.0
-            var labelledBytes: [(Int, UInt64)] = []
-            var labelledEnergy = 0.0
-            var rounds: [String: UInt64] = [:]
-            for key in counters.sortedKeys {
-                let n = counters[key]
-                if let (label, plain) = LabelledCounter.split(key) {
-                    if plain == "step_ps" { labelTime[chip][label] += n; continue }
-                    if plain == "xbar.program_rounds" { rounds[schedule.labels[label].layer, default: 0] += n; continue }
-                    if plain == "dram.bytes.read" || plain == "dram.bytes.written" { labelledBytes.append((label, n)) }
-                    if let price = prices[plain] {
-                        byLabel[label] += Double(n) * price
-                        labelledEnergy += Double(n) * price
-                    }
-                    continue
-                }
-                if let price = prices[key] {
-                    let e = Double(n) * price
-                    // Package link bits count at the sending controller but are the package's energy.
-                    byComponent[key.hasPrefix("nop.") ? ComponentKind.package.rawValue : kind.rawValue, default: 0] += e
-                    byAction[key, default: 0] += e
-                    total += e
-                    componentEnergy += e
-                    counts.add(key, n)
-                } else if Self.energyActions.contains(where: { key.hasPrefix($0) }) && n > 0 {
-                    unpriced.insert(key)
-                    counts.add(key, n)
-                }
-            }
-            byChip[chip] += componentEnergy
-            // The coordinator's start and finish messages belong to no step: they are the run's control.
-            if kind == .package { controlEnergy += componentEnergy }
-            // JEDEC channels price commands, not bytes: their energy is shared out by bytes moved per label.
-            if kind == .dram, labelledEnergy == 0, componentEnergy > 0 {
-                let bytes = labelledBytes.reduce(UInt64(0)) { $0 + $1.1 }
-                if bytes > 0 { for (l, b) in labelledBytes { byLabel[l] += componentEnergy * Double(b) / Double(bytes) } }
-            }
-            busy += counters["tile.busy_ps"]
-            macs += counters["tile.macs"]
-            // Writes per cell: resident layers own their cells (the most rounds of any layer); reloaded layers
-            // share them (every round rewrites them).
-            let tileWrites = prepared.mapping.crossbarsResident ? rounds.values.max() ?? 0 : rounds.values.reduce(0, +)
-            cellWrites = max(cellWrites, tileWrites)
-            dramRead += counters["dram.bytes.read"]
-            dramWritten += counters["dram.bytes.written"]
-            if kind == .package { latency = counters["run.end_ps"] }
-        }
+        let account = EnergyAccount(model: model, result: result, crossbarsResident: prepared.mapping.crossbarsResident)
+        let controlEnergy = account.controlEnergy, byLabel = account.byLabel, labelTime = account.labelTime
+        let latency = account.latencyPs, total = account.total, unpriced = account.unpriced
         var byPhase: [String: Double] = controlEnergy > 0 ? ["control": controlEnergy] : [:]
         var byLayer: [String: Double] = [:]
         for (l, e) in byLabel.enumerated() {
@@ -265,58 +204,55 @@ public enum ScenarioRunner {
                 "technology '\(topology.technology.name)' has no price for " + unpriced.sorted().joined(separator: ", ")
                     + "; those actions are counted but add no energy")
         }
-        let technology = technologyRows(topology, prices: prices)
+        let technology = technologyRows(topology, prices: model.prices)
         let data = RunReport.DataMoved(
-            dramRead: dramRead, dramWrite: dramWritten,
-            nocLinkHops: counts["noc.link.bits"] / 8, nocRouter: counts["noc.router.bits"] / 8,
-            bufferRead: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".read.bytes") }.reduce(0) { $0 + $1.value },
-            bufferWrite: counts.values.filter { $0.key.hasPrefix("sram.") && $0.key.hasSuffix(".write.bytes") }.reduce(0) { $0 + $1.value },
-            package: counts["nop.link.bits"] / 8)
+            dramRead: account.dramRead, dramWrite: account.dramWritten,
+            nocLinkHops: account.nocLinkBits / 8, nocRouter: account.nocRouterBits / 8,
+            bufferRead: account.bufferRead, bufferWrite: account.bufferWrite, package: account.packageBits / 8)
         let facts = RunFacts(
             wallSeconds: result.profile.wallSeconds, eventsPerSecond: result.profile.eventsPerSecond,
-            workers: result.profile.activeWorkers, spindleVersion: Spindle.version, profile: profile ? result.profile : nil)
+            workers: result.profile.activeWorkers, spindleVersion: ModelRevision.current, profile: profile ? result.profile : nil)
         let endurance = topology.tiles.compactMap { $0.type.crossbar?.device.endurance }.min() ?? .infinity
         let training = scenario.mapping.mode == .training
         var report = RunReport(
             scenario: scenario.name + (scenario.point.map { " [\($0)]" } ?? ""), topology: topology.name, model: scenario.network.name,
             mode: scenario.mapping.mode.rawValue, plan: prepared.mapping.plan.description, batch: scenario.batch,
             chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
-            predictedEnergyPJ: prepared.mapping.predictedEnergyPJ, events: result.events, macs: macs,
-            energyPJ: .init(total: total, byComponent: byComponent, byAction: byAction, byPhase: byPhase, byChip: byChip),
-            dataBytes: data, actionCounts: counts.values,
-            tileUtilisation: latency > 0 ? Double(busy) / (Double(tiles) * Double(latency)) : 0,
-            crossbarWritesPerCell: cellWrites, crossbarEnduranceUsed: Double(cellWrites) / endurance,
-            crossbarLifetimeIterations: training && cellWrites > 0 && endurance.isFinite ? endurance / Double(cellWrites) : nil,
+            predictedEnergyPJ: prepared.mapping.predictedEnergyPJ, events: result.events, macs: account.macs,
+            energyPJ: .init(total: total, byComponent: account.byComponent, byAction: account.byAction, byPhase: byPhase, byChip: account.byChip),
+            dataBytes: data, actionCounts: account.counts,
+            tileUtilisation: latency > 0 ? Double(account.busyPs) / (Double(tiles) * Double(latency)) : 0,
+            crossbarWritesPerCell: account.cellWrites, crossbarEnduranceUsed: Double(account.cellWrites) / endurance,
+            crossbarLifetimeIterations: training && account.cellWrites > 0 && endurance.isFinite ? endurance / Double(account.cellWrites) : nil,
             layers: layers, technology: technology, warnings: warnings, run: facts)
         report.inputHash = scenario.inputHash
         return report
     }
 
-    /// Counter prefixes that are energy actions (a technology that lacks one of them is worth a warning).
-    static let energyActions = ["mac.", "fp32.", "rf.", "adc.", "dac.", "xbar.cell", "shift_add", "mram.", "sd.rebuild", "sram.", "noc.router", "noc.link", "nop.", "dram.read.bits", "dram.write.bits"]
-
-    static func technologyRows(_ topology: Topology, prices: [String: Double]) -> [RunReport.TechnologyRow] {
-        prices.keys.sorted().compactMap { key -> RunReport.TechnologyRow? in
-            if key == "noc.link.bits", let wire = topology.technology.actions["noc.wire.bit_mm"] {
+    static func technologyRows(_ topology: Topology, prices: PriceTable) -> [RunReport.TechnologyRow] {
+        prices.sortedNames.compactMap { name -> RunReport.TechnologyRow? in
+            let entry = prices.entries[name]!
+            switch entry.origin {
+            case .technology(let a):
+                return .init(action: name, energyPJ: a.energyPJ, per: a.per, nodeNm: a.nodeNm, source: a.source)
+            case .wire(let wire?, let lengthMM):
                 return .init(
-                    action: key, energyPJ: prices[key]!, per: "bit per link (\(Units.format(topology.noc.linkLengthMM, 2)) mm)",
+                    action: name, energyPJ: entry.energyPJ, per: "bit per link (\(Units.format(lengthMM, 2)) mm)",
                     nodeNm: wire.nodeNm, source: wire.source + " [INF: x link length]")
-            }
-            if let d = topology.dram.compactMap(\.jedec).first(where: { key.hasPrefix("dram.\($0.name).") }) {
+            case .wire(nil, _):
+                return nil
+            case .dramCurrents(let d):
                 return .init(
-                    action: key, energyPJ: prices[key]!, per: key.hasSuffix("_cycle") ? "rank x cycle" : "command",
-                    nodeNm: nil,
+                    action: name, energyPJ: entry.energyPJ, per: name.hasSuffix("_cycle") ? "rank x cycle" : "command", nodeNm: nil,
                     source: "\(d.name) IDD currents (the datasheet values DRAMsim3 uses) [INF: DRAMsim3's IDD energy formulas x tCK]")
-            }
-            if key.hasPrefix("sram."), topology.technology.actions[key] == nil, !topology.technology.sramCurve.isEmpty {
-                let points = topology.technology.sramCurve.map { "\(Units.formatBytes(UInt64($0.capacityBytes))) \(Units.format($0.energyPJ, 1)) pJ/\($0.widthBits) b" }
-                let nodes = Set(topology.technology.sramCurve.compactMap(\.nodeNm))
+            case .sramCurve:
+                let curve = topology.technology.sramCurve
+                let points = curve.map { "\(Units.formatBytes(UInt64($0.capacityBytes))) \(Units.format($0.energyPJ, 1)) pJ/\($0.widthBits) b" }
+                let nodes = Set(curve.compactMap(\.nodeNm))
                 return .init(
-                    action: key, energyPJ: prices[key]!, per: "byte", nodeNm: nodes.count == 1 ? nodes.first : nil,
-                    source: (topology.technology.sramCurve.first?.source ?? "") + " [INF: log-log interpolation at this buffer's size of " + points.joined(separator: ", ") + "]")
+                    action: name, energyPJ: entry.energyPJ, per: "byte", nodeNm: nodes.count == 1 ? nodes.first : nil,
+                    source: (curve.first?.source ?? "") + " [INF: log-log interpolation at this buffer's size of " + points.joined(separator: ", ") + "]")
             }
-            guard let a = topology.technology.actions[key] else { return nil }
-            return .init(action: key, energyPJ: a.energyPJ, per: a.per, nodeNm: a.nodeNm, source: a.source)
         }
     }
 }
