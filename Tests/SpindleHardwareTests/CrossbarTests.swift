@@ -46,34 +46,38 @@ struct CrossbarTests {
         var stt = spec
         stt.device = .stt
         #expect(stt.fullWrite.latencyPs == 640_000)
-        #expect(stt.writeAction == "mram.write.bits.stt")
+        #expect(stt.writeAction == .mramWriteBits(device: "stt"))
+        #expect(stt.writeAction.name == "mram.write.bits.stt")
     }
 
     @Test("A tile of 8 crossbars: weights written in parallel, then MVMs in waves of 8")
     func tileWork() {
         let tile = TileType(name: "x", kind: .spinCrossbar, macsPerCycle: 1, clockGHz: 1.2, bufferBytes: 1 << 20, crossbar: spec, crossbars: 8)
         // 24 MVMs' worth of MACs and 4,096 weights (128 rows of 32 weights: 16 rows per crossbar).
-        let (duration, counts) = tile.work(macs: 24 * 4_096, programWeights: 4_096)
-        #expect(duration == 16 * 1_000 + 3 * 53_333)
-        #expect(counts["adc.convert.6b"] == 24 * 1_024)
-        #expect(counts["mram.write.bits.sot"] == 4_096 * 8)
-        #expect(counts["xbar.cell.read"] == 24 * 131_072)
+        let work = tile.work(macs: 24 * 4_096, programWeights: 4_096)
+        #expect(work.durationPs == 16 * 1_000 + 3 * 53_333)
+        let counts = work.counts(on: tile)
+        #expect(counts[.adcConvert(bits: 6)] == 24 * 1_024)
+        #expect(counts[.mramWriteBits(device: "sot")] == 4_096 * 8)
+        #expect(counts[.xbarCellRead] == 24 * 131_072)
+        #expect(counts[.macInt8] == nil)
     }
 
     @Test("A SmartDeal tile rebuilds its weight rows, then computes: ceil(ops / rate) + ceil(MACs / lines) cycles")
     func smartDealTile() {
         var sd = TileType(name: "s", kind: .smartdeal, macsPerCycle: 256, clockGHz: 1, bufferBytes: 1 << 20)
         sd.rebuildPerCycle = 64
-        let (duration, counts) = sd.work(macs: 1_000, rebuildOps: 640)
-        #expect(duration == (10 + 4) * 1_000)
-        #expect(counts == ["mac.int8": 1_000, "sd.rebuild.op": 640])
+        let work = sd.work(macs: 1_000, rebuildOps: 640)
+        #expect(work.durationPs == (10 + 4) * 1_000)
+        #expect(work.counts(on: sd) == [.macInt8: 1_000, .sdRebuildOp: 640])
     }
 
     @Test("A PE-array tile takes ceil(MACs / MACs per cycle) cycles")
     func peArray() {
         let pe = TileType(name: "p", kind: .peArray, macsPerCycle: 256, clockGHz: 1, bufferBytes: 1 << 20)
-        let (duration, counts) = pe.work(macs: 1_000)
-        #expect(duration == 4_000)
-        #expect(counts == ["mac.int8": 1_000])
+        let work = pe.work(macs: 1_000, rebuildOps: 5)
+        #expect(work.durationPs == 4_000)
+        // A plain PE array has no rebuild engine: the operations are not counted.
+        #expect(work.counts(on: pe) == [.macInt8: 1_000])
     }
 }

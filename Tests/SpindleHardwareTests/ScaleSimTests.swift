@@ -174,10 +174,10 @@ struct SystolicTileTests {
         let study = try ScaleSimArray.run(layer, config: cfg)
         var tile = TileType(name: "t", kind: .peArray, macsPerCycle: 1_024, clockGHz: 1, bufferBytes: 1 << 30)
         tile.systolic = (32, 32, dataflow)
-        let (duration, counts) = tile.work(
-            macs: UInt64(layer.macs), gemm: (layer.window, layer.filters, layer.ofmapPixels))
+        let work = tile.work(macs: UInt64(layer.macs), gemm: (layer.window, layer.filters, layer.ofmapPixels))
+        let duration = work.durationPs
         #expect(duration == UInt64(study.totalCycles + 1) * 1_000)
-        #expect(counts["mac.int8"] == UInt64(layer.macs))
+        #expect(work.counts(on: tile) == [.macInt8: UInt64(layer.macs)])
         // Without the array, the same tile would be ideal: MACs / 1024 cycles, shorter than any dataflow.
         tile.systolic = nil
         #expect(tile.work(macs: UInt64(layer.macs)).durationPs < duration)

@@ -206,7 +206,7 @@ struct TechnologyTests {
         // 256 KiB: 20 pJ x 8^(log 5 / log 32) per 64 bits = 52.53 pJ, 6.566 pJ per byte.
         let mid = tech.sramPerByte(capacity: 256 * 1_024)!
         #expect(abs(mid - 20 * pow(8, log(5) / log(32)) / 8) < 1e-9)
-        #expect(tech.bufferAction(capacity: 256 * 1_024) == "sram.256KiB")
+        #expect(tech.bufferActions(bankBytes: 256 * 1_024).read.name == "sram.256KiB.read.bytes")
     }
 
     @Test("A banked buffer is priced at its bank's capacity")
@@ -218,7 +218,8 @@ struct TechnologyTests {
         let topology = try TopologyLoader.load(dir + "/t.yaml")
         #expect(topology.tiles[0].type.bufferBanks == 4 && topology.tiles[0].type.bankBytes == 16 * 1_024)
         let prices = AcceleratorModel(topology: topology, schedule: Schedule(chips: [[]])).prices
-        let bank = try #require(prices["sram.16KiB.read.bytes"])
+        let bank = try #require(prices.price(.bufferRead(bankKiB: 16)))
+        #expect(Action.bufferRead(bankKiB: 16).name == "sram.16KiB.read.bytes")
         #expect(abs(bank - topology.technology.sramPerByte(capacity: 16 * 1_024)!) < 1e-12)
         #expect(bank < topology.technology.sramPerByte(capacity: 64 * 1_024)!)
         let bad = baseTopology.replacingOccurrences(of: "    buffer: 64 KiB\n", with: "    buffer: 64 KiB\n    buffer_banks: 3\n")

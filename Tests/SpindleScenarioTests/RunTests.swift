@@ -33,24 +33,23 @@ struct RunTests {
         let job = TileJob(tile: 0, dramChannel: 0, weightBytes: 512, inputBytes: 256, outputBytes: 256, macs: 1_600)
         var model = AcceleratorModel(topology: topology, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: [job])]]))
         let result = try await model.build(options: EngineOptions(workers: 1)).run()
-        var all = Counters()
-        for (_, c) in result.counters { all.merge(c) }
+        let all = model.totals(result)
         // start over the control wires (coordinator and controller share chip 0) + control + 3 packets at
         // 1 GB/s + DRAM latency
         // + two routers and one link (router 3 ns, serialisation 8 ns, link 1 ns) to the tile
         // + 100 cycles of compute + injection (8 ns) + two routers and one link back
         // + one 256 B packet written at 1 GB/s + control + the finish message over the control wires.
         let ns: UInt64 = 1 + 1 + 768 + 40 + (3 + 8 + 1) + (3 + 8) + 100 + 8 + (3 + 8 + 1) + (3 + 8) + 256 + 1 + 1
-        #expect(all["run.end_ps"] == ns * 1_000)
+        #expect(all[.runEndPs] == ns * 1_000)
         #expect(result.finalTime == ns * 1_000)
-        #expect(all["dram.read.bits"] == 768 * 8)
-        #expect(all["dram.write.bits"] == 256 * 8)
+        #expect(all[.action(.dramReadBits)] == 768 * 8)
+        #expect(all[.action(.dramWriteBits)] == 256 * 8)
         // 4 packets of 256 B, each through 2 routers and over 1 link.
-        #expect(all["noc.router.bits"] == 4 * 2 * 2_048)
-        #expect(all["noc.link.bits"] == 4 * 2_048)
-        #expect(all["noc.flits"] == 4 * 2 * 8)
-        #expect(all["mac.int8"] == 1_600)
-        #expect(all["tile.busy_ps"] == 100_000)
+        #expect(all[.action(.nocRouterBits)] == 4 * 2 * 2_048)
+        #expect(all[.action(.nocLinkBits)] == 4 * 2_048)
+        #expect(all[.nocFlits] == 4 * 2 * 8)
+        #expect(all[.action(.macInt8)] == 1_600)
+        #expect(all[.tileBusyPs] == 100_000)
     }
 
     @Test("A ring takes the wrap-around link: the far node is one hop away, as closed form says")
@@ -64,9 +63,8 @@ struct RunTests {
             t.noc.shape = shape
             var model = AcceleratorModel(topology: t, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: [job])]]))
             let result = try await model.build(options: EngineOptions(workers: 1)).run()
-            var all = Counters()
-            for (_, c) in result.counters { all.merge(c) }
-            return all["run.end_ps"]
+            let all = model.totals(result)
+            return all[.runEndPs]
         }
         // One hop each way through the wrap link: the same 1,222 ns as the two-node case.
         #expect(try await latency(.ring) == 1_222_000)
@@ -85,22 +83,20 @@ struct RunTests {
         topology.tiles[0].at = MeshPosition(x: 2, y: 0)
         topology.dram = [DRAMChannelSpec(at: MeshPosition(x: 0, y: 0), bandwidthGBps: 64, latencyPs: 40_000)]
         let job = TileJob(tile: 0, dramChannel: 0, weightBytes: 8_192, inputBytes: 0, outputBytes: 256, macs: 16)
-        func run(_ buffer: Int?) async throws -> Counters {
+        func run(_ buffer: Int?) async throws -> CounterTotals {
             var t = topology
             t.noc.inputBufferPackets = buffer
             var model = AcceleratorModel(topology: t, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: [job])]]))
             let result = try await model.build(options: EngineOptions(workers: 1)).run()
-            var all = Counters()
-            for (_, c) in result.counters { all.merge(c) }
-            return all
+            return model.totals(result)
         }
         let unlimited = try await run(nil), tight = try await run(1), roomy = try await run(64)
-        #expect(unlimited["noc.credit_stalls"] == 0 && roomy["noc.credit_stalls"] == 0)
-        #expect(roomy["run.end_ps"] == unlimited["run.end_ps"])  // enough buffering: same timing
-        #expect(tight["noc.credit_stalls"] > 0)
-        #expect(tight["noc.packets"] == unlimited["noc.packets"] && tight["dram.bytes.read"] == unlimited["dram.bytes.read"])
+        #expect(unlimited[.nocCreditStalls] == 0 && roomy[.nocCreditStalls] == 0)
+        #expect(roomy[.runEndPs] == unlimited[.runEndPs])  // enough buffering: same timing
+        #expect(tight[.nocCreditStalls] > 0)
+        #expect(tight[.nocPackets] == unlimited[.nocPackets] && tight[.dramBytesRead] == unlimited[.dramBytesRead])
         // The 32 packets leave [0,0] every 13 ns instead of every 8 ns: at least 31 x 5 ns later.
-        #expect(tight["run.end_ps"] >= unlimited["run.end_ps"] + 31 * 5_000)
+        #expect(tight[.runEndPs] >= unlimited[.runEndPs] + 31 * 5_000)
     }
 
     @Test("Package hop counts for each chip-to-chip topology")
@@ -143,17 +139,16 @@ struct RunTests {
         var model = AcceleratorModel(topology: topology, schedule: Schedule(chips: [[LayerStep(name: "l", jobs: jobs)]]))
         let result = try await model.build(options: EngineOptions(workers: 1)).run()
         var busy: [UInt64] = []
-        for (id, c) in result.counters where model.kinds[Int(id.raw)] == .peArray { busy.append(c["tile.busy_ps"]) }
+        for (id, c) in result.counters where model.kinds[Int(id.raw)] == .peArray { busy.append(model.totals(c)[.tileBusyPs]) }
         #expect(busy == [1_000, 1_000])
         // Both 256 B input packets reach router [0,0] at 2 + 256 + 40 = 298 ns; channel 0's goes first (lower
         // source id) and holds the +x link for 8 ns, so the far tile's packet leaves at 328 ns instead of 320:
         //   far input:  309 + 8 + 1 (link) -> [1,0] at 318, +3 router, +8 + 1 -> [2,0] at 330, +3 +8 -> tile at 341
         //   compute 1 cycle -> 342, inject 32 B (1 ns) -> [2,0] at 343, then (3 + 1 + 1) x 2 -> [0,0] at 353,
         //   +3 + 1 -> channel 1 at 357, write 32 B at 1 GB/s -> 389, +1 control -> 390, +1 finish -> 391 ns.
-        var all = Counters()
-        for (_, c) in result.counters { all.merge(c) }
-        #expect(all["run.end_ps"] == 391_000)
-        #expect(all["noc.router.bits"] == (2 + 3) * 2_048 + (2 + 3) * 256)
+        let all = model.totals(result)
+        #expect(all[.runEndPs] == 391_000)
+        #expect(all[.action(.nocRouterBits)] == (2 + 3) * 2_048 + (2 + 3) * 256)
     }
 
     @Test("Every byte read from DRAM reaches a tile buffer; writes equal the outputs; energy = counts x table")
@@ -169,14 +164,14 @@ struct RunTests {
         #expect(report.dataBytes.bufferWrite == weights + inputs)
         #expect(report.dataBytes.dramWrite == outputs)
         #expect(report.macs == jobs.reduce(0) { $0 + $1.macs })
-        #expect(report.actionCounts["adc.convert.6b", default: 0] > 0)
+        #expect(report.actionCounts[Action.adcConvert(bits: 6).name, default: 0] > 0)
         let prices = AcceleratorModel(topology: scenario.topology, schedule: prepared.schedule).prices
         var expected = 0.0
         for (action, n) in report.actionCounts.sorted(by: { $0.key < $1.key }) {
-            expected += Double(n) * prices[action]!
+            expected += Double(n) * prices[name: action]!
         }
         // The JEDEC channels are priced per command from their currents: 6,720 DRAMsim3 units x 0.63 ns per ACT.
-        #expect(abs(prices["dram.DDR4-3200.act"]! - 6_720 * 0.63) < 1e-9)
+        #expect(abs(prices.price(.dram(config: "DDR4-3200", .activate))! - 6_720 * 0.63) < 1e-9)
         #expect(report.actionCounts["dram.DDR4-3200.read", default: 0] * 64 >= report.dataBytes.dramRead)
         #expect(report.technology.contains { $0.action == "dram.DDR4-3200.act" && $0.source.contains("IDD") })
         #expect(abs(report.energyPJ.total - expected) <= 1e-9 * expected)

@@ -109,3 +109,21 @@ public final class CounterCatalogue: Sendable {
         return (Int(key.raw & 0xFFFF_FFFF), l == 0 ? nil : l - 1)
     }
 }
+
+/// Whole-run counts by counter (step labels left out): a typed view of reported `Counters`.
+public struct CounterTotals: Sendable, Equatable {
+    public private(set) var values: [Counter: UInt64] = [:]
+
+    /// The whole-run counts of `counters`, merged, decoded with `catalogue`.
+    public init(_ counters: [Counters], catalogue: CounterCatalogue) {
+        for c in counters {
+            for (key, n) in c.values {
+                let (slot, label) = catalogue.decode(key)
+                if label == nil { values[catalogue.counters[slot], default: 0] &+= n }
+            }
+        }
+    }
+
+    public subscript(_ counter: Counter) -> UInt64 { values[counter, default: 0] }
+    public subscript(_ action: Action) -> UInt64 { values[.action(action), default: 0] }
+}

@@ -57,7 +57,7 @@ public struct PriceTable: Sendable {
     public func price(_ action: Action) -> Double? { entries[action.name]?.energyPJ }
 
     /// Picojoules per count by name (`nil`: unpriced).
-    public subscript(name: String) -> Double? { entries[name]?.energyPJ }
+    public subscript(name name: String) -> Double? { entries[name]?.energyPJ }
 
     /// The priced names in sorted order.
     public var sortedNames: [String] { entries.keys.sorted() }

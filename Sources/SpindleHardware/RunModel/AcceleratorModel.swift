@@ -26,6 +26,14 @@ public struct AcceleratorModel: Sendable {
         prices = PriceTable(topology: topology)
     }
 
+    /// The whole-run totals of every component of a run of this model.
+    public func totals(_ result: SimulationResult) -> CounterTotals {
+        CounterTotals(result.counters.map(\.counters), catalogue: catalogue)
+    }
+
+    /// The whole-run totals of one component's counters.
+    public func totals(_ counters: Counters) -> CounterTotals { CounterTotals([counters], catalogue: catalogue) }
+
     /// Every action components of `topology` can count.
     public static func actions(of topology: Topology) -> [Action] {
         var list: [Action] = [.nocRouterBits, .nocLinkBits, .nopLinkBits, .dramReadBits, .dramWriteBits, .fp32Mul, .fp32Add]
