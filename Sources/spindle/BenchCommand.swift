@@ -14,7 +14,7 @@ import SpindleWorkload
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Spindle's own speed.",
-        subcommands: [BenchEngine.self, BenchCompress.self])
+        subcommands: [BenchEngine.self, BenchScale.self, BenchCompress.self])
 }
 
 struct BenchEngine: AsyncParsableCommand {
