@@ -102,19 +102,23 @@ struct CostModel {
         var port = [Picoseconds](repeating: 0, count: chips)
         var arrivals: [[UInt32: Picoseconds]] = Array(repeating: [:], count: chips)
         let nop = nopPJ
-        // Replicas run the same jobs: price each distinct job list once (most of the mapping time otherwise).
-        var memo: [[TileJob]: (Picoseconds, Double)] = [:]
+        // Replicas run the same jobs: price each job list once. The schedule builder hands every replica the
+        // same array, so its storage identifies it: looking it up costs one pointer hash, not a hash of every
+        // job (equal lists in distinct storage are merely priced twice). The schedule outlives this call, so no
+        // address is reused while the memo lives.
+        var memo: [UInt: (Picoseconds, Double)] = [:]
         var stepCost: [[(Picoseconds, Double)]] = []
         stepCost.reserveCapacity(chips)
         for steps in schedule.chips {
             var costs: [(Picoseconds, Double)] = []
             costs.reserveCapacity(steps.count)
             for s in steps {
-                if let c = memo[s.jobs] {
+                let key = s.jobs.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+                if let c = memo[key] {
                     costs.append(c)
                 } else {
                     let c = step(s)
-                    memo[s.jobs] = c
+                    memo[key] = c
                     costs.append(c)
                 }
             }
