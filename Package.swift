@@ -31,19 +31,22 @@ let package = Package(
             providers: [.apt(["libnuma-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SpindleCore", swiftSettings: strict),
-        .target(name: "SpindleCompression", dependencies: ["SpindleCore", "CZlib"], swiftSettings: strict),
+        .target(name: "SpindleCompression", dependencies: ["SpindleCore", "SpindleWorkload", "CZlib"], swiftSettings: strict),
         .target(
             name: "SpindleEngine",
             dependencies: ["SpindleCore", "CNUMA"],
             swiftSettings: strict + [.define("SPINDLE_EXPENSIVE_CHECKS", .when(traits: ["ExpensiveChecks"]))]),
-        .target(name: "SpindleWorkload", dependencies: ["SpindleCore", "SpindleCompression"], swiftSettings: strict),
+        .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
         .target(name: "SpindleHardware", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
+        // The component studies (spindle noc, dram, array) against BookSim2, DRAMsim3 and SCALE-Sim.
+        .target(
+            name: "SpindleStudies", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload"], swiftSettings: strict),
         .target(
             name: "SpindleMapping", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload"],
             swiftSettings: strict),
         .target(
             name: "SpindleScenario",
-            dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "Yams"],
+            dependencies: ["SpindleCore", "SpindleCompression", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "Yams"],
             swiftSettings: strict),
         .target(name: "SpindleReport", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
         .target(
@@ -66,15 +69,16 @@ let package = Package(
             name: "spindle",
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
-                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
+                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleStudies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
+        .testTarget(name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], swiftSettings: strict),
         .testTarget(
-            name: "SpindleHardwareTests", dependencies: ["SpindleHardware"], resources: [.copy("Fixtures")],
-            swiftSettings: strict),
+            name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleCompressionTests", dependencies: ["SpindleCompression", "SpindleWorkload"],
             resources: [.copy("Fixtures")], swiftSettings: strict),

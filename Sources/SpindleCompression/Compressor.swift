@@ -1,9 +1,5 @@
 import SpindleCore
-
-/// The compression methods.
-public enum CompressionMethod: String, Sendable, CaseIterable, Codable {
-    case smartdeal, osc, pruneQuant = "prune-quant", dense
-}
+import SpindleWorkload
 
 /// Settings for every method (each uses its own part).
 public struct CompressionSettings: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import SpindleCore
+import SpindleWorkload
 
 /// Settings of one-step compression (OSC), as Spindle defines it (SAC.md §3).
 public struct OSCOptions: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import SpindleCore
+import SpindleWorkload
 
 /// How SmartDeal cuts one weight tensor into blocks `A ≈ Ce · B` (S = 3 columns each).
 public struct SmartDealLayout: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Dispatch
 import SpindleCore
+import SpindleWorkload
 
 /// SmartDeal on whole layers: structural row pruning, block decomposition, storage and structure.
 public enum SmartDealCompressor {

@@ -34,7 +34,7 @@ struct ChipLayout: Sendable {
     }
 
     /// Rows a filter occupies on a crossbar, and the crossbar as the layer's stored weights see it.
-    static func crossbarShape(_ layer: Layer, _ x: CrossbarSpec, _ c: CompressedLayer?) -> (rows: Int, crossbar: CrossbarSpec) {
+    static func crossbarShape(_ layer: Layer, _ x: CrossbarSpec, _ c: WeightEncoding?) -> (rows: Int, crossbar: CrossbarSpec) {
         var x = x
         if let c, c.crossbarWeightBits > 0 { x.weightBits = c.crossbarWeightBits }
         let rows = max(1, Int((Double(layer.weightsPerFilter) * (c?.crossbarRowFraction ?? 1)).rounded(.up)))
@@ -44,7 +44,7 @@ struct ChipLayout: Sendable {
     /// Splits each layer's filters over the tiles (crossbar-only chips: in blocks of one crossbar's
     /// weights per row, rotating the first tile so that small layers land on different tiles), then gives
     /// spare crossbars extra copies of the layers that need the most MVMs per crossbar.
-    mutating func place(_ layers: [(index: Int, layer: Layer)], samples: Int, compressed: [String: CompressedLayer], reload: Bool) {
+    mutating func place(_ layers: [(index: Int, layer: Layer)], samples: Int, encodings: [String: WeightEncoding], reload: Bool) {
         let t = topology.tiles.count
         var rotate = 0
         footprint = [Int](repeating: 0, count: t)
@@ -52,7 +52,7 @@ struct ChipLayout: Sendable {
         for (index, layer) in layers {
             var share = [Int](repeating: 0, count: t)
             if let x = only {
-                let (_, xc) = Self.crossbarShape(layer, x, compressed[layer.name])
+                let (_, xc) = Self.crossbarShape(layer, x, encodings[layer.name])
                 let block = xc.logicalColumns
                 let blocks = (layer.outChannels + block - 1) / block
                 for b in 0..<blocks {
@@ -67,7 +67,7 @@ struct ChipLayout: Sendable {
             var used = [Int](repeating: 0, count: t)
             for i in 0..<t where share[i] > 0 {
                 guard let x = topology.tiles[i].type.crossbar else { continue }
-                let (rows, xc) = Self.crossbarShape(layer, x, compressed[layer.name])
+                let (rows, xc) = Self.crossbarShape(layer, x, encodings[layer.name])
                 used[i] = TileType.crossbarTiles(window: rows, filters: share[i], crossbar: xc)
                 footprint[i] += used[i]
             }

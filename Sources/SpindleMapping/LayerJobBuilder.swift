@@ -10,7 +10,7 @@ struct LayerJobBuilder {
     /// list runs as one step; passes exist when a tile's data do not fit its buffer.
     /// `accumulate`: backward-weight of a later micro-batch adds to the gradient already in DRAM.
     func jobs(
-        _ layer: Layer, index: Int, phase: Phase, samples: Int, accumulate: Bool, chip: ChipLayout, compressed c: CompressedLayer?
+        _ layer: Layer, index: Int, phase: Phase, samples: Int, accumulate: Bool, chip: ChipLayout, encoding c: WeightEncoding?
     ) throws(SpindleError) -> [[TileJob]] {
         let t = chip.topology
         let n = UInt64(samples)

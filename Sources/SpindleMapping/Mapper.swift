@@ -14,7 +14,7 @@ public struct Mapper: Sendable {
     public init(options: MappingOptions = MappingOptions()) { self.options = options }
 
     public func map(
-        _ network: Network, batch: Int, on topology: Topology, compressed: [String: CompressedLayer] = [:]
+        _ network: Network, batch: Int, on topology: Topology
     ) throws(SpindleError) -> Mapping {
         guard batch >= 1 else { throw SpindleError(.invalidValue, "batch must be at least 1 (got \(batch))") }
         guard !topology.tiles.isEmpty else { throw SpindleError(.invalidValue, "topology '\(topology.name)' has no tiles to compute on") }
@@ -40,7 +40,7 @@ public struct Mapper: Sendable {
                 plan.split = k
                 do {
                     var builder = ScheduleBuilder(
-                        network: network, batch: batch, plan: plan, topology: topology, options: options, compressed: compressed)
+                        network: network, batch: batch, plan: plan, topology: topology, options: options)
                     var m = try builder.build()
                     let cost = model.evaluate(m.schedule)
                     m.predictedLatencyPs = cost.latencyPs

@@ -12,7 +12,6 @@ struct ScheduleBuilder {
     let plan: Plan
     let topology: Topology
     let options: MappingOptions
-    let compressed: [String: CompressedLayer]
 
     private var labels = StepLabels()
     private var tags = TagAllocator()
@@ -25,13 +24,12 @@ struct ScheduleBuilder {
     private var training: Bool { options.mode == .training }
     private var hasCrossbars: Bool { topology.tiles.contains { $0.type.crossbar != nil } }
 
-    init(network: Network, batch: Int, plan: Plan, topology: Topology, options: MappingOptions, compressed: [String: CompressedLayer]) {
+    init(network: Network, batch: Int, plan: Plan, topology: Topology, options: MappingOptions) {
         self.network = network
         self.batch = batch
         self.plan = plan
         self.topology = topology
         self.options = options
-        self.compressed = compressed
         programs = Array(repeating: [], count: topology.chips)
         jobBuilder = LayerJobBuilder(options: options)
         replicaSamples = (0..<plan.replicas).map { r in batch / plan.replicas + (r < batch % plan.replicas ? 1 : 0) }
@@ -44,7 +42,7 @@ struct ScheduleBuilder {
         let range: Range<Int>
         /// `sliced[slice]`: (network index, the slice's part of the layer) for each layer of the stage.
         let sliced: [[(index: Int, layer: Layer)]]
-        let compression: [[String: CompressedLayer]]
+        let compression: [[String: WeightEncoding]]
         let layouts: [ChipLayout]
         var jobMemo: [JobKey: [[TileJob]]] = [:]
     }
@@ -109,19 +107,19 @@ struct ScheduleBuilder {
     private func slices(of s: Int) throws(SpindleError) -> Stage {
         let range = plan.stageLayers[s]
         var sliced: [[(index: Int, layer: Layer)]] = []
-        var compression: [[String: CompressedLayer]] = []
+        var compression: [[String: WeightEncoding]] = []
         var layouts: [ChipLayout] = []
         for sl in 0..<plan.split {
             var layers: [(index: Int, layer: Layer)] = []
-            var comp: [String: CompressedLayer] = [:]
+            var comp: [String: WeightEncoding] = [:]
             for i in range {
                 let (layer, fraction) = try TensorSplit.slice(network.layers[i], sl, of: plan.split)
                 layers.append((i, layer))
-                if let c = compressed[layer.name] { comp[layer.name] = fraction == 1 ? c : c.scaled(by: fraction) }
+                if let c = network.encodings[layer.name] { comp[layer.name] = fraction == 1 ? c : c.scaled(by: fraction) }
             }
             var layout = ChipLayout(topology: topology)
             layout.place(
-                layers, samples: max(1, (replicaSamples.max() ?? 1) / plan.microBatches), compressed: comp,
+                layers, samples: max(1, (replicaSamples.max() ?? 1) / plan.microBatches), encodings: comp,
                 reload: options.crossbarWeights == .reload)
             sliced.append(layers)
             compression.append(comp)
@@ -168,7 +166,7 @@ struct ScheduleBuilder {
         let key = JobKey(index: i, phase: phase, samples: n, accumulate: accumulate, slice: sl)
         if let j = stage.jobMemo[key] { return j }
         let j = try jobBuilder.jobs(
-            part, index: i, phase: phase, samples: n, accumulate: accumulate, chip: stage.layouts[sl], compressed: stage.compression[sl][part.name])
+            part, index: i, phase: phase, samples: n, accumulate: accumulate, chip: stage.layouts[sl], encoding: stage.compression[sl][part.name])
         stage.jobMemo[key] = j
         return j
     }

@@ -25,38 +25,15 @@ public enum ScenarioRunner {
         public var predictedLatencyPs: Picoseconds { mapping.predictedLatencyPs }
     }
 
-    /// The compressed form of each layer the hardware sees, from seeded synthetic weights of the network's
-    /// shapes compressed as the scenario says (empty for dense scenarios).
-    public static func compressedLayers(_ scenario: Scenario) -> [String: CompressedLayer] {
-        guard let settings = scenario.compression else { return [:] }
-        let layers = Compressor.synthetic(scenario.network.weightShapes, seed: scenario.seed)
-        let report = Compressor.run(layers, settings: settings, source: scenario.network.name).report
-        let bits = Dictionary(scenario.network.layers.map { ($0.name, $0.weightBits) }, uniquingKeysWith: { a, _ in a })
-        var out: [String: CompressedLayer] = [:]
-        for l in report.layers {
-            // Layers the method leaves dense travel at the layer's own weight width.
-            let dense = l.bits["dense"] != nil
-            let storage = dense ? UInt64(l.parameters * (bits[l.name] ?? 8)) : l.totalBits
-            let method: CompressedLayer.Method = dense ? .dense : settings.method == .osc ? .osc : .smartdeal
-            var c = CompressedLayer(
-                storageBits: storage, nonZeros: l.nonZeros, rows: l.structure.rows, zeroRows: l.structure.zeroRows,
-                skipsMACs: l.shape.count == 4 && l.shape[2] > 1, method: method)
-            switch method {
-            case .smartdeal:
-                c.basisElements = Int((l.bits["basis"] ?? 0) / UInt64(max(settings.smartDeal.basisBits, 1)))
-                c.basisStorageBits = l.bits["basis"] ?? 0
-                c.crossbarRowFraction = l.structure.rows > 0 ? Double(l.structure.rows - l.structure.zeroRows) / Double(l.structure.rows) : 1
-                c.crossbarWeightBits = l.structure.codeBits
-            case .osc:
-                // Packed mapping: the K kept weights of each kernel stored contiguously, inputs routed by index.
-                c.crossbarRowFraction = min(1, Double(l.structure.rows * l.structure.keptPerKernel) / Double(max(l.parameters, 1)))
-                c.crossbarWeightBits = l.structure.codeBits
-            case .dense:
-                break
-            }
-            out[l.name] = c
-        }
-        return out
+    /// The scenario's network with the encoding of each compressed layer attached: seeded synthetic weights
+    /// of the network's shapes, compressed as the scenario says (unchanged for dense scenarios).
+    public static func encodedNetwork(_ scenario: Scenario) -> Network {
+        var network = scenario.network
+        guard let settings = scenario.compression else { return network }
+        let layers = Compressor.synthetic(network.weightShapes, seed: scenario.seed)
+        let report = Compressor.run(layers, settings: settings, source: network.name).report
+        network.encodings = Compressor.encodings(of: report, settings: settings, network: network)
+        return network
     }
 
     /// The longest simulated time Spindle accepts, 10^18 ps (11.6 days): times are `UInt64` picoseconds,
@@ -97,8 +74,7 @@ public enum ScenarioRunner {
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
         try checkScale(scenario)
-        var mapping = try Mapper(options: scenario.mapping).map(
-            scenario.network, batch: scenario.batch, on: scenario.topology, compressed: compressedLayers(scenario))
+        var mapping = try Mapper(options: scenario.mapping).map(encodedNetwork(scenario), batch: scenario.batch, on: scenario.topology)
         // A legal plan that leaves most of the machine idle is worth saying out loud.
         let used = mapping.schedule.chips.filter { steps in steps.contains { !$0.jobs.isEmpty } }.count
         if scenario.topology.chips > 1 && 2 * used <= scenario.topology.chips {

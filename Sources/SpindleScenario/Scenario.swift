@@ -286,23 +286,6 @@ public enum ModelFiles {
         } catch let e where e.kind == .fileNotFound {
             throw SpindleError(.fileNotFound, "no such SCALE-Sim topology file '\(path)'", at: location, hint: "Paths are relative to the scenario file")
         }
-        let rows = try ScaleSimTopology.parse(text, file: path, gemm: gemm)
-        var layers: [Layer] = []
-        for r in rows {
-            if gemm {
-                layers.append(.linear(r.name, r.filterWidth, r.filters, tokens: r.ifmapHeight))
-                continue
-            }
-            guard r.filterHeight == r.filterWidth, r.strideHeight == r.strideWidth else {
-                throw SpindleError(
-                    .invalidValue, "layer '\(r.name)' has a \(r.filterHeight)x\(r.filterWidth) filter or stride \(r.strideHeight)x\(r.strideWidth)",
-                    at: SourceLocation(file: path), expected: "square filters and equal strides (Spindle's layer IR)")
-            }
-            var l = Layer.conv(r.name, r.channels, r.filters, size: r.ifmapHeight, kernel: r.filterHeight, stride: r.strideHeight)
-            l.inWidth = r.ifmapWidth
-            layers.append(l)
-        }
-        let base = (path as NSString).lastPathComponent
-        return Network(name: String(base.dropLast(base.hasSuffix(".csv") ? 4 : 0)), layers: layers)
+        return try ScaleSimTopology.network(text, file: path, gemm: gemm)
     }
 }

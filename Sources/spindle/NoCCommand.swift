@@ -3,6 +3,7 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
+import SpindleStudies
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping

@@ -3,6 +3,8 @@ import SpindleCore
 import Testing
 
 @testable import SpindleHardware
+@testable import SpindleStudies
+import SpindleWorkload
 
 func scaleSimFixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures/scale-sim/" + name, withExtension: nil)).path

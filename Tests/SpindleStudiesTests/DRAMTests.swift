@@ -3,6 +3,8 @@ import SpindleCore
 import Testing
 
 @testable import SpindleHardware
+@testable import SpindleStudies
+import SpindleWorkload
 
 func dramFixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures/dramsim3/" + name, withExtension: nil)).path
