@@ -187,7 +187,7 @@ enum FuzzCorpus {
 
     // MARK: - Peer formats
 
-    static let fixtures = "Tests/SpindleHardwareTests/Fixtures/"
+    static let fixtures = "Tests/SpindleStudiesTests/Fixtures/"
 
     /// Mutated DRAMsim3 configs, BookSim2 configs and SCALE-Sim configs and CSVs, through their commands.
     static func peerCases(count: Int, seed: UInt64) -> [FuzzCase] {
