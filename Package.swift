@@ -79,6 +79,12 @@ let package = Package(
         .testTarget(
             name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleMappingTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleHardware", "SpindleMapping"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SpindleReportTests", dependencies: ["SpindleReport"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleCompressionTests", dependencies: ["SpindleCompression", "SpindleWorkload"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
