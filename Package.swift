@@ -88,11 +88,26 @@ let package = Package(
         .testTarget(
             name: "SpindleCompressionTests", dependencies: ["SpindleCompression", "SpindleWorkload"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(
-            name: "SpindleScenarioTests",
+        // Helpers shared by the scenario and run tests (not a test target: it has no tests of its own).
+        .target(
+            name: "SpindleTestSupport",
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
                 "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
+            ],
+            path: "Tests/SpindleTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "SpindleScenarioTests",
+            dependencies: [
+                "SpindleTestSupport", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
+                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SpindleRunTests",
+            dependencies: [
+                "SpindleTestSupport", "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload",
+                "SpindleHardware", "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
             ],
             swiftSettings: strict),
         .testTarget(

@@ -9,6 +9,7 @@ import SpindleMapping
 import SpindleReport
 import SpindleScenario
 import SpindleWorkload
+import SpindleTestSupport
 import Testing
 
 @Suite("Bad input gives located, explained errors")

@@ -1,3 +1,4 @@
+/// Helpers shared by the scenario and run tests: repository paths, temporary files, small scenarios.
 import Foundation
 import Spindle
 import SpindleCompression
@@ -10,16 +11,16 @@ import SpindleScenario
 import SpindleWorkload
 
 /// The repository root, found from this file's path.
-let repositoryRoot: String = {
+public let repositoryRoot: String = {
     var url = URL(fileURLWithPath: #filePath)
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
 
-func repoPath(_ relative: String) -> String { repositoryRoot + "/" + relative }
+public func repoPath(_ relative: String) -> String { repositoryRoot + "/" + relative }
 
 /// A fresh temporary folder holding the given files (path -> text).
-func temporaryFiles(_ files: [String: String]) throws -> String {
+public func temporaryFiles(_ files: [String: String]) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-test-\(UUID().uuidString)")
     for (name, text) in files {
         let url = dir.appendingPathComponent(name)
@@ -30,10 +31,10 @@ func temporaryFiles(_ files: [String: String]) throws -> String {
 }
 
 /// The shipped technology file, so that topology fixtures can point at a valid one.
-let technologyText: String = try! String(contentsOfFile: repoPath("topologies/tech/horowitz45.yaml"), encoding: .utf8)
+public let technologyText: String = try! String(contentsOfFile: repoPath("topologies/tech/horowitz45.yaml"), encoding: .utf8)
 
 /// A minimal valid topology; tests replace parts of it.
-let baseTopology = """
+public let baseTopology = """
     name: t
     technology: tech.yaml
     chips: 1
@@ -59,7 +60,7 @@ let baseTopology = """
     """
 
 /// Loads `topology` (with the real technology file beside it) and returns the error it raises.
-func topologyError(_ topology: String) throws -> SpindleError? {
+public func topologyError(_ topology: String) throws -> SpindleError? {
     let dir = try temporaryFiles(["t.yaml": topology, "tech.yaml": technologyText])
     do {
         _ = try TopologyLoader.load(dir + "/t.yaml")
@@ -72,7 +73,7 @@ func topologyError(_ topology: String) throws -> SpindleError? {
 /// DRAM bytes a schedule moves, in closed form: tile jobs' weights, inputs and outputs, plus package data
 /// staged through DRAM (a send reads its bytes and the receiver writes them; a ring all-reduce of n chips
 /// reads n chunks and writes 2(n-1) chunks per member, a reduce-scatter n and n-1, an all-gather 1 and n-1).
-func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) {
+public func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) {
     var read: UInt64 = 0, written: UInt64 = 0
     for steps in schedule.chips {
         for s in steps {
@@ -102,7 +103,7 @@ func expectedDRAMBytes(_ schedule: Schedule) -> (read: UInt64, written: UInt64) 
 
 /// Runs a prepared scenario once per worker count; the reports leave out the run facts (wall time, rates),
 /// so that they can be compared byte for byte.
-func reportsByWorkers(_ prepared: ScenarioRunner.Prepared, _ workers: [Int]) async throws -> [RunReport] {
+public func reportsByWorkers(_ prepared: ScenarioRunner.Prepared, _ workers: [Int]) async throws -> [RunReport] {
     var reports: [RunReport] = []
     for w in workers {
         var r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: w))
@@ -113,7 +114,7 @@ func reportsByWorkers(_ prepared: ScenarioRunner.Prepared, _ workers: [Int]) asy
 }
 
 /// The four-chip spin training scenario with the tiny CNN, dense: small enough for debug-build tests.
-func tinyTrainingScenario() throws -> Scenario {
+public func tinyTrainingScenario() throws -> Scenario {
     var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-training.yaml"))
     s.network = ModelZoo.network(named: "tiny-cnn")!
     s.compression = nil
