@@ -17,7 +17,7 @@ let package = Package(
     traits: [
         .trait(
             name: "ExpensiveChecks",
-            description: "Re-verify event ordering and causality on every delivery (slow)."),
+            description: "Re-verify event ordering and causality on every delivery (slow).")
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,7 +75,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
-        .testTarget(name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], swiftSettings: strict),
         .testTarget(
             name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
             resources: [.copy("Fixtures")], swiftSettings: strict),

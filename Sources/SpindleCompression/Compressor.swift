@@ -46,7 +46,8 @@ public enum Compressor {
             globalBits = settings.osc.magnitudeBits + 1
         case .pruneQuant:
             for l in layers {
-                let r = BaselineCompressor.pruneQuant(l.tensor, shape: l.shape, keep: settings.pruneKeep, bits: settings.pruneBits, keepTensors: keepTensors)
+                let r = BaselineCompressor.pruneQuant(
+                    l.tensor, shape: l.shape, keep: settings.pruneKeep, bits: settings.pruneBits, keepTensors: keepTensors)
                 results.append(r.layer)
                 tensors += r.tensors
             }
@@ -89,7 +90,9 @@ public enum Compressor {
             out.append((try WeightShape(name: t.name, tensorShape: t.tensor.shape), t.tensor))
         }
         guard !out.isEmpty else {
-            throw SpindleError(.invalidValue, "'\(path)' holds no 4-D convolution or 2-D linear weight tensors", expected: "tensors shaped [cout, cin, kh, kw] or [out, in]")
+            throw SpindleError(
+                .invalidValue, "'\(path)' holds no 4-D convolution or 2-D linear weight tensors",
+                expected: "tensors shaped [cout, cin, kh, kw] or [out, in]")
         }
         return out
     }

@@ -6,7 +6,10 @@ import SpindleWorkload
 /// Settings of one-step compression (OSC), as Spindle defines it (SAC.md §3).
 public struct OSCOptions: Sendable, Equatable {
     public enum Quantizer: String, Sendable, CaseIterable { case pow2, levels }
-    public enum Scale: String, Sendable, CaseIterable { case layer, outChannel = "out_channel" }
+    public enum Scale: String, Sendable, CaseIterable {
+        case layer
+        case outChannel = "out_channel"
+    }
     public enum Index: String, Sendable, CaseIterable { case bitmap, position, auto }
     /// Fraction of weights kept per kernel, 0 < keep <= 1.
     public var keep: Double = 2.0 / 9.0
@@ -198,7 +201,8 @@ public enum BaselineCompressor {
         let layer = LayerCompression(
             name: shape.name, shape: shape.dims, method: "dense-\(dtype.rawValue)", parameters: shape.count,
             nonZeros: w.count, bits: bits, relativeError: relativeError(w, recon), wallSeconds: clock.secondsSince,
-            structure: LayerStructure(rows: 0, zeroRows: 0, zeroRowsPerGroup: [], nonZerosPerRow: [], codeBits: dtype.size * 8, keptPerKernel: 0),
+            structure: LayerStructure(
+                rows: 0, zeroRows: 0, zeroRowsPerGroup: [], nonZerosPerRow: [], codeBits: dtype.size * 8, keptPerKernel: 0),
             passes: 0, operations: UInt64(w.count))
         return (layer, keepTensors ? [NamedTensor(shape.name, stored)] : [])
     }

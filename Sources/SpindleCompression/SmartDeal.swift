@@ -63,7 +63,10 @@ public struct SmartDealLayout: Sendable, Equatable {
         var factors: [Int] = []
         var n = m, f = 2
         while f * f <= n {
-            while n % f == 0 { factors.append(f); n /= f }
+            while n % f == 0 {
+                factors.append(f)
+                n /= f
+            }
             f += 1
         }
         if n > 1 { factors.append(n) }
@@ -153,7 +156,10 @@ public enum SED {
 
     static func distance(_ x: [Double], _ y: [Double]) -> Double {
         var s = 0.0
-        for i in x.indices { let d = x[i] - y[i]; s += d * d }
+        for i in x.indices {
+            let d = x[i] - y[i]
+            s += d * d
+        }
         return s.squareRoot()
     }
 
@@ -183,7 +189,9 @@ public enum SED {
             if o.threshold > 0 {
                 if o.rowThreshold {
                     for r in 0..<m where abs(ce[r * 3]) + abs(ce[r * 3 + 1]) + abs(ce[r * 3 + 2]) < 5 * o.threshold {
-                        ce[r * 3] = 0; ce[r * 3 + 1] = 0; ce[r * 3 + 2] = 0
+                        ce[r * 3] = 0
+                        ce[r * 3 + 1] = 0
+                        ce[r * 3 + 2] = 0
                     }
                 }
                 for k in ce.indices where abs(ce[k]) < o.threshold { ce[k] = 0 }

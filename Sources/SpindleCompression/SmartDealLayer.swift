@@ -61,7 +61,9 @@ public enum SmartDealCompressor {
                 bits: ["dense": UInt64(shape.count) * 32], relativeError: 0, wallSeconds: clock.secondsSince,
                 structure: LayerStructure(rows: 0, zeroRows: 0, zeroRowsPerGroup: [], nonZerosPerRow: [], codeBits: 32, keptPerKernel: 0),
                 passes: 0, operations: 0)
-            return Partial(layer: layer, exponents: [], ceCount: 0, basisCount: 0, tensors: keepTensors ? [NamedTensor(shape.name + ".dense", tensor)] : [])
+            return Partial(
+                layer: layer, exponents: [], ceCount: 0, basisCount: 0,
+                tensors: keepTensors ? [NamedTensor(shape.name + ".dense", tensor)] : [])
         }
         let w = pruneRows(original, shape: shape, ratio: options.rowPrune[shape.name] ?? options.rowPruneAll)
         let m0 = layout.blockRows, nb = layout.blocksPerFilter

@@ -79,13 +79,20 @@ public struct Tensor: Sendable, Equatable {
             var out = [Float](repeating: 0, count: n)
             switch dtype {
             case .float32:
-                for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))) }
+                for i in 0..<n {
+                    out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                }
             case .float64:
-                for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))) }
+                for i in 0..<n {
+                    out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                }
             case .float16:
                 for i in 0..<n { out[i] = halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) }
             case .bfloat16:
-                for i in 0..<n { out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16) }
+                for i in 0..<n {
+                    out[i] = Float(
+                        bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16)
+                }
             case .int8:
                 for i in 0..<n { out[i] = Float(Int8(bitPattern: raw[i])) }
             }
@@ -149,9 +156,9 @@ func halfToFloat(_ h: UInt16) -> Float {
 /// Float to IEEE half, rounding to nearest even.
 func floatToHalf(_ f: Float) -> UInt16 {
     #if arch(x86_64) || arch(arm64)
-    return Float16(f).bitPattern
+        return Float16(f).bitPattern
     #else
-    fatalError("float16 conversion needs Float16 support")
+        fatalError("float16 conversion needs Float16 support")
     #endif
 }
 

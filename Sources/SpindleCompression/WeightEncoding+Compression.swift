@@ -24,7 +24,8 @@ extension Compressor {
             case .smartdeal:
                 e.basisElements = Int((l.bits["basis"] ?? 0) / UInt64(max(settings.smartDeal.basisBits, 1)))
                 e.basisStorageBits = l.bits["basis"] ?? 0
-                e.crossbarRowFraction = l.structure.rows > 0 ? Double(l.structure.rows - l.structure.zeroRows) / Double(l.structure.rows) : 1
+                e.crossbarRowFraction =
+                    l.structure.rows > 0 ? Double(l.structure.rows - l.structure.zeroRows) / Double(l.structure.rows) : 1
                 e.crossbarWeightBits = l.structure.codeBits
             case .osc:
                 e.crossbarRowFraction = min(1, Double(l.structure.rows * l.structure.keptPerKernel) / Double(max(l.parameters, 1)))

@@ -178,7 +178,10 @@ enum NPZ {
         var eocd = -1
         var i = b.count - 22
         while i >= max(0, b.count - 22 - 65_535) {
-            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 0x05 && b[i + 3] == 0x06 { eocd = i; break }
+            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 0x05 && b[i + 3] == 0x06 {
+                eocd = i
+                break
+            }
             i -= 1
         }
         guard eocd >= 0 else { throw bad("no ZIP end-of-directory record (truncated?)") }
@@ -219,7 +222,9 @@ enum NPZ {
                         expected: "weights that fit in memory")
                 }
                 content = try inflate(raw, expected: size, file: file, entry: name)
-            default: throw SpindleError(.unsupported, "'\(file)': entry '\(name)' uses ZIP method \(method)", choices: ["stored (0)", "deflated (8)"])
+            default:
+                throw SpindleError(
+                    .unsupported, "'\(file)': entry '\(name)' uses ZIP method \(method)", choices: ["stored (0)", "deflated (8)"])
             }
             guard content.count == size, crc32Of(content) == crc else { throw bad("entry '\(name)' fails its CRC check (corrupted)") }
             let tensorName = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
@@ -244,14 +249,16 @@ enum NPZ {
             }
             let offset = out.count
             // Fixed date 1980-01-01 keeps the archive byte-identical between runs.
-            let common = le16(20) + le16(0) + le16(method) + le16(0) + le16(0x21) + le32(crc) + le32(stored.count)
+            let common =
+                le16(20) + le16(0) + le16(method) + le16(0) + le16(0x21) + le32(crc) + le32(stored.count)
                 + le32(content.count) + le16(name.count) + le16(0)
             out += le32(0x0403_4B50) + common + name + stored
             directory += le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + name
         }
         let dirOffset = out.count
         out += directory
-        out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(tensors.count) + le16(tensors.count) + le32(directory.count)
+        out +=
+            le32(0x0605_4B50) + le16(0) + le16(0) + le16(tensors.count) + le16(tensors.count) + le32(directory.count)
             + le32(dirOffset) + le16(0)
         return out
     }
@@ -284,7 +291,8 @@ enum NPZ {
 
     static func deflateRaw(_ input: [UInt8]) throws(SpindleError) -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw SpindleError(.io, "zlib could not start deflating")
         }
         defer { deflateEnd(&stream) }
@@ -369,7 +377,8 @@ enum SafeTensors {
             let size = t.tensor.bytes.count
             let name = t.name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             entries.append(
-                "\"\(name)\":{\"dtype\":\"\(names[t.tensor.dtype]!)\",\"shape\":[\(t.tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
+                "\"\(name)\":{\"dtype\":\"\(names[t.tensor.dtype]!)\",\"shape\":[\(t.tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}"
+            )
             offset += size
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)

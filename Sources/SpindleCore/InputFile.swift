@@ -26,7 +26,9 @@ public enum InputFile {
     }
 
     /// The raw bytes of `path`; `what` names the kind of file in messages ("DRAMsim3 config").
-    public static func bytes(_ path: String, what: String = "file", maxBytes: Int = Int.max, at: SourceLocation? = nil) throws(SpindleError) -> Data {
+    public static func bytes(_ path: String, what: String = "file", maxBytes: Int = Int.max, at: SourceLocation? = nil) throws(SpindleError)
+        -> Data
+    {
         guard !path.isEmpty else { throw SpindleError(.fileNotFound, "the \(what) path is empty", at: at) }
         switch kind(path) {
         case .missing:
@@ -47,7 +49,8 @@ public enum InputFile {
             throw SpindleError(.io, "cannot read '\(path)'", at: at, hint: "Check its permissions")
         }
         guard data.count <= maxBytes else {
-            throw SpindleError(.invalidValue, "'\(path)' is \(data.count) bytes, too large for a \(what)", at: at, expected: "at most \(maxBytes) bytes")
+            throw SpindleError(
+                .invalidValue, "'\(path)' is \(data.count) bytes, too large for a \(what)", at: at, expected: "at most \(maxBytes) bytes")
         }
         return data
     }

@@ -57,4 +57,3 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         return UInt64(-mean * log(u))
     }
 }
-

@@ -42,7 +42,7 @@ extension Component {
     @inlinable @inline(__always)
     public nonisolated func _deliver(_ event: Event, _ context: EventContext) {
         #if SPINDLE_EXPENSIVE_CHECKS
-        preconditionIsolated("component \(id) delivered off its executor")
+            preconditionIsolated("component \(id) delivered off its executor")
         #endif
         typealias Isolated = (isolated Self, Event, EventContext) -> Void
         typealias Plain = (Self, Event, EventContext) -> Void

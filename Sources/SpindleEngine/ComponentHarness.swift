@@ -82,7 +82,8 @@ public final class ComponentHarness {
 
 /// The probes' shared log and scripts.
 private final class EventLog: Sendable {
-    private let state = Mutex<(received: [ComponentHarness.Received], scripts: [ComponentID: [(target: ComponentID, message: Message)]])>(([], [:]))
+    private let state = Mutex<(received: [ComponentHarness.Received], scripts: [ComponentID: [(target: ComponentID, message: Message)]])>(
+        ([], [:]))
 
     var received: [ComponentHarness.Received] { state.withLock { $0.received } }
     var scripts: [ComponentID: [(target: ComponentID, message: Message)]] {

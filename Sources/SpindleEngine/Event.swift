@@ -39,8 +39,10 @@ public struct Event: Sendable {
     public var message: Message
 
     @inlinable
-    init(time: Picoseconds, priority: UInt8, source: ComponentID, sequence: UInt64, target: ComponentID,
-         message: Message) {
+    init(
+        time: Picoseconds, priority: UInt8, source: ComponentID, sequence: UInt64, target: ComponentID,
+        message: Message
+    ) {
         self.time = time
         self.order = UInt64(priority) << 32 | UInt64(source.raw)
         self.sequence = sequence

@@ -90,7 +90,8 @@ public final class EventContext: @unchecked Sendable {  // safe: see the proof b
     private func route(_ event: Event, toPartition tp: Int) {
         precondition(
             event.time >= windowEnd,
-            "component \(current) sent an event to another partition \(event.time - now) ps ahead, below the lookahead of \(map.lookahead) ps")
+            "component \(current) sent an event to another partition \(event.time - now) ps ahead, below the lookahead of \(map.lookahead) ps"
+        )
         worker.post(event, toPartition: tp)
     }
 
@@ -99,14 +100,14 @@ public final class EventContext: @unchecked Sendable {  // safe: see the proof b
         windowEnd = end
         var handled: UInt64 = 0
         #if SPINDLE_EXPENSIVE_CHECKS
-        var last: Picoseconds = now
+            var last: Picoseconds = now
         #endif
         let heap = self.heap
         while heap.minTime < end {
             let event = heap.pop()
             #if SPINDLE_EXPENSIVE_CHECKS
-            precondition(event.time >= last, "event ordering violated: \(event.time) after \(last)")
-            last = event.time
+                precondition(event.time >= last, "event ordering violated: \(event.time) after \(last)")
+                last = event.time
             #endif
             now = event.time
             current = event.target

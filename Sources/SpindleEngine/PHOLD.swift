@@ -106,8 +106,9 @@ public struct PHOLD: Sendable {
             for s in 0..<population {
                 let id = ComponentID(UInt32(c))
                 heap.push(
-                    Event(time: rng.nextExponential(mean: meanExtraDelay), priority: 0, source: id, sequence: UInt64(s),
-                          target: id, message: Message(kind: 1)))
+                    Event(
+                        time: rng.nextExponential(mean: meanExtraDelay), priority: 0, source: id, sequence: UInt64(s),
+                        target: id, message: Message(kind: 1)))
             }
             nodes.append(Node(rng: RandomStream(seed: seed, stream: UInt64(c)), sequence: UInt64(population)))
         }
@@ -123,8 +124,9 @@ public struct PHOLD: Sendable {
             let target = ComponentID(UInt32(r.nextBelow(UInt64(n))))
             node.rng = r
             heap.push(
-                Event(time: e.time + delay, priority: 0, source: e.target, sequence: node.sequence, target: target,
-                      message: Message(kind: 1, a: e.message.a &+ 1)))
+                Event(
+                    time: e.time + delay, priority: 0, source: e.target, sequence: node.sequence, target: target,
+                    message: Message(kind: 1, a: e.message.a &+ 1)))
             node.sequence += 1
         }
         let seconds = Double(monotonicNs() - t0) / 1e9

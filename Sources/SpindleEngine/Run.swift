@@ -194,11 +194,11 @@ public final class Simulation: Sendable {
 public func peakMemoryBytes() -> UInt64 {
     var usage = rusage()
     #if canImport(Glibc)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return UInt64(max(usage.ru_maxrss, 0)) * 1024
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return UInt64(max(usage.ru_maxrss, 0)) * 1024
     #else
-    getrusage(RUSAGE_SELF, &usage)
-    return UInt64(max(usage.ru_maxrss, 0))
+        getrusage(RUSAGE_SELF, &usage)
+        return UInt64(max(usage.ru_maxrss, 0))
     #endif
 }
 

@@ -87,7 +87,10 @@ struct ChipLayout: Sendable {
                 var bestLoad = 0.0
                 for k in layers.indices where base[k] > 0 && base[k] <= spare {
                     let load = work[k] / Double(copies[k])
-                    if load > bestLoad { best = k; bestLoad = load }
+                    if load > bestLoad {
+                        best = k
+                        bestLoad = load
+                    }
                 }
                 guard best >= 0 else { break }
                 copies[best] += 1

@@ -151,18 +151,23 @@ struct CostModel {
                         guard ready else { break }
                         let begin = ar.group.map { g in clock[g] }.max()!
                         let chunk = Units.transferPs(bytes: ar.chunkBytes, gbPerSecond: t.package.linkBandwidthGBps)
-                        let hops = (0..<ar.group.count).map { t.package.hops(ar.group[$0], ar.group[($0 + 1) % ar.group.count], chips: t.chips) }.max()!
+                        let hops = (0..<ar.group.count).map {
+                            t.package.hops(ar.group[$0], ar.group[($0 + 1) % ar.group.count], chips: t.chips)
+                        }.max()!
                         let n = ar.group.count
                         let reducing = ar.reducingRounds
                         let chunks = ar.dramChunks
-                        let end = begin + Picoseconds(ar.rounds) * (chunk + Picoseconds(hops) * t.package.linkLatencyPs)
-                            + stagePs(ar.chunkBytes, read: true, write: false) + Picoseconds(reducing) * stagePs(ar.chunkBytes, read: true, write: true)
+                        let end =
+                            begin + Picoseconds(ar.rounds) * (chunk + Picoseconds(hops) * t.package.linkLatencyPs)
+                            + stagePs(ar.chunkBytes, read: true, write: false) + Picoseconds(reducing)
+                            * stagePs(ar.chunkBytes, read: true, write: true)
                             + Picoseconds(ar.rounds - reducing) * stagePs(ar.chunkBytes, read: false, write: true)
                         for (i, g) in ar.group.enumerated() {
                             let h = t.package.hops(g, ar.group[(i + 1) % n], chips: t.chips)
                             cost.energyPJ += Double(ar.chunkBytes * 8 * UInt64(h) * UInt64(ar.rounds)) * nop
                             cost.energyPJ += Double(ar.chunkBytes * 8 / UInt64(max(ar.elementBits, 1)) * UInt64(reducing)) * fpAddPJ
-                            cost.energyPJ += staged * Double(ar.chunkBytes) * (Double(chunks.read) * dramReadPJ + Double(chunks.written) * dramWritePJ)
+                            cost.energyPJ +=
+                                staged * Double(ar.chunkBytes) * (Double(chunks.read) * dramReadPJ + Double(chunks.written) * dramWritePJ)
                             // The member's own jobs and sends follow the collective.
                             let (ps, pj) = stepCost[g][next[g]]
                             clock[g] = end + ps

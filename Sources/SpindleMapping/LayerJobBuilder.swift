@@ -60,14 +60,19 @@ struct LayerJobBuilder {
                 j.programWeights = isXbar && !resident ? values : 0
                 j.rebuildOps = rebuild
                 j.inputBytes = (UInt64(share * outPixels) * act + 7) / 8 * n
-                j.outputBytes = isXbar
+                j.outputBytes =
+                    isXbar
                     ? layer.inputBytesPerSample * n
                     : (UInt64(Double(layer.inputBytesPerSample) * f) + 1) * n
                 j.macs = UInt64((Double(fullMacs) * macFraction).rounded())
                 if isXbar { j.fpAdds = UInt64(layer.inChannels * inPixels) * n }
-                (j.gemmWindow, j.gemmFilters, j.gemmPixels) = isXbar
+                (j.gemmWindow, j.gemmFilters, j.gemmPixels) =
+                    isXbar
                     ? (xbarRows, share, inPixels * samples)
-                    : (max(1, layer.weightsPerFilter * share / max(layer.inChannels, 1)), max(1, layer.inChannels * share / layer.outChannels), inPixels * samples)
+                    : (
+                        max(1, layer.weightsPerFilter * share / max(layer.inChannels, 1)),
+                        max(1, layer.inChannels * share / layer.outChannels), inPixels * samples
+                    )
             case .backwardWeight:
                 // Saved input activations and this tile's output gradients in; its weight gradients out
                 // (dense, at gradient precision), computed digitally.
@@ -144,7 +149,8 @@ struct LayerJobBuilder {
         // one input row) and keep the cheapest.
         var splits = (1..<16).map { buffer * UInt64($0) / 16 }
         splits += [oneFilter, buffer - oneRow]
-        for wChunk in splits where wChunk >= oneFilter && buffer - wChunk >= oneRow && (wChunk > 0 || w == 0) && (wChunk < buffer || i == 0) {
+        for wChunk in splits where wChunk >= oneFilter && buffer - wChunk >= oneRow && (wChunk > 0 || w == 0) && (wChunk < buffer || i == 0)
+        {
             let iChunk = buffer - wChunk
             let wk = w == 0 ? 1 : max(1, (w + wChunk - 1) / wChunk), ik = i == 0 ? 1 : max(1, (i + iChunk - 1) / iChunk)
             choices.append((.rereadWeights, wk, ik, i + w * ik))

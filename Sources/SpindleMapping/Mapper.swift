@@ -49,7 +49,8 @@ public struct Mapper: Sendable {
                         m.rows[r].predictedPs = cost.byLayerPs[m.rows[r].layer] ?? 0
                         m.rows[r].predictedPJ = cost.byLayerPJ[m.rows[r].layer] ?? 0
                     }
-                    candidates.append(.init(plan: plan.description, predictedPs: cost.latencyPs, predictedPJ: cost.energyPJ, infeasible: nil))
+                    candidates.append(
+                        .init(plan: plan.description, predictedPs: cost.latencyPs, predictedPJ: cost.energyPJ, infeasible: nil))
                     let score = score(cost)
                     if best == nil || score < best!.score { best = (m, score) }
                 } catch {
@@ -61,7 +62,9 @@ public struct Mapper: Sendable {
         guard var chosen = best?.mapping else {
             if candidates.count > 1, let e = firstError {
                 throw SpindleError(
-                    e.kind, "no plan fits '\(network.name)' on '\(topology.name)': " + candidates.map { "\($0.plan): \($0.infeasible ?? "")" }.joined(separator: "; "),
+                    e.kind,
+                    "no plan fits '\(network.name)' on '\(topology.name)': "
+                        + candidates.map { "\($0.plan): \($0.infeasible ?? "")" }.joined(separator: "; "),
                     hint: e.hint)
             }
             throw firstError!

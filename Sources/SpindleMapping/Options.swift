@@ -8,7 +8,11 @@ public struct MappingOptions: Sendable, Equatable {
     /// How chips share the work: every chip runs the whole network on part of the batch (data-parallel),
     /// chips run consecutive layer ranges one after another (pipeline), a mix of both (hybrid: stages x
     /// replicas), or the best of all of these by the objective (auto).
-    public enum Strategy: String, Sendable, CaseIterable { case auto, dataParallel = "data-parallel", pipeline, hybrid }
+    public enum Strategy: String, Sendable, CaseIterable {
+        case auto
+        case dataParallel = "data-parallel"
+        case pipeline, hybrid
+    }
     public enum Objective: String, Sendable, CaseIterable { case latency, energy, edp }
     /// The optimizer's per-parameter state and arithmetic.
     public enum Optimizer: String, Sendable, CaseIterable {

@@ -21,7 +21,8 @@ struct PlanSpace {
         case .pipeline:
             guard groups <= network.layers.count else {
                 throw SpindleError(
-                    .invalidValue, "a pipeline over \(groups) chips needs at least \(groups) layers; '\(network.name)' has \(network.layers.count)",
+                    .invalidValue,
+                    "a pipeline over \(groups) chips needs at least \(groups) layers; '\(network.name)' has \(network.layers.count)",
                     hint: "Use strategy data-parallel or hybrid")
             }
             return [(groups, 1)]
@@ -47,7 +48,9 @@ struct PlanSpace {
         guard stages > 1 else { return Plan(stages: 1, replicas: replicas, microBatches: 1, stageLayers: [0..<network.layers.count]) }
         let crossbarOnly = ChipLayout(topology: topology).crossbarOnly != nil
         let weight = network.layers.map {
-            crossbarOnly ? Double($0.parameters) + 1 : Double($0.macsPerSample) * Double(max(1, perReplica / micro)) / 256 + Double($0.weightBytes) / 16
+            crossbarOnly
+                ? Double($0.parameters) + 1
+                : Double($0.macsPerSample) * Double(max(1, perReplica / micro)) / 256 + Double($0.weightBytes) / 16
         }
         return Plan(stages: stages, replicas: replicas, microBatches: micro, stageLayers: Self.balance(weight, stages: stages))
     }

@@ -68,13 +68,15 @@ struct ScheduleBuilder {
     mutating func build() throws(SpindleError) -> Mapping {
         for s in 0..<plan.stages { try buildStage(s) }
         guard labels.labels.count <= Schedule.maxLabels else {
-            throw SpindleError(.capacity, "the schedule has \(labels.labels.count) step labels; at most \(Schedule.maxLabels) are supported")
+            throw SpindleError(
+                .capacity, "the schedule has \(labels.labels.count) step labels; at most \(Schedule.maxLabels) are supported")
         }
         var notes: [String] = []
         if hasCrossbars && !resident {
             notes.append(
                 "spin-crossbar weights are reloaded (and rewritten) for every layer step"
-                    + (ChipLayout(topology: topology).crossbarOnly == nil ? " (chips that mix tile kinds share every layer over all tiles)" : ""))
+                    + (ChipLayout(topology: topology).crossbarOnly == nil
+                        ? " (chips that mix tile kinds share every layer over all tiles)" : ""))
         }
         return Mapping(
             schedule: Schedule(chips: programs, labels: labels.labels), plan: plan, options: options, rows: rows, candidates: [],
@@ -88,7 +90,8 @@ struct ScheduleBuilder {
         let exchange = gradientExchange(stage)
         for replica in 0..<plan.replicas where replicaSamples[replica] > 0 {
             let samples = replicaSamples[replica]
-            let micro = (0..<plan.microBatches).map { m in samples / plan.microBatches + (m < samples % plan.microBatches ? 1 : 0) }.filter { $0 > 0 }
+            let micro = (0..<plan.microBatches).map { m in samples / plan.microBatches + (m < samples % plan.microBatches ? 1 : 0) }.filter
+            { $0 > 0 }
             var program = ReplicaProgram(
                 replica: replica, group: (0..<plan.split).map { plan.chip(stage: s, replica: replica, slice: $0) },
                 steps: Array(repeating: [], count: plan.split))
@@ -130,7 +133,8 @@ struct ScheduleBuilder {
 
     /// Refuses resident crossbar weights that do not fit a chip's crossbars, saying by how much.
     private func checkCrossbarsFit(_ stage: Stage) throws(SpindleError) {
-        for layout in stage.layouts where hasCrossbars && !layout.resident && options.crossbarWeights == .resident && layout.crossbarOnly != nil {
+        for layout in stage.layouts
+        where hasCrossbars && !layout.resident && options.crossbarWeights == .resident && layout.crossbarOnly != nil {
             let tiles = topology.tiles
             let worst = layout.footprint.indices.max { a, b in
                 layout.footprint[a] - tiles[a].type.crossbars < layout.footprint[b] - tiles[b].type.crossbars
@@ -142,7 +146,9 @@ struct ScheduleBuilder {
             throw SpindleError(
                 .capacity,
                 "\(what) (layers \(first) to \(last)) does not fit the crossbars of one chip: tile \(worst) needs \(layout.footprint[worst]) crossbars and holds \(tiles[worst].type.crossbars); the chip is short by \(need) crossbars (it has \(have))",
-                hint: "Pipeline over more chips (strategy pipeline or hybrid), split layers over chips (mapping split), use more or larger crossbars, compress the weights, or set crossbar_weights: reload")
+                hint:
+                    "Pipeline over more chips (strategy pipeline or hybrid), split layers over chips (mapping split), use more or larger crossbars, compress the weights, or set crossbar_weights: reload"
+            )
         }
     }
 
@@ -166,7 +172,8 @@ struct ScheduleBuilder {
         let key = JobKey(index: i, phase: phase, samples: n, accumulate: accumulate, slice: sl)
         if let j = stage.jobMemo[key] { return j }
         let j = try jobBuilder.jobs(
-            part, index: i, phase: phase, samples: n, accumulate: accumulate, chip: stage.layouts[sl], encoding: stage.compression[sl][part.name])
+            part, index: i, phase: phase, samples: n, accumulate: accumulate, chip: stage.layouts[sl],
+            encoding: stage.compression[sl][part.name])
         stage.jobMemo[key] = j
         return j
     }
@@ -180,7 +187,9 @@ struct ScheduleBuilder {
     }
 
     /// A ring collective among the group's slices, as a step of its own on each (nothing without a split).
-    private mutating func collective(_ program: inout ReplicaProgram, _ kind: AllReduce.Kind, bytes: UInt64, bits: Int, _ name: String, _ label: Int) {
+    private mutating func collective(
+        _ program: inout ReplicaProgram, _ kind: AllReduce.Kind, bytes: UInt64, bits: Int, _ name: String, _ label: Int
+    ) {
         guard plan.split > 1 else { return }
         var ar = AllReduce(group: program.group, bytes: bytes, tagBase: 0, elementBits: bits, kind: kind)
         ar.tagBase = tags.collective(rounds: ar.rounds)
@@ -216,13 +225,19 @@ struct ScheduleBuilder {
 
     /// One micro-batch forward through the stage: a split layer first gathers its whole input; the first step
     /// waits for the previous stage's outputs and the last sends this stage's on.
-    private mutating func forward(_ program: inout ReplicaProgram, _ stage: inout Stage, microBatch m: Int, samples n: Int) throws(SpindleError) {
+    private mutating func forward(_ program: inout ReplicaProgram, _ stage: inout Stage, microBatch m: Int, samples n: Int)
+        throws(SpindleError)
+    {
         let first = program.steps.map(\.count)
         for position in 0..<stage.range.count {
             let i = stage.range.lowerBound + position
             let layer = network.layers[i]
             let label = labels(layer.name, .forward)
-            if i > 0 { collective(&program, .allGather, bytes: layer.inputBytesPerSample * UInt64(n), bits: layer.activationBits, "\(layer.name).gather", label) }
+            if i > 0 {
+                collective(
+                    &program, .allGather, bytes: layer.inputBytesPerSample * UInt64(n), bits: layer.activationBits, "\(layer.name).gather",
+                    label)
+            }
             for sl in 0..<plan.split {
                 let part = stage.sliced[sl][position].layer
                 add(&program, sl, layer.name, labels(layer.name, .forward), try jobs(&stage, part, i, .forward, samples: n, slice: sl))
@@ -233,7 +248,8 @@ struct ScheduleBuilder {
             if s > 0 {
                 let from = plan.chip(stage: s - 1, replica: r, slice: sl)
                 let tag = tags.tag(.init(boundary: s, replica: r, microBatch: m, backward: false, slice: sl))
-                program.steps[sl][first[sl]].receives.append(PackageTransfer(peer: from, bytes: try sliceOutput(stage.range.lowerBound - 1, sl, n), tag: tag))
+                program.steps[sl][first[sl]].receives.append(
+                    PackageTransfer(peer: from, bytes: try sliceOutput(stage.range.lowerBound - 1, sl, n), tag: tag))
             }
             if s + 1 < plan.stages {
                 let to = plan.chip(stage: s + 1, replica: r, slice: sl)
@@ -246,7 +262,9 @@ struct ScheduleBuilder {
 
     /// One micro-batch backward, layers in reverse: input gradients (reduce-scattered over a split) and
     /// weight gradients (accumulated after the first micro-batch); gradients cross stage boundaries backwards.
-    private mutating func backward(_ program: inout ReplicaProgram, _ stage: inout Stage, microBatch m: Int, samples n: Int) throws(SpindleError) {
+    private mutating func backward(_ program: inout ReplicaProgram, _ stage: inout Stage, microBatch m: Int, samples n: Int)
+        throws(SpindleError)
+    {
         let first = program.steps.map(\.count)
         let k = plan.split
         for position in stride(from: stage.range.count - 1, through: 0, by: -1) {
@@ -255,7 +273,9 @@ struct ScheduleBuilder {
             for sl in 0..<k {
                 let part = stage.sliced[sl][position].layer
                 if i > 0 {
-                    add(&program, sl, layer.name, labels(layer.name, .backwardData), try jobs(&stage, part, i, .backwardData, samples: n, slice: sl))
+                    add(
+                        &program, sl, layer.name, labels(layer.name, .backwardData),
+                        try jobs(&stage, part, i, .backwardData, samples: n, slice: sl))
                 }
                 add(
                     &program, sl, layer.name, labels(layer.name, .backwardWeight),
@@ -264,7 +284,9 @@ struct ScheduleBuilder {
             // Each slice's input gradients are partial sums: reduce-scatter them over the slices.
             if i > 0 {
                 let label = labels(layer.name, .backwardData)
-                collective(&program, .reduceScatter, bytes: layer.inputBytesPerSample * UInt64(n), bits: layer.activationBits, "\(layer.name).scatter", label)
+                collective(
+                    &program, .reduceScatter, bytes: layer.inputBytesPerSample * UInt64(n), bits: layer.activationBits,
+                    "\(layer.name).scatter", label)
             }
         }
         let s = stage.index, r = program.replica
@@ -272,20 +294,24 @@ struct ScheduleBuilder {
             if s + 1 < plan.stages {
                 let from = plan.chip(stage: s + 1, replica: r, slice: sl)
                 let tag = tags.tag(.init(boundary: s, replica: r, microBatch: m, backward: true, slice: sl))
-                program.steps[sl][first[sl]].receives.append(PackageTransfer(peer: from, bytes: try sliceOutput(stage.range.upperBound - 1, sl, n), tag: tag))
+                program.steps[sl][first[sl]].receives.append(
+                    PackageTransfer(peer: from, bytes: try sliceOutput(stage.range.upperBound - 1, sl, n), tag: tag))
             }
             if s > 0 {
                 let to = plan.chip(stage: s - 1, replica: r, slice: sl)
                 // This slice's chunk of the first layer's input gradients (the reduce-scatter's share).
                 let whole = network.layers[stage.range.lowerBound].inputBytesPerSample * UInt64(n)
                 let tag = tags.tag(.init(boundary: s - 1, replica: r, microBatch: m, backward: true, slice: sl))
-                program.steps[sl][program.steps[sl].count - 1].sends.append(PackageTransfer(peer: to, bytes: (whole + UInt64(k) - 1) / UInt64(k), tag: tag))
+                program.steps[sl][program.steps[sl].count - 1].sends.append(
+                    PackageTransfer(peer: to, bytes: (whole + UInt64(k) - 1) / UInt64(k), tag: tag))
             }
         }
     }
 
     /// The gradient all-reduce between the stage's replicas, then every layer's weight update.
-    private mutating func exchangeAndUpdate(_ program: inout ReplicaProgram, _ stage: inout Stage, exchange: [AllReduce?]) throws(SpindleError) {
+    private mutating func exchangeAndUpdate(_ program: inout ReplicaProgram, _ stage: inout Stage, exchange: [AllReduce?])
+        throws(SpindleError)
+    {
         for sl in 0..<plan.split {
             if let ar = exchange[sl] {
                 var s = LayerStep(name: "gradients", jobs: [], label: labels("stage \(stage.index) gradients", .exchange))
@@ -320,7 +346,8 @@ struct ScheduleBuilder {
                     chips: (0..<plan.replicas).flatMap { r in (0..<k).map { plan.chip(stage: stage.index, replica: r, slice: $0) } },
                     tiles: shares.filter { $0 > 0 }.count, crossbars: total, copies: base > 0 ? max(1, total / base) : 1,
                     weightBytes: onSD && c != nil ? (c!.storageBits + 7) / 8 : layer.weightBytes,
-                    macs: whole.macsPerSample * UInt64(batch) * (training ? 3 : 1) - (training && i == 0 ? whole.macsPerSample * UInt64(batch) : 0),
+                    macs: whole.macsPerSample * UInt64(batch) * (training ? 3 : 1)
+                        - (training && i == 0 ? whole.macsPerSample * UInt64(batch) : 0),
                     predictedPs: 0, predictedPJ: 0))
         }
     }

@@ -16,7 +16,9 @@ enum TensorSplit {
         let depthwise = layer.kind == .conv2d && layer.groups > 1 && layer.groups == layer.inChannels
         guard layer.groups == 1 || depthwise || layer.kind == .matmul else {
             throw SpindleError(
-                .unsupported, "layer '\(layer.name)' is a grouped convolution (\(layer.groups) groups); only dense and depthwise layers can be split over chips")
+                .unsupported,
+                "layer '\(layer.name)' is a grouped convolution (\(layer.groups) groups); only dense and depthwise layers can be split over chips"
+            )
         }
         var part = layer
         part.outChannels = layer.outChannels / k + (s < layer.outChannels % k ? 1 : 0)

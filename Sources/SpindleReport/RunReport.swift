@@ -45,7 +45,10 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var bufferRead: UInt64
         public var bufferWrite: UInt64
         public var package: UInt64
-        public init(dramRead: UInt64, dramWrite: UInt64, nocLinkHops: UInt64, nocRouter: UInt64, bufferRead: UInt64, bufferWrite: UInt64, package: UInt64) {
+        public init(
+            dramRead: UInt64, dramWrite: UInt64, nocLinkHops: UInt64, nocRouter: UInt64, bufferRead: UInt64, bufferWrite: UInt64,
+            package: UInt64
+        ) {
             self.dramRead = dramRead
             self.dramWrite = dramWrite
             self.nocLinkHops = nocLinkHops
@@ -179,7 +182,8 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     public init(
         scenario: String, topology: String, model: String, mode: String = "inference", plan: String = "", batch: Int, chips: Int,
-        tiles: Int, latencyPs: UInt64, predictedLatencyPs: UInt64, predictedEnergyPJ: Double = 0, events: UInt64, macs: UInt64, energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
+        tiles: Int, latencyPs: UInt64, predictedLatencyPs: UInt64, predictedEnergyPJ: Double = 0, events: UInt64, macs: UInt64,
+        energyPJ: Energy, dataBytes: DataMoved, actionCounts: [String: UInt64],
         tileUtilisation: Double, crossbarWritesPerCell: UInt64 = 0, crossbarEnduranceUsed: Double = 0,
         crossbarLifetimeIterations: Double? = nil, layers: [LayerRow],
         technology: [TechnologyRow], warnings: [String], run: RunFacts?
@@ -250,7 +254,8 @@ extension RunReport {
         lines.append("plan: \(plan)")
         lines.append("")
         lines.append("latency            \(Units.formatTime(latencyPs))   (analytic estimate \(Units.formatTime(predictedLatencyPs)))")
-        lines.append("energy             \(Units.formatEnergy(energyPJ.total))   (analytic estimate \(Units.formatEnergy(predictedEnergyPJ)))")
+        lines.append(
+            "energy             \(Units.formatEnergy(energyPJ.total))   (analytic estimate \(Units.formatEnergy(predictedEnergyPJ)))")
         lines.append("throughput         \(Units.format(throughput, 1)) samples/s")
         lines.append("tile utilisation   \(Units.format(tileUtilisation * 100, 1)) %")
         lines.append("events             \(events)")
@@ -264,9 +269,13 @@ extension RunReport {
         func table(_ title: String, _ rows: [(String, Double)]) {
             lines.append("")
             lines.append(pad(title, 22) + pad("pJ", 16, right: true) + pad("share", 9, right: true))
-            for (k, v) in rows { lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(share(v), 9, right: true)) }
+            for (k, v) in rows {
+                lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(share(v), 9, right: true))
+            }
         }
-        table("energy by component", energyPJ.byComponent.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        table(
+            "energy by component",
+            energyPJ.byComponent.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
         if energyPJ.byPhase.filter({ $0.key != "control" }).count > 1 {
             let order = ["program", "forward", "backward-data", "backward-weight", "exchange", "update", "control"]
             table("energy by phase", order.compactMap { p in energyPJ.byPhase[p].map { (p, $0) } })
@@ -282,7 +291,8 @@ extension RunReport {
         lines.append("")
         lines.append(
             pad("layer", 14) + pad("stage", 6, right: true) + pad("tiles", 6, right: true) + pad("xbars", 6, right: true)
-                + pad("MACs", 14, right: true) + pad("busy", 12, right: true) + pad("energy", 12, right: true) + pad("predicted", 12, right: true))
+                + pad("MACs", 14, right: true) + pad("busy", 12, right: true) + pad("energy", 12, right: true)
+                + pad("predicted", 12, right: true))
         for l in layers {
             lines.append(
                 pad(l.name, 14) + pad(String(l.stage), 6, right: true) + pad(String(l.tiles), 6, right: true)
@@ -293,7 +303,9 @@ extension RunReport {
         for w in warnings { lines.append("warning: \(w)") }
         if let run {
             lines.append("")
-            lines.append("wall time \(Units.format(run.wallSeconds, 3)) s, \(Units.format(run.eventsPerSecond / 1e6, 2)) M events/s, \(run.workers) worker(s)")
+            lines.append(
+                "wall time \(Units.format(run.wallSeconds, 3)) s, \(Units.format(run.eventsPerSecond / 1e6, 2)) M events/s, \(run.workers) worker(s)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -58,7 +58,8 @@ public enum ScenarioRunner {
         let passes = scenario.mapping.mode == .training ? 3.0 : 1.0
         let macs = Double(scenario.network.macsPerSample) * Double(scenario.batch) * passes
         // Bytes moved are at most a few per MAC plus the weights (and, in training, gradients and state).
-        let bytes = (Double(scenario.network.macsPerSample) * Double(scenario.batch) + Double(scenario.network.parameters) * 16) * passes * 4
+        let bytes =
+            (Double(scenario.network.macsPerSample) * Double(scenario.batch) + Double(scenario.network.parameters) * 16) * passes * 4
         let slowestMAC = t.tiles.map { 1_000 / $0.type.clockGHz / Double(max($0.type.macsPerCycle, 1)) }.max() ?? 1
         let slowestLink = ([t.noc.linkBandwidthGBps, t.package.linkBandwidthGBps] + t.dram.map(\.bandwidthGBps)).min() ?? 1
         let bound = macs * slowestMAC + bytes * 1_000 / slowestLink
@@ -98,7 +99,8 @@ public enum ScenarioRunner {
     /// one over the limit.
     public static func checkWork(_ prepared: Prepared, limit: WorkLimit) throws(SpindleError) -> String? {
         try limit.check(
-            "simulating '\(prepared.scenario.name)\(prepared.scenario.point.map { " [" + $0 + "]" } ?? "")'", units: estimatedEvents(prepared),
+            "simulating '\(prepared.scenario.name)\(prepared.scenario.point.map { " [" + $0 + "]" } ?? "")'",
+            units: estimatedEvents(prepared),
             unitName: "events", perSecond: eventsPerSecond,
             hint: "Lower the batch, select fewer layers, or use spindle map --no-simulate for the analytic estimate alone")
     }
@@ -115,9 +117,10 @@ public enum ScenarioRunner {
         if !profile { options.timeWindows = false }
         let simulation = try model.build(options: options)
         let predicted = max(prepared.predictedLatencyPs, 1)
-        let result = await simulation.run(progress: progress.map { report in
-            { @Sendable p in report(Double(p.time) / Double(predicted), p) }
-        })
+        let result = await simulation.run(
+            progress: progress.map { report in
+                { @Sendable p in report(Double(p.time) / Double(predicted), p) }
+            })
         return report(prepared, model: model, result: result, profile: profile)
     }
 
@@ -195,11 +198,13 @@ public enum ScenarioRunner {
             mode: scenario.mapping.mode.rawValue, plan: prepared.mapping.plan.description, batch: scenario.batch,
             chips: topology.chips, tiles: topology.tiles.count, latencyPs: latency, predictedLatencyPs: prepared.predictedLatencyPs,
             predictedEnergyPJ: prepared.mapping.predictedEnergyPJ, events: result.events, macs: account.macs,
-            energyPJ: .init(total: total, byComponent: account.byComponent, byAction: account.byAction, byPhase: byPhase, byChip: account.byChip),
+            energyPJ: .init(
+                total: total, byComponent: account.byComponent, byAction: account.byAction, byPhase: byPhase, byChip: account.byChip),
             dataBytes: data, actionCounts: account.counts,
             tileUtilisation: latency > 0 ? Double(account.busyPs) / (Double(tiles) * Double(latency)) : 0,
             crossbarWritesPerCell: account.cellWrites, crossbarEnduranceUsed: Double(account.cellWrites) / endurance,
-            crossbarLifetimeIterations: training && account.cellWrites > 0 && endurance.isFinite ? endurance / Double(account.cellWrites) : nil,
+            crossbarLifetimeIterations: training && account.cellWrites > 0 && endurance.isFinite
+                ? endurance / Double(account.cellWrites) : nil,
             layers: layers, technology: technology, warnings: warnings, run: facts)
         report.inputHash = scenario.inputHash
         return report
@@ -223,11 +228,14 @@ public enum ScenarioRunner {
                     source: "\(d.name) IDD currents (the datasheet values DRAMsim3 uses) [INF: DRAMsim3's IDD energy formulas x tCK]")
             case .sramCurve:
                 let curve = topology.technology.sramCurve
-                let points = curve.map { "\(Units.formatBytes(UInt64($0.capacityBytes))) \(Units.format($0.energyPJ, 1)) pJ/\($0.widthBits) b" }
+                let points = curve.map {
+                    "\(Units.formatBytes(UInt64($0.capacityBytes))) \(Units.format($0.energyPJ, 1)) pJ/\($0.widthBits) b"
+                }
                 let nodes = Set(curve.compactMap(\.nodeNm))
                 return .init(
                     action: name, energyPJ: entry.energyPJ, per: "byte", nodeNm: nodes.count == 1 ? nodes.first : nil,
-                    source: (curve.first?.source ?? "") + " [INF: log-log interpolation at this buffer's size of " + points.joined(separator: ", ") + "]")
+                    source: (curve.first?.source ?? "") + " [INF: log-log interpolation at this buffer's size of "
+                        + points.joined(separator: ", ") + "]")
             }
         }
     }

@@ -18,7 +18,8 @@ public struct FileSource: Sendable {
         let text: String
         if path.hasPrefix("builtin:") {
             guard let t = BuiltinFiles.files[String(path.dropFirst("builtin:".count))] else {
-                throw SpindleError(.fileNotFound, "no built-in file '\(path)'", choices: BuiltinFiles.files.keys.sorted().map { "builtin:" + $0 })
+                throw SpindleError(
+                    .fileNotFound, "no built-in file '\(path)'", choices: BuiltinFiles.files.keys.sorted().map { "builtin:" + $0 })
             }
             text = t
         } else {
@@ -59,7 +60,10 @@ public struct FileSource: Sendable {
         var parts: [Substring] = []
         for p in (dir + "/" + relative).split(separator: "/") {
             if p == "." { continue }
-            if p == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            if p == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+                continue
+            }
             if p == ".." && absolute { continue }
             parts.append(p)
         }
@@ -95,7 +99,8 @@ public enum TechnologyLoader {
         var curve: [SRAMPoint] = []
         for item in try root["sram_curve"]?.list() ?? [] {
             let m = try item.mapping(
-                allowed: ["capacity", "energy", "width_bits", "node_nm", "source"], required: ["capacity", "energy", "width_bits", "node_nm", "source"])
+                allowed: ["capacity", "energy", "width_bits", "node_nm", "source"],
+                required: ["capacity", "energy", "width_bits", "node_nm", "source"])
             curve.append(
                 SRAMPoint(
                     capacityBytes: try m.required("capacity").quantity(.size), energyPJ: try m.required("energy").quantity(.energy),
@@ -116,7 +121,8 @@ public enum TechnologyLoader {
         if !missing.isEmpty {
             throw SpindleError(
                 .missingKey, "technology '\(name)' does not price the actions " + missing.joined(separator: ", "),
-                at: try root.required("actions").location, expected: "an entry for every action a run counts (buffers: sram.read.bytes and sram.write.bytes, or an sram_curve)",
+                at: try root.required("actions").location,
+                expected: "an entry for every action a run counts (buffers: sram.read.bytes and sram.write.bytes, or an sram_curve)",
                 choices: required)
         }
         return tech
@@ -159,7 +165,9 @@ public enum TopologyLoader {
                 "link_length", "input_buffer",
             ],
             required: ["width", "height", "router_latency", "link_latency", "link_bandwidth"])
-        let shape = try n["topology"].map { v throws(SpindleError) in NoCSpec.Shape(rawValue: try v.choice(NoCSpec.Shape.allCases.map(\.rawValue)))! } ?? .mesh
+        let shape =
+            try n["topology"].map { v throws(SpindleError) in NoCSpec.Shape(rawValue: try v.choice(NoCSpec.Shape.allCases.map(\.rawValue)))!
+            } ?? .mesh
         let flit = try n["flit_size"]?.bytes(in: 1...(1 << 20)) ?? 32
         let packet = try n["packet_size"]?.bytes(in: 1...(1 << 30)) ?? 256
         guard packet >= flit else {
@@ -214,12 +222,15 @@ public enum TopologyLoader {
         let typesMap = try typesNode.mapping(allowed: (try? typeNames(typesNode)) ?? [])
         for key in typesMap.keys {
             let node = try typesMap.required(key)
-            let kindName = try node.mapping(allowed: TopologyLoader.tileKeys, required: ["kind"]).required("kind").choice(TileKind.allCases.map(\.rawValue))
+            let kindName = try node.mapping(allowed: TopologyLoader.tileKeys, required: ["kind"]).required("kind").choice(
+                TileKind.allCases.map(\.rawValue))
             let kind = TileKind(rawValue: kindName)!
             switch kind {
             case .peArray:
                 let t = try node.mapping(
-                    allowed: ["kind", "macs_per_cycle", "clock", "buffer", "buffer_banks", "rows", "columns", "dataflow", "rf_accesses_per_mac"],
+                    allowed: [
+                        "kind", "macs_per_cycle", "clock", "buffer", "buffer_banks", "rows", "columns", "dataflow", "rf_accesses_per_mac",
+                    ],
                     required: ["kind", "clock", "buffer"])
                 let array = ["rows", "columns", "dataflow"].filter { t[$0] != nil }
                 guard (array.isEmpty) != (t["macs_per_cycle"] == nil), array.isEmpty || array.count == 3 else {
@@ -335,7 +346,9 @@ public enum TopologyLoader {
                         .fileNotFound, "the DRAMsim3 config '\(configPath)' named here does not exist", at: configNode.location,
                         hint: "Paths are relative to the topology file")
                 }
-                dram.append(DRAMChannelSpec(at: at, jedec: try DRAMIni.parse(try source.text(configPath, what: "DRAMsim3 config"), file: configPath)))
+                dram.append(
+                    DRAMChannelSpec(
+                        at: at, jedec: try DRAMIni.parse(try source.text(configPath, what: "DRAMsim3 config"), file: configPath)))
             }
         }
         guard !dram.isEmpty else { throw try root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }
@@ -343,7 +356,8 @@ public enum TopologyLoader {
         let needed = Set(tiles.flatMap(\.type.actions).map(\.name)).subtracting(technology.actions.keys).sorted()
         if !needed.isEmpty {
             throw SpindleError(
-                .missingKey, "technology '\(technology.name)' does not price " + needed.joined(separator: ", ")
+                .missingKey,
+                "technology '\(technology.name)' does not price " + needed.joined(separator: ", ")
                     + ", which this topology's tiles count", at: try root.required("technology").location,
                 hint: "Add them to \(techPath)")
         }
@@ -366,4 +380,3 @@ public enum TopologyLoader {
         return MeshPosition(x: x, y: y)
     }
 }
-

@@ -101,7 +101,8 @@ public enum ScenarioLoader {
 
     /// Loads a scenario; `overrides` (a sweep point) replace fields of the scenario, or of its topology when
     /// the key is not a scenario key (`chips`, `noc.width`) or starts with `topology.`.
-    public static func load(_ path: String, source: FileSource = FileSource(), overrides: [Override] = []) throws(SpindleError) -> Scenario {
+    public static func load(_ path: String, source: FileSource = FileSource(), overrides: [Override] = []) throws(SpindleError) -> Scenario
+    {
         var scenarioOverrides: [Override] = []
         var source = source
         let recorder = source.recorder ?? InputRecorder()
@@ -159,7 +160,9 @@ public enum ScenarioLoader {
             let m = try s.anyMapping()
             for key in m.keys {
                 let list = try m.required(key).list()
-                guard !list.isEmpty else { throw try m.required(key).error("the sweep of '\(key)' has no values", expected: "a list of one or more values") }
+                guard !list.isEmpty else {
+                    throw try m.required(key).error("the sweep of '\(key)' has no values", expected: "a list of one or more values")
+                }
                 let path = key.split(separator: ".").map(String.init)
                 let first = path[0]
                 guard keys.contains(first) || TopologyLoader.keys.contains(first) || first == "topology", first != "sweep" else {
@@ -168,7 +171,8 @@ public enum ScenarioLoader {
                         .unknownKey, "the sweep key '\(key)' is neither a scenario nor a topology field", at: m.keyLocation(key),
                         choices: keys.filter { $0 != "sweep" } + TopologyLoader.keys.filter { $0 != "name" }, hint: suggestion)
                 }
-                sweep.append((key, try list.map { v throws(SpindleError) in Override(path: path, value: try v.yamlText(), location: v.location) }))
+                sweep.append(
+                    (key, try list.map { v throws(SpindleError) in Override(path: path, value: try v.yamlText(), location: v.location) }))
             }
         }
         return Scenario(
@@ -191,9 +195,13 @@ public enum ScenarioLoader {
             o.strategy = try strategy(node)
             return
         }
-        let m = try node.mapping(allowed: ["strategy", "objective", "stages", "split", "micro_batches", "crossbar_weights", "program_weights"])
+        let m = try node.mapping(allowed: [
+            "strategy", "objective", "stages", "split", "micro_batches", "crossbar_weights", "program_weights",
+        ])
         if let s = m["strategy"] { o.strategy = try strategy(s) }
-        if let v = m["objective"] { o.objective = MappingOptions.Objective(rawValue: try v.choice(MappingOptions.Objective.allCases.map(\.rawValue)))! }
+        if let v = m["objective"] {
+            o.objective = MappingOptions.Objective(rawValue: try v.choice(MappingOptions.Objective.allCases.map(\.rawValue)))!
+        }
         if let v = m["stages"] {
             o.stages = try v.int(in: 1...4096)
             if m["strategy"] == nil { o.strategy = .hybrid }
@@ -201,7 +209,8 @@ public enum ScenarioLoader {
         if let v = m["split"] { o.split = try v.int(in: 1...4096) }
         if let v = m["micro_batches"] { o.microBatches = try v.int(in: 1...1_000_000) }
         if let v = m["crossbar_weights"] {
-            o.crossbarWeights = MappingOptions.CrossbarWeights(rawValue: try v.choice(MappingOptions.CrossbarWeights.allCases.map(\.rawValue)))!
+            o.crossbarWeights = MappingOptions.CrossbarWeights(
+                rawValue: try v.choice(MappingOptions.CrossbarWeights.allCases.map(\.rawValue)))!
         }
         if let v = m["program_weights"] { o.programWeights = try v.bool() }
     }
@@ -241,7 +250,9 @@ public enum ScenarioLoader {
             guard let n = ModelZoo.network(named: name) else {
                 throw node.error(
                     "'\(name)' is not a built-in model", choices: ModelZoo.names,
-                    hint: "A SCALE-Sim topology CSV works too: give its path (ending in .csv) and, for GEMM rows, model_format: scalesim-gemm")
+                    hint:
+                        "A SCALE-Sim topology CSV works too: give its path (ending in .csv) and, for GEMM rows, model_format: scalesim-gemm"
+                )
             }
             return n
         }
@@ -279,12 +290,15 @@ public enum ModelFiles {
     /// A SCALE-Sim topology CSV as a network: conv rows become unpadded 8-bit convolutions (depthwise `DP`
     /// rows one single-channel layer per channel, as SCALE-Sim runs them); GEMM rows (M, N, K) become linear
     /// layers of K inputs and N outputs applied to M rows.
-    public static func scaleSim(path: String, gemm: Bool, at location: SourceLocation? = nil, source: FileSource = FileSource()) throws(SpindleError) -> Network {
+    public static func scaleSim(path: String, gemm: Bool, at location: SourceLocation? = nil, source: FileSource = FileSource())
+        throws(SpindleError) -> Network
+    {
         let text: String
         do {
             text = try source.text(path, what: "SCALE-Sim topology CSV")
         } catch let e where e.kind == .fileNotFound {
-            throw SpindleError(.fileNotFound, "no such SCALE-Sim topology file '\(path)'", at: location, hint: "Paths are relative to the scenario file")
+            throw SpindleError(
+                .fileNotFound, "no such SCALE-Sim topology file '\(path)'", at: location, hint: "Paths are relative to the scenario file")
         }
         return try ScaleSimTopology.network(text, file: path, gemm: gemm)
     }

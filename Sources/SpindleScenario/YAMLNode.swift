@@ -121,7 +121,10 @@ public struct YAMLValue {
             }
             switch node {
             case .mapping(let m):
-                for (k, v) in m { stack.append(k); stack.append(v) }
+                for (k, v) in m {
+                    stack.append(k)
+                    stack.append(v)
+                }
             case .sequence(let s):
                 stack.append(contentsOf: s)
             default: break
@@ -262,7 +265,9 @@ public struct YAMLValue {
         guard let v = Double(s.replacingOccurrences(of: "_", with: "")), v.isFinite else {
             throw error("\(displayName) is '\(s)'", expected: "a number")
         }
-        guard range.contains(v) else { throw error("\(displayName) is \(s)", expected: "a number in \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(v) else {
+            throw error("\(displayName) is \(s)", expected: "a number in \(range.lowerBound)...\(range.upperBound)")
+        }
         return v
     }
 
@@ -273,17 +278,21 @@ public struct YAMLValue {
         let units = dimension.units.map { $0.0 }
         switch dimension.parse(s) {
         case .failure(let why):
-            throw error("\(displayName): \(why)", expected: "a \(dimension.rawValue) with a unit, such as '2 \(dimension.baseUnit)'", choices: units)
+            throw error(
+                "\(displayName): \(why)", expected: "a \(dimension.rawValue) with a unit, such as '2 \(dimension.baseUnit)'", choices: units
+            )
         case .success(let v):
             if v < 0 || (!allowZero && v == 0) || !v.isFinite {
                 throw error(
                     "\(displayName) is '\(s)'",
-                    expected: (allowZero ? "zero or a positive \(dimension.rawValue) " : "a positive \(dimension.rawValue) ") + dimension.validRangeText)
+                    expected: (allowZero ? "zero or a positive \(dimension.rawValue) " : "a positive \(dimension.rawValue) ")
+                        + dimension.validRangeText)
             }
             if v != 0 && !dimension.validRange.contains(v) {
                 throw error(
                     "\(displayName) is '\(s)', \(v < dimension.validRange.lowerBound ? "below" : "above") the range Spindle models",
-                    expected: (allowZero ? "zero or a positive \(dimension.rawValue) " : "a positive \(dimension.rawValue) ") + dimension.validRangeText)
+                    expected: (allowZero ? "zero or a positive \(dimension.rawValue) " : "a positive \(dimension.rawValue) ")
+                        + dimension.validRangeText)
             }
             return v
         }
@@ -298,7 +307,9 @@ public struct YAMLValue {
     public func bytes(in range: ClosedRange<UInt64> = 1...(1 << 40)) throws(SpindleError) -> UInt64 {
         let v = try quantity(.size)
         guard v == v.rounded(.down) else {
-            throw error("\(displayName) is '\(try string())', which is not a whole number of bytes", expected: "a size of whole bytes, such as '32 B'")
+            throw error(
+                "\(displayName) is '\(try string())', which is not a whole number of bytes",
+                expected: "a size of whole bytes, such as '32 B'")
         }
         let b = UInt64(v)
         guard range.contains(b) else {
@@ -333,7 +344,8 @@ public struct YAMLMapping {
     /// The value under a required key (a missing one is the user's error, reported at the mapping).
     public func required(_ key: String) throws(SpindleError) -> YAMLValue {
         guard let v = self[key] else {
-            throw SpindleError(.missingKey, "'\(owner.path.isEmpty ? "the document" : owner.path)' needs the key '\(key)'", at: owner.location)
+            throw SpindleError(
+                .missingKey, "'\(owner.path.isEmpty ? "the document" : owner.path)' needs the key '\(key)'", at: owner.location)
         }
         return v
     }

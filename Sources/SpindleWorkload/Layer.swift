@@ -43,7 +43,9 @@ public struct Layer: Sendable, Equatable, Codable {
     }
 
     /// A depthwise (or grouped) convolution.
-    public static func depthwise(_ name: String, _ channels: Int, size: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bits: Int = 8) -> Layer {
+    public static func depthwise(_ name: String, _ channels: Int, size: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bits: Int = 8)
+        -> Layer
+    {
         var l = conv(name, channels, channels, size: size, kernel: kernel, stride: stride, padding: padding, bits: bits)
         l.groups = channels
         return l

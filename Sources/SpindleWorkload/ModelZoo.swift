@@ -12,22 +12,26 @@ public enum ModelZoo {
         switch name {
         case "tiny-cnn":
             // A small CIFAR-style network: three 3x3 convolutions and two linear layers, int8.
-            return Network(name: name, layers: [
-                .conv("conv1", 3, 32, size: 32, kernel: 3, padding: 1),
-                .conv("conv2", 32, 64, size: 32, kernel: 3, stride: 2, padding: 1),
-                .conv("conv3", 64, 128, size: 16, kernel: 3, stride: 2, padding: 1),
-                .linear("fc1", 128 * 8 * 8, 256),
-                .linear("fc2", 256, 10),
-            ])
+            return Network(
+                name: name,
+                layers: [
+                    .conv("conv1", 3, 32, size: 32, kernel: 3, padding: 1),
+                    .conv("conv2", 32, 64, size: 32, kernel: 3, stride: 2, padding: 1),
+                    .conv("conv3", 64, 128, size: 16, kernel: 3, stride: 2, padding: 1),
+                    .linear("fc1", 128 * 8 * 8, 256),
+                    .linear("fc2", 256, 10),
+                ])
         case "lenet-5":
             // LeCun et al. 1998 (ReLU variant, no pooling layers modelled): 61,706 parameters with biases.
-            return Network(name: name, layers: [
-                .conv("c1", 1, 6, size: 32, kernel: 5),
-                .conv("c3", 6, 16, size: 14, kernel: 5),
-                .linear("f5", 16 * 5 * 5, 120),
-                .linear("f6", 120, 84),
-                .linear("f7", 84, 10),
-            ])
+            return Network(
+                name: name,
+                layers: [
+                    .conv("c1", 1, 6, size: 32, kernel: 5),
+                    .conv("c3", 6, 16, size: 14, kernel: 5),
+                    .linear("f5", 16 * 5 * 5, 120),
+                    .linear("f6", 120, 84),
+                    .linear("f7", 84, 10),
+                ])
         case "alexnet": return alexnet()
         case "vgg16": return vgg16()
         case "mobilenetv2": return mobilenetV2()
@@ -74,14 +78,16 @@ public enum ModelZoo {
 
     /// AlexNet (torchvision): five convolutions at 224x224 (pooling between them), three FC layers.
     static func alexnet() -> Network {
-        Network(name: "alexnet", layers: [
-            .conv("conv1", 3, 64, size: 224, kernel: 11, stride: 4, padding: 2),
-            .conv("conv2", 64, 192, size: 27, kernel: 5, padding: 2),
-            .conv("conv3", 192, 384, size: 13, kernel: 3, padding: 1),
-            .conv("conv4", 384, 256, size: 13, kernel: 3, padding: 1),
-            .conv("conv5", 256, 256, size: 13, kernel: 3, padding: 1),
-            .linear("fc6", 256 * 6 * 6, 4096), .linear("fc7", 4096, 4096), .linear("fc8", 4096, 1000),
-        ])
+        Network(
+            name: "alexnet",
+            layers: [
+                .conv("conv1", 3, 64, size: 224, kernel: 11, stride: 4, padding: 2),
+                .conv("conv2", 64, 192, size: 27, kernel: 5, padding: 2),
+                .conv("conv3", 192, 384, size: 13, kernel: 3, padding: 1),
+                .conv("conv4", 384, 256, size: 13, kernel: 3, padding: 1),
+                .conv("conv5", 256, 256, size: 13, kernel: 3, padding: 1),
+                .linear("fc6", 256 * 6 * 6, 4096), .linear("fc7", 4096, 4096), .linear("fc8", 4096, 1000),
+            ])
     }
 
     /// VGG-16 (configuration D) at 224x224.
@@ -127,14 +133,16 @@ public enum ModelZoo {
     /// as matmuls (Q x K^T and scores x V per head).
     static func bertBlock(tokens: Int = 128) -> Network {
         let h = 768, heads = 12, d = 64
-        return Network(name: "bert-base-block", layers: [
-            .linear("attention.query", h, h, tokens: tokens), .linear("attention.key", h, h, tokens: tokens),
-            .linear("attention.value", h, h, tokens: tokens),
-            .matmul("attention.scores", rows: tokens, inner: d, cols: tokens, count: heads),
-            .matmul("attention.context", rows: tokens, inner: tokens, cols: d, count: heads),
-            .linear("attention.output", h, h, tokens: tokens),
-            .linear("intermediate", h, 3072, tokens: tokens), .linear("output", 3072, h, tokens: tokens),
-        ])
+        return Network(
+            name: "bert-base-block",
+            layers: [
+                .linear("attention.query", h, h, tokens: tokens), .linear("attention.key", h, h, tokens: tokens),
+                .linear("attention.value", h, h, tokens: tokens),
+                .matmul("attention.scores", rows: tokens, inner: d, cols: tokens, count: heads),
+                .matmul("attention.context", rows: tokens, inner: tokens, cols: d, count: heads),
+                .linear("attention.output", h, h, tokens: tokens),
+                .linear("intermediate", h, 3072, tokens: tokens), .linear("output", 3072, h, tokens: tokens),
+            ])
     }
 
     /// ResNet-50 (torchvision v1.5: stride on the 3x3 conv), 224x224, bottlenecks [3, 4, 6, 3].

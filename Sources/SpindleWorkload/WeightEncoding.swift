@@ -2,7 +2,9 @@ import SpindleCore
 
 /// The compression methods: how a layer's weights are stored.
 public enum CompressionMethod: String, Sendable, CaseIterable, Codable {
-    case smartdeal, osc, pruneQuant = "prune-quant", dense
+    case smartdeal, osc
+    case pruneQuant = "prune-quant"
+    case dense
 }
 
 /// How a layer's weights are stored, as the hardware sees them: the method, the storage, the coefficient rows

@@ -31,7 +31,8 @@ public struct WeightShape: Sendable, Equatable, Codable {
         case 2: self.init(name: name, outChannels: s[0], inChannels: s[1], isLinear: true)
         default:
             throw SpindleError(
-                .invalidValue, "tensor '\(name)' has shape \(s)", expected: "a 4-D convolution weight [cout, cin, kh, kw] or a 2-D linear weight [out, in]")
+                .invalidValue, "tensor '\(name)' has shape \(s)",
+                expected: "a 4-D convolution weight [cout, cin, kh, kw] or a 2-D linear weight [out, in]")
         }
     }
 }

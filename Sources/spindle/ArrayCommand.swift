@@ -3,13 +3,13 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
-import SpindleStudies
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping
 import SpindleReport
 import SpindleRun
 import SpindleScenario
+import SpindleStudies
 import SpindleWorkload
 
 struct ArrayCommand: AsyncParsableCommand {
@@ -40,11 +40,13 @@ struct ArrayCommand: AsyncParsableCommand {
                 }
                 cfg.dataflow = dataflow
             }
-            let layers = try ScaleSimTopology.parse(try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
+            let layers = try ScaleSimTopology.parse(
+                try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
             let memory = layers.map { ScaleSimArray.memoryBytes($0, config: cfg) }.max() ?? 0
             guard memory <= Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
                 throw SpindleError(
-                    .capacity, "the DRAM read estimate of the largest layer would hold about \(Units.formatBytes(UInt64(memory))) of addresses",
+                    .capacity,
+                    "the DRAM read estimate of the largest layer would hold about \(Units.formatBytes(UInt64(memory))) of addresses",
                     expected: "at most half of this machine's \(Units.formatBytes(ProcessInfo.processInfo.physicalMemory))",
                     hint: "Use smaller SRAM sizes or layers")
             }
@@ -65,7 +67,9 @@ struct ArrayCommand: AsyncParsableCommand {
             }
             print("\(cfg.rows)x\(cfg.columns) \(cfg.dataflow), \(layers.count) layer(s) from \(topology)")
             for r in reports {
-                print("  \(r.layer): \(r.totalCycles) cycles, util \(Units.format(r.overallUtilisation, 3)) %, mapping \(Units.format(r.mappingEfficiency, 3)) %, compute util \(Units.format(r.computeUtilisation, 3)) %, SRAM reads \(r.sramIfmapReads)/\(r.sramFilterReads), writes \(r.sramOfmapWrites), DRAM reads \(r.dramIfmapReads)/\(r.dramFilterReads)")
+                print(
+                    "  \(r.layer): \(r.totalCycles) cycles, util \(Units.format(r.overallUtilisation, 3)) %, mapping \(Units.format(r.mappingEfficiency, 3)) %, compute util \(Units.format(r.computeUtilisation, 3)) %, SRAM reads \(r.sramIfmapReads)/\(r.sramFilterReads), writes \(r.sramOfmapWrites), DRAM reads \(r.dramIfmapReads)/\(r.dramFilterReads)"
+                )
             }
             print("  wall time \(Units.format(wall, 3)) s")
             if let out { print("  wrote \(out)/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv") }

@@ -52,7 +52,8 @@ struct BenchEngine: AsyncParsableCommand {
         try CLI.check(repetitions, "--repeat", 1...100)
         guard partitions * components * population <= 20_000_000 else {
             throw SpindleError(
-                .invalidValue, "\(partitions) partitions x \(components) components x population \(population) is \(partitions * components * population) events in flight",
+                .invalidValue,
+                "\(partitions) partitions x \(components) components x population \(population) is \(partitions * components * population) events in flight",
                 expected: "at most 20,000,000 events in flight (640 MB)")
         }
         guard partitions * components <= 10_000_000 else {
@@ -86,7 +87,8 @@ struct BenchEngine: AsyncParsableCommand {
             var best: (SimulationResult, PHOLD.Outcome)?
             for k in 0..<max(1, repetitions) {
                 status.show("engine run \(k + 1) of \(max(1, repetitions))")
-                let sim = try model.build(options: EngineOptions(workers: workers ?? EngineOptions.defaultWorkers, numa: numaPolicy, stopTime: model.endTime))
+                let sim = try model.build(
+                    options: EngineOptions(workers: workers ?? EngineOptions.defaultWorkers, numa: numaPolicy, stopTime: model.endTime))
                 let r = await sim.run()
                 if best == nil || r.profile.wallSeconds < best!.0.profile.wallSeconds { best = (r, model.outcome(of: r)) }
             }
@@ -106,13 +108,21 @@ struct BenchEngine: AsyncParsableCommand {
                     windows: result.windows, run: result.profile)
                 try CLI.printJSON(report)
             } else {
-                print("PHOLD: \(model.componentCount) components in \(partitions) partitions, population \(population), end \(Units.formatTime(model.endTime)), work \(work)")
-                print("  plain heap loop   : \(CLI.rate(plainRate)) events/s  (\(plain!.0.events) events, \(Units.format(plain!.seconds, 3)) s)")
-                print("  engine, \(result.profile.activeWorkers) worker(s) : \(CLI.rate(engineRate)) events/s  (\(result.events) events, \(Units.format(result.profile.wallSeconds, 3)) s, \(result.windows) windows)")
+                print(
+                    "PHOLD: \(model.componentCount) components in \(partitions) partitions, population \(population), end \(Units.formatTime(model.endTime)), work \(work)"
+                )
+                print(
+                    "  plain heap loop   : \(CLI.rate(plainRate)) events/s  (\(plain!.0.events) events, \(Units.format(plain!.seconds, 3)) s)"
+                )
+                print(
+                    "  engine, \(result.profile.activeWorkers) worker(s) : \(CLI.rate(engineRate)) events/s  (\(result.events) events, \(Units.format(result.profile.wallSeconds, 3)) s, \(result.windows) windows)"
+                )
                 print("  plain / engine    : \(Units.format(plainRate / engineRate, 2))x")
                 print("  identical outcome : \(identical ? "yes" : "NO") (\(outcome))")
                 for w in result.profile.workers {
-                    print("  worker \(w.worker): \(CLI.rate(w.eventsPerSecond)) ev/s, barrier wait \(Units.format(w.barrierWaitShare * 100, 1)) %, cpu \(w.cpu), node \(w.numaNode)")
+                    print(
+                        "  worker \(w.worker): \(CLI.rate(w.eventsPerSecond)) ev/s, barrier wait \(Units.format(w.barrierWaitShare * 100, 1)) %, cpu \(w.cpu), node \(w.numaNode)"
+                    )
                 }
             }
             if !identical { throw ExitCode(1) }
@@ -217,11 +227,12 @@ struct BenchCompress: AsyncParsableCommand {
                 osc.osc.threads = threadCount
                 let o = Compressor.run(layers, settings: osc, source: name).report
                 let weights = s.parameters
-                rows.append(Row(
-                    model: name, weights: weights, sedSeconds: s.wallSeconds, oscSeconds: o.wallSeconds,
-                    sedWeightsPerSecond: Double(weights) / s.wallSeconds, oscWeightsPerSecond: Double(weights) / o.wallSeconds,
-                    oscOverSed: s.wallSeconds / o.wallSeconds, sedRatio: s.ratio, oscRatio: o.ratio,
-                    sedError: CompressOutput.totalError(s), oscError: CompressOutput.totalError(o), threads: threadCount))
+                rows.append(
+                    Row(
+                        model: name, weights: weights, sedSeconds: s.wallSeconds, oscSeconds: o.wallSeconds,
+                        sedWeightsPerSecond: Double(weights) / s.wallSeconds, oscWeightsPerSecond: Double(weights) / o.wallSeconds,
+                        oscOverSed: s.wallSeconds / o.wallSeconds, sedRatio: s.ratio, oscRatio: o.ratio,
+                        sedError: CompressOutput.totalError(s), oscError: CompressOutput.totalError(o), threads: threadCount))
             }
             if json {
                 try CLI.printJSON(rows)
@@ -229,8 +240,12 @@ struct BenchCompress: AsyncParsableCommand {
             }
             for r in rows {
                 print("\(r.model): \(r.weights) weights, \(r.threads) thread(s)")
-                print("  SED : \(Units.format(r.sedSeconds, 3)) s, \(CLI.rate(r.sedWeightsPerSecond))weights/s, \(Units.format(r.sedRatio, 2))x, error \(Units.format(r.sedError, 4))")
-                print("  OSC : \(Units.format(r.oscSeconds, 3)) s, \(CLI.rate(r.oscWeightsPerSecond))weights/s, \(Units.format(r.oscRatio, 2))x, error \(Units.format(r.oscError, 4))")
+                print(
+                    "  SED : \(Units.format(r.sedSeconds, 3)) s, \(CLI.rate(r.sedWeightsPerSecond))weights/s, \(Units.format(r.sedRatio, 2))x, error \(Units.format(r.sedError, 4))"
+                )
+                print(
+                    "  OSC : \(Units.format(r.oscSeconds, 3)) s, \(CLI.rate(r.oscWeightsPerSecond))weights/s, \(Units.format(r.oscRatio, 2))x, error \(Units.format(r.oscError, 4))"
+                )
                 print("  OSC is \(Units.format(r.oscOverSed, 1))x faster than SED")
             }
         }

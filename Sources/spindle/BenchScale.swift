@@ -71,7 +71,9 @@ struct BenchScale: AsyncParsableCommand {
             }
             out.append(n)
         }
-        guard out.count >= 2 else { throw SpindleError(.invalidValue, "--chips lists \(out.count) point(s)", expected: "at least two chip counts") }
+        guard out.count >= 2 else {
+            throw SpindleError(.invalidValue, "--chips lists \(out.count) point(s)", expected: "at least two chip counts")
+        }
         return out
     }
 
@@ -82,7 +84,9 @@ struct BenchScale: AsyncParsableCommand {
             throw SpindleError(.fileNotFound, "--binary '\(binary)' is not an executable file")
         }
         guard FileManager.default.fileExists(atPath: scenario) else {
-            throw SpindleError(.fileNotFound, "the scenario '\(scenario)' does not exist", hint: "Run from the root of the Spindle repository, or name a scenario")
+            throw SpindleError(
+                .fileNotFound, "the scenario '\(scenario)' does not exist",
+                hint: "Run from the root of the Spindle repository, or name a scenario")
         }
     }
 
@@ -122,9 +126,12 @@ struct BenchScale: AsyncParsableCommand {
                 try CLI.printJSON(out)
                 return
             }
-            print("wall time ~ events^\(Units.format(out.simulationExponent, 3)) (simulation), events^\(Units.format(out.totalExponent, 3)) (whole run)")
-            print("PHOLD on the engine: \(CLI.rate(pholdRate))events/s; the scenario runs at "
-                + out.rateShareOfPHOLD.map { "\(Units.format($0 * 100, 0)) %" }.joined(separator: ", ") + " of it")
+            print(
+                "wall time ~ events^\(Units.format(out.simulationExponent, 3)) (simulation), events^\(Units.format(out.totalExponent, 3)) (whole run)"
+            )
+            print(
+                "PHOLD on the engine: \(CLI.rate(pholdRate))events/s; the scenario runs at "
+                    + out.rateShareOfPHOLD.map { "\(Units.format($0 * 100, 0)) %" }.joined(separator: ", ") + " of it")
         }
     }
 

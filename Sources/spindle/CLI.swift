@@ -97,4 +97,3 @@ enum CLI {
         return Units.format(perSecond, 1) + " "
     }
 }
-

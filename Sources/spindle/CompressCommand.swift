@@ -41,7 +41,10 @@ struct CompressCommand: AsyncParsableCommand {
     var iterations: Int = 30
     @Option(help: "SmartDeal: structural row pruning before SED: a ratio for every conv layer, or 'reference' (CIFAR ResNet-18 list).")
     var rowPrune: String?
-    @Option(help: "SmartDeal: bits per stored B entry in the storage count (32, as the reference script counts it; scenarios store B in 8 bits unless basis_bits says otherwise).")
+    @Option(
+        help:
+            "SmartDeal: bits per stored B entry in the storage count (32, as the reference script counts it; scenarios store B in 8 bits unless basis_bits says otherwise)."
+    )
     var basisBits: Int = 32
     @Option(help: "SmartDeal and OSC: threads (default: the number of cores; results do not depend on it).")
     var threads: Int?
@@ -79,7 +82,8 @@ struct CompressCommand: AsyncParsableCommand {
         try await CLI.guarded { try execute() }
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String, _ type: T.Type) throws(SpindleError) -> T where T.RawValue == String {
+    func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String, _ type: T.Type) throws(SpindleError) -> T
+    where T.RawValue == String {
         guard let v = T(rawValue: value) else {
             throw SpindleError(.invalidValue, "--\(flag) '\(value)' is not known", choices: T.allCases.map(\.rawValue))
         }
@@ -97,13 +101,17 @@ struct CompressCommand: AsyncParsableCommand {
         if let rowPrune {
             if rowPrune == "reference" {
                 guard model == "resnet18-cifar" else {
-                    throw SpindleError(.invalidValue, "--row-prune reference is the CIFAR ResNet-18 list", hint: "Use it with --model resnet18-cifar, or give a ratio such as 0.3")
+                    throw SpindleError(
+                        .invalidValue, "--row-prune reference is the CIFAR ResNet-18 list",
+                        hint: "Use it with --model resnet18-cifar, or give a ratio such as 0.3")
                 }
                 s.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: zip(layers.map(\.name), SmartDealOptions.resnet18CifarRowPrune))
             } else if let p = Double(rowPrune), p >= 0, p < 1 {
                 s.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, p) })
             } else {
-                throw SpindleError(.invalidValue, "--row-prune '\(rowPrune)' is not understood", expected: "a ratio from 0 up to, not including, 1, or 'reference'")
+                throw SpindleError(
+                    .invalidValue, "--row-prune '\(rowPrune)' is not understood",
+                    expected: "a ratio from 0 up to, not including, 1, or 'reference'")
             }
         }
         if let keep {
@@ -167,20 +175,24 @@ struct CompressCommand: AsyncParsableCommand {
         print(row(["layer", "shape", "params", "non-zeros", "codes", "index", "basis", "other", "ratio", "rel.err", "time"]))
         for l in report.layers {
             let other = (l.bits["scale"] ?? 0) + (l.bits["dense"] ?? 0)
-            print(row([
-                l.name, l.shape.map(String.init).joined(separator: "x"), String(l.parameters), String(l.nonZeros),
-                String(l.bits["codes"] ?? 0), String(l.bits["index"] ?? 0), String(l.bits["basis"] ?? 0), String(other),
-                Units.format(l.ratio, 2) + "x", Units.format(l.relativeError, 4), Units.format(l.wallSeconds, 3) + " s",
-            ]))
+            print(
+                row([
+                    l.name, l.shape.map(String.init).joined(separator: "x"), String(l.parameters), String(l.nonZeros),
+                    String(l.bits["codes"] ?? 0), String(l.bits["index"] ?? 0), String(l.bits["basis"] ?? 0), String(other),
+                    Units.format(l.ratio, 2) + "x", Units.format(l.relativeError, 4), Units.format(l.wallSeconds, 3) + " s",
+                ]))
         }
         let parts = report.bitsByPart
-        print(row([
-            "total", "", String(report.parameters), String(report.layers.reduce(0) { $0 + $1.nonZeros }),
-            String(parts["codes"] ?? 0), String(parts["index"] ?? 0), String(parts["basis"] ?? 0),
-            String((parts["scale"] ?? 0) + (parts["dense"] ?? 0)), Units.format(report.ratio, 2) + "x",
-            Units.format(CompressOutput.totalError(report), 4), Units.format(report.wallSeconds, 3) + " s",
-        ]))
-        print("storage \(Units.format(Double(report.totalBits) / 8 / 1_048_576, 3)) MiB vs fp32 \(Units.format(Double(report.parameters) * 4 / 1_048_576, 3)) MiB; code width \(report.globalCodeBits) bits")
+        print(
+            row([
+                "total", "", String(report.parameters), String(report.layers.reduce(0) { $0 + $1.nonZeros }),
+                String(parts["codes"] ?? 0), String(parts["index"] ?? 0), String(parts["basis"] ?? 0),
+                String((parts["scale"] ?? 0) + (parts["dense"] ?? 0)), Units.format(report.ratio, 2) + "x",
+                Units.format(CompressOutput.totalError(report), 4), Units.format(report.wallSeconds, 3) + " s",
+            ]))
+        print(
+            "storage \(Units.format(Double(report.totalBits) / 8 / 1_048_576, 3)) MiB vs fp32 \(Units.format(Double(report.parameters) * 4 / 1_048_576, 3)) MiB; code width \(report.globalCodeBits) bits"
+        )
         if let out { print("wrote \(out)") }
     }
 

@@ -3,13 +3,13 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
-import SpindleStudies
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping
 import SpindleReport
 import SpindleRun
 import SpindleScenario
+import SpindleStudies
 import SpindleWorkload
 
 struct DRAMCommand: AsyncParsableCommand {
@@ -68,12 +68,20 @@ struct DRAMCommand: AsyncParsableCommand {
                 return
             }
             let s = r.statistics
-            print("\(r.config), \(r.traffic) traffic, \(s.cycles) cycles (\(r.ranks) rank(s); one of \(r.channels) channel(s), figures per channel)")
-            print("  bandwidth            \(Units.format(r.bandwidthGBps, 4)) GB/s   (peak \(Units.format(r.peakBandwidthGBps, 3)), refresh-limited \(Units.format(r.refreshLimitedBandwidthGBps, 3)))")
-            print("  average read latency \(Units.format(r.averageReadLatencyCycles, 1)) cycles = \(Units.format(r.averageReadLatencyNs, 1)) ns   (unloaded \(r.unloadedReadLatencyCycles) cycles = \(Units.format(r.unloadedReadLatencyNs, 2)) ns)")
+            print(
+                "\(r.config), \(r.traffic) traffic, \(s.cycles) cycles (\(r.ranks) rank(s); one of \(r.channels) channel(s), figures per channel)"
+            )
+            print(
+                "  bandwidth            \(Units.format(r.bandwidthGBps, 4)) GB/s   (peak \(Units.format(r.peakBandwidthGBps, 3)), refresh-limited \(Units.format(r.refreshLimitedBandwidthGBps, 3)))"
+            )
+            print(
+                "  average read latency \(Units.format(r.averageReadLatencyCycles, 1)) cycles = \(Units.format(r.averageReadLatencyNs, 1)) ns   (unloaded \(r.unloadedReadLatencyCycles) cycles = \(Units.format(r.unloadedReadLatencyNs, 2)) ns)"
+            )
             print("  reads / writes done  \(s.readsDone) / \(s.writesDone)")
             print("  row hits             \(s.readRowHits) reads, \(s.writeRowHits) writes (\(Units.format(r.rowHitRate * 100, 1)) %)")
-            print("  commands             ACT \(s.activates), PRE \(s.precharges), RD \(s.readCommands), WR \(s.writeCommands), REF \(s.refreshes)")
+            print(
+                "  commands             ACT \(s.activates), PRE \(s.precharges), RD \(s.readCommands), WR \(s.writeCommands), REF \(s.refreshes)"
+            )
             print("  energy               \(Units.format(r.totalEnergyPJ, 0)) (DRAMsim3 units: mA x V x cycles)")
             print("  wall time            \(Units.format(wall, 3)) s")
         }

@@ -18,13 +18,17 @@ struct ModelsList: AsyncParsableCommand {
     func run() async throws {
         let networks = ModelZoo.names.compactMap(ModelZoo.network(named:))
         if json {
-            try CLI.printJSON(networks.map { ["name": $0.name, "layers": "\($0.layers.count)", "parameters": "\($0.parameters)", "macs": "\($0.macsPerSample)"] })
+            try CLI.printJSON(
+                networks.map {
+                    ["name": $0.name, "layers": "\($0.layers.count)", "parameters": "\($0.parameters)", "macs": "\($0.macsPerSample)"]
+                })
             return
         }
         print("model              layers     parameters            MACs (per sample)")
         for n in networks {
-            print(CLI.pad(n.name, 19) + CLI.pad(String(n.layers.count), 7, right: true) + CLI.pad(String(n.parameters), 15, right: true)
-                + CLI.pad(String(n.macsPerSample), 16, right: true))
+            print(
+                CLI.pad(n.name, 19) + CLI.pad(String(n.layers.count), 7, right: true) + CLI.pad(String(n.parameters), 15, right: true)
+                    + CLI.pad(String(n.macsPerSample), 16, right: true))
         }
     }
 }
@@ -47,13 +51,18 @@ struct ModelsShow: AsyncParsableCommand {
                 return
             }
             print("\(n.name): \(n.layers.count) layers, \(n.parameters) parameters, \(n.macsPerSample) MACs per sample")
-            print(CLI.pad("layer", 28) + CLI.pad("kind", 8) + CLI.pad("input", 16) + CLI.pad("output", 16) + CLI.pad("kernel", 12)
-                + CLI.pad("parameters", 12, right: true) + CLI.pad("MACs", 14, right: true))
+            print(
+                CLI.pad("layer", 28) + CLI.pad("kind", 8) + CLI.pad("input", 16) + CLI.pad("output", 16) + CLI.pad("kernel", 12)
+                    + CLI.pad("parameters", 12, right: true) + CLI.pad("MACs", 14, right: true))
             for l in n.layers {
-                let kernel = l.kind == .conv2d ? "\(l.kernel)x\(l.kernel)/\(l.stride)" + (l.groups > 1 ? " g\(l.groups)" : "") : (l.kind == .matmul ? "x\(l.groups)" : "")
-                print(CLI.pad(l.name, 28) + CLI.pad(l.kind.rawValue, 8) + CLI.pad("\(l.inChannels)x\(l.inHeight)x\(l.inWidth)", 16)
-                    + CLI.pad("\(l.outChannels)x\(l.outHeight)x\(l.outWidth)", 16) + CLI.pad(kernel, 12)
-                    + CLI.pad(String(l.parameters), 12, right: true) + CLI.pad(String(l.macsPerSample), 14, right: true))
+                let kernel =
+                    l.kind == .conv2d
+                    ? "\(l.kernel)x\(l.kernel)/\(l.stride)" + (l.groups > 1 ? " g\(l.groups)" : "")
+                    : (l.kind == .matmul ? "x\(l.groups)" : "")
+                print(
+                    CLI.pad(l.name, 28) + CLI.pad(l.kind.rawValue, 8) + CLI.pad("\(l.inChannels)x\(l.inHeight)x\(l.inWidth)", 16)
+                        + CLI.pad("\(l.outChannels)x\(l.outHeight)x\(l.outWidth)", 16) + CLI.pad(kernel, 12)
+                        + CLI.pad(String(l.parameters), 12, right: true) + CLI.pad(String(l.macsPerSample), 14, right: true))
             }
         }
     }

@@ -3,13 +3,13 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
-import SpindleStudies
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping
 import SpindleReport
 import SpindleRun
 import SpindleScenario
+import SpindleStudies
 import SpindleWorkload
 
 struct NoCCommand: AsyncParsableCommand {
@@ -37,22 +37,31 @@ struct NoCCommand: AsyncParsableCommand {
             let clock = ContinuousClock.now
             var network = NoCNetwork(config: c)
             let status = StatusLine()
-            let r = network.run { f in status.show("simulating the network: at most \(Units.format(f * 100, 0)) % of the longest possible run") }
+            let r = network.run { f in
+                status.show("simulating the network: at most \(Units.format(f * 100, 0)) % of the longest possible run")
+            }
             status.clear()
             let wall = CLI.seconds(since: clock)
             if r.measuredPackets == 0 {
-                CLI.warning("no packet was measured (injection_rate \(c.injectionRate)), so the latencies and throughput are not measurements")
+                CLI.warning(
+                    "no packet was measured (injection_rate \(c.injectionRate)), so the latencies and throughput are not measurements")
             }
             if json {
                 try CLI.printJSON(NoCOutput(result: r, wallSeconds: wall, cyclesPerSecond: Double(r.cycles) / wall))
                 return
             }
-            print("\(c.k)-ary \(c.n)-\(c.topology.rawValue), \(c.virtualChannels) VCs x \(c.bufferFlits) flits, \(c.packetFlits)-flit packets, \(c.traffic.rawValue) traffic, offered \(Units.format(r.offeredLoad, 3)) flits/node/cycle")
-            print("  average packet latency   \(Units.format(r.averagePacketLatency, 3)) cycles (min \(r.minPacketLatency), max \(r.maxPacketLatency))\(r.stable ? "" : "  UNSTABLE: past saturation")")
+            print(
+                "\(c.k)-ary \(c.n)-\(c.topology.rawValue), \(c.virtualChannels) VCs x \(c.bufferFlits) flits, \(c.packetFlits)-flit packets, \(c.traffic.rawValue) traffic, offered \(Units.format(r.offeredLoad, 3)) flits/node/cycle"
+            )
+            print(
+                "  average packet latency   \(Units.format(r.averagePacketLatency, 3)) cycles (min \(r.minPacketLatency), max \(r.maxPacketLatency))\(r.stable ? "" : "  UNSTABLE: past saturation")"
+            )
             print("  average network latency  \(Units.format(r.averageNetworkLatency, 3)) cycles")
             print("  accepted throughput      \(Units.format(r.acceptedFlitRate, 4)) flits/node/cycle")
             print("  average hops             \(Units.format(r.averageHops, 3)) routers")
-            print("  measured packets         \(r.measuredPackets) in \(r.cycles) cycles; wall \(Units.format(wall, 3)) s (\(CLI.rate(Double(r.cycles) / wall))cycles/s)")
+            print(
+                "  measured packets         \(r.measuredPackets) in \(r.cycles) cycles; wall \(Units.format(wall, 3)) s (\(CLI.rate(Double(r.cycles) / wall))cycles/s)"
+            )
         }
     }
 }

@@ -12,7 +12,7 @@ import SpindleScenario
 import SpindleWorkload
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Options every simulating command shares.
@@ -63,11 +63,14 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let scenario = try ScenarioLoader.load(self.scenario ?? ScenarioLoader.defaultScenario, overrides: try set.overrides())
             if !scenario.sweep.isEmpty && scenario.point == nil {
-                CLI.note("the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)")
+                CLI.note(
+                    "the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)"
+                )
             }
             let status = StatusLine()
-            status.show("mapping '\(scenario.name)' (\(scenario.network.name), batch \(scenario.batch)) onto \(scenario.topology.chips) chip(s)"
-                + (scenario.compression != nil ? ", compressing its weights first" : "") + " ...")
+            status.show(
+                "mapping '\(scenario.name)' (\(scenario.network.name), batch \(scenario.batch)) onto \(scenario.topology.chips) chip(s)"
+                    + (scenario.compression != nil ? ", compressing its weights first" : "") + " ...")
             let prepared = try ScenarioRunner.prepare(scenario)
             status.clear()
             if let note = try ScenarioRunner.checkWork(prepared, limit: engine.long.limit) { CLI.note(note) }
@@ -93,7 +96,9 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let profile = report.run?.profile {
                 for n in profile.notes { CLI.note(n) }
-                CLI.note("\(report.events) events simulated; the estimate before the run was \(WorkLimit.format(ScenarioRunner.estimatedEvents(prepared)))")
+                CLI.note(
+                    "\(report.events) events simulated; the estimate before the run was \(WorkLimit.format(ScenarioRunner.estimatedEvents(prepared)))"
+                )
             }
         }
     }
@@ -108,20 +113,22 @@ enum ProfileTable {
         ]
         for w in p.workers {
             lines.append(
-                "  " + [
-                    CLI.pad(String(w.worker), 6), CLI.pad(w.partitions.map(String.init).joined(separator: ","), 12),
-                    CLI.pad(String(w.events), 11), CLI.pad(CLI.rate(w.eventsPerSecond), 10),
-                    CLI.pad(Units.format(w.barrierWaitShare * 100, 1) + " %", 13), CLI.pad(String(w.windows), 8),
-                    CLI.pad(String(w.cpu), 4), CLI.pad(String(w.numaNode), 5), w.pinned ? "yes" : "no",
-                ].joined(separator: " "))
+                "  "
+                    + [
+                        CLI.pad(String(w.worker), 6), CLI.pad(w.partitions.map(String.init).joined(separator: ","), 12),
+                        CLI.pad(String(w.events), 11), CLI.pad(CLI.rate(w.eventsPerSecond), 10),
+                        CLI.pad(Units.format(w.barrierWaitShare * 100, 1) + " %", 13), CLI.pad(String(w.windows), 8),
+                        CLI.pad(String(w.cpu), 4), CLI.pad(String(w.numaNode), 5), w.pinned ? "yes" : "no",
+                    ].joined(separator: " "))
         }
         lines.append("  partition  worker  events      events/s   busy")
         for q in p.partitions {
             lines.append(
-                "  " + [
-                    CLI.pad(String(q.partition), 9), CLI.pad(String(q.worker), 7), CLI.pad(String(q.events), 11),
-                    CLI.pad(CLI.rate(q.eventsPerSecond), 10), Units.format(q.busyShare * 100, 1) + " %",
-                ].joined(separator: " "))
+                "  "
+                    + [
+                        CLI.pad(String(q.partition), 9), CLI.pad(String(q.worker), 7), CLI.pad(String(q.events), 11),
+                        CLI.pad(CLI.rate(q.eventsPerSecond), 10), Units.format(q.busyShare * 100, 1) + " %",
+                    ].joined(separator: " "))
         }
         for n in p.notes { lines.append("  note: \(n)") }
         return lines.joined(separator: "\n")

@@ -10,7 +10,9 @@ import SpindleScenario
 
 /// `--set key=value` overrides shared by run, map and sweep.
 struct OverrideFlags: ParsableArguments {
-    @Option(name: .customLong("set"), help: "Override a scenario or topology field, e.g. --set compression.method=osc --set chips=2 (repeatable).")
+    @Option(
+        name: .customLong("set"),
+        help: "Override a scenario or topology field, e.g. --set compression.method=osc --set chips=2 (repeatable).")
     var values: [String] = []
 
     func overrides() throws(SpindleError) -> [Override] {
@@ -43,15 +45,19 @@ struct MapCommand: AsyncParsableCommand {
             let s = try ScenarioLoader.load(scenario, overrides: try set.overrides())
             let prepared = try ScenarioRunner.prepare(s)
             let m = prepared.mapping
-            print("scenario \(s.name): \(s.network.name) \(s.mapping.mode.rawValue), batch \(s.batch), on \(s.topology.name) (\(s.topology.chips) chip(s))")
+            print(
+                "scenario \(s.name): \(s.network.name) \(s.mapping.mode.rawValue), batch \(s.batch), on \(s.topology.name) (\(s.topology.chips) chip(s))"
+            )
             print("objective \(s.mapping.objective.rawValue); plans considered:")
             for c in m.candidates {
-                let cost = c.infeasible.map { "does not fit: " + $0 } ?? "\(Units.formatTime(c.predictedPs)), \(Units.formatEnergy(c.predictedPJ))"
+                let cost =
+                    c.infeasible.map { "does not fit: " + $0 } ?? "\(Units.formatTime(c.predictedPs)), \(Units.formatEnergy(c.predictedPJ))"
                 print("  " + CLI.pad(c.plan + (c.plan == m.plan.description ? " *" : ""), 46) + cost)
             }
             print("")
             print(
-                CLI.pad("layer", 14) + CLI.pad("stage", 6, right: true) + CLI.pad("chips", 10, right: true) + CLI.pad("tiles", 6, right: true)
+                CLI.pad("layer", 14) + CLI.pad("stage", 6, right: true) + CLI.pad("chips", 10, right: true)
+                    + CLI.pad("tiles", 6, right: true)
                     + CLI.pad("xbars", 7, right: true) + CLI.pad("copies", 7, right: true) + CLI.pad("weights", 12, right: true)
                     + CLI.pad("MACs", 14, right: true) + CLI.pad("predicted", 12, right: true) + CLI.pad("energy", 12, right: true))
             for r in m.rows {
@@ -59,7 +65,8 @@ struct MapCommand: AsyncParsableCommand {
                 print(
                     CLI.pad(r.layer, 14) + CLI.pad(String(r.stage), 6, right: true) + CLI.pad(chips, 10, right: true)
                         + CLI.pad(String(r.tiles), 6, right: true) + CLI.pad(r.crossbars > 0 ? String(r.crossbars) : "-", 7, right: true)
-                        + CLI.pad(r.crossbars > 0 ? String(r.copies) : "-", 7, right: true) + CLI.pad(Units.formatBytes(r.weightBytes), 12, right: true)
+                        + CLI.pad(r.crossbars > 0 ? String(r.copies) : "-", 7, right: true)
+                        + CLI.pad(Units.formatBytes(r.weightBytes), 12, right: true)
                         + CLI.pad(String(r.macs), 14, right: true) + CLI.pad(Units.formatTime(r.predictedPs), 12, right: true)
                         + CLI.pad(Units.formatEnergy(r.predictedPJ), 12, right: true))
             }
@@ -71,7 +78,8 @@ struct MapCommand: AsyncParsableCommand {
             let report = try await ScenarioRunner.run(prepared, options: try engine.options())
             print(
                 "simulated   latency \(Units.formatTime(report.latencyPs)), energy \(Units.formatEnergy(report.energyPJ.total))"
-                    + "   (predicted/simulated: \(Units.format(Double(m.predictedLatencyPs) / Double(max(report.latencyPs, 1)), 2))x time, \(Units.format(m.predictedEnergyPJ / max(report.energyPJ.total, 1e-30), 2))x energy)")
+                    + "   (predicted/simulated: \(Units.format(Double(m.predictedLatencyPs) / Double(max(report.latencyPs, 1)), 2))x time, \(Units.format(m.predictedEnergyPJ / max(report.energyPJ.total, 1e-30), 2))x energy)"
+            )
         }
     }
 }
@@ -113,12 +121,17 @@ struct SweepCommand: AsyncParsableCommand {
         let base = try ScenarioLoader.load(scenario, overrides: overrides)
         let sweep = Sweep(base)
         guard !sweep.keys.isEmpty else {
-            throw SpindleError(.invalidValue, "'\(scenario)' has no sweep section", hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
+            throw SpindleError(
+                .invalidValue, "'\(scenario)' has no sweep section",
+                hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
         }
         guard let count = sweep.count, count <= Self.maxPoints || engine.long.allowLong else {
             throw SpindleError(
-                .capacity, "the sweep of '\(scenario)' has \(sweep.count.map(String.init) ?? "more than 9.2e18") points (" + sweep.keys.map { "\($0.values.count) \($0.key)" }.joined(separator: " x ") + ")",
-                expected: "at most \(Self.maxPoints) points", hint: "Split the sweep into smaller ones, or pass --allow-long to run it anyway")
+                .capacity,
+                "the sweep of '\(scenario)' has \(sweep.count.map(String.init) ?? "more than 9.2e18") points ("
+                    + sweep.keys.map { "\($0.values.count) \($0.key)" }.joined(separator: " x ") + ")",
+                expected: "at most \(Self.maxPoints) points",
+                hint: "Split the sweep into smaller ones, or pass --allow-long to run it anyway")
         }
         // Check every value alone, then (for sweeps of reasonable size) every point, before running any.
         for single in sweep.singleValues { _ = try ScenarioLoader.load(scenario, overrides: overrides + single) }
@@ -128,19 +141,26 @@ struct SweepCommand: AsyncParsableCommand {
         }
         try prepareFolder()
         let width = max(3, String(count).count)
-        func fileName(_ i: Int) -> String { "point-" + String(repeating: "0", count: max(0, width - String(i + 1).count)) + String(i + 1) + ".json" }
+        func fileName(_ i: Int) -> String {
+            "point-" + String(repeating: "0", count: max(0, width - String(i + 1).count)) + String(i + 1) + ".json"
+        }
         reportForeignFiles(count: count, width: width)
 
         let keys = sweep.keys.map(\.key)
-        let header = (["point"] + keys + ["plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs", "events", "input_hash"]).joined(separator: ",")
+        let header =
+            (["point"] + keys + [
+                "plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs",
+                "events", "input_hash",
+            ]).joined(separator: ",")
         var rows = [String?](repeating: nil, count: count)
         func row(_ i: Int, _ report: RunReport) -> String {
             let values = sweep.point(i).map { "\"" + $0.value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-            return ([String(i + 1)] + values + [
-                "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
-                String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
-                String(report.macs), String(report.events), report.inputHash ?? "",
-            ]).joined(separator: ",")
+            return
+                ([String(i + 1)] + values + [
+                    "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
+                    String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
+                    String(report.macs), String(report.events), report.inputHash ?? "",
+                ]).joined(separator: ",")
         }
         func writeSummary() throws(SpindleError) {
             let text = ([header] + rows.compactMap { $0 }).joined(separator: "\n") + "\n"
@@ -189,7 +209,9 @@ struct SweepCommand: AsyncParsableCommand {
                 rows[i] = row(i, report)
                 try writeSummary()
                 let label = sweep.point(i).map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-                CLI.progressLine("[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)")
+                CLI.progressLine(
+                    "[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)"
+                )
                 launch()
             }
         }
@@ -217,7 +239,9 @@ struct SweepCommand: AsyncParsableCommand {
             return n < 1 || n > count || digits.count != width
         }.sorted()
         if !foreign.isEmpty {
-            CLI.note("\(out) holds \(foreign.count) result file(s) from another sweep (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", ..." : "")); they are left as they are and not in summary.csv")
+            CLI.note(
+                "\(out) holds \(foreign.count) result file(s) from another sweep (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", ..." : "")); they are left as they are and not in summary.csv"
+            )
         }
     }
 }
@@ -231,13 +255,17 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         do {
-            guard files.count >= 2 else { throw SpindleError(.invalidValue, "compare needs at least two result files (got \(files.count))") }
+            guard files.count >= 2 else {
+                throw SpindleError(.invalidValue, "compare needs at least two result files (got \(files.count))")
+            }
             let reports = try files.map { f throws(SpindleError) -> RunReport in
                 let data = try InputFile.bytes(f, what: "result JSON", maxBytes: 1 << 28)
                 do {
                     return try JSONDecoder().decode(RunReport.self, from: data)
                 } catch {
-                    throw SpindleError(.syntax, "'\(f)' is not a Spindle result: \(error)", expected: "the JSON written by spindle run --out or spindle sweep")
+                    throw SpindleError(
+                        .syntax, "'\(f)' is not a Spindle result: \(error)",
+                        expected: "the JSON written by spindle run --out or spindle sweep")
                 }
             }
             print(Self.table(reports, names: files))
@@ -261,7 +289,9 @@ struct CompareCommand: ParsableCommand {
         ]
         let kinds = Set(reports.flatMap { $0.energyPJ.byComponent.keys }).sorted()
         for k in kinds { metrics.append(("energy: " + k, reports.map { $0.energyPJ.byComponent[k] ?? 0 }, { Units.formatEnergy($0) })) }
-        let phases = ["program", "forward", "backward-data", "backward-weight", "exchange", "update"].filter { p in reports.contains { $0.energyPJ.byPhase[p] != nil } }
+        let phases = ["program", "forward", "backward-data", "backward-weight", "exchange", "update"].filter { p in
+            reports.contains { $0.energyPJ.byPhase[p] != nil }
+        }
         for p in phases { metrics.append(("energy: " + p, reports.map { $0.energyPJ.byPhase[p] ?? 0 }, { Units.formatEnergy($0) })) }
         var lines: [String] = []
         for (i, r) in reports.enumerated() { lines.append("[\(i + 1)] \(names[i]): \(r.scenario), \(r.model) \(r.mode), \(r.plan)") }

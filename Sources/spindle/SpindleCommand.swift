@@ -16,7 +16,10 @@ struct SpindleCommand: AsyncParsableCommand {
         commandName: "spindle",
         abstract: "Simulate multi-chip DNN accelerators: where do energy and time go?",
         version: Spindle.version,
-        subcommands: [RunCommand.self, MapCommand.self, SweepCommand.self, CompareCommand.self, ModelsCommand.self, CompressCommand.self, NoCCommand.self, DRAMCommand.self, ArrayCommand.self, BenchCommand.self],
+        subcommands: [
+            RunCommand.self, MapCommand.self, SweepCommand.self, CompareCommand.self, ModelsCommand.self, CompressCommand.self,
+            NoCCommand.self, DRAMCommand.self, ArrayCommand.self, BenchCommand.self,
+        ],
         defaultSubcommand: nil)
 }
 

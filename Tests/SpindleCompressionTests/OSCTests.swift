@@ -6,7 +6,9 @@ import Testing
 
 @Suite("OSC and baselines")
 struct OSCTests {
-    @Test("K = ceil(keep·n - 1e-9) clamped to [1, n]", arguments: [(2.0 / 9, 9, 2), (1.0, 9, 9), (0.01, 9, 1), (1.0 / 3, 9, 3), (0.5, 25, 13)])
+    @Test(
+        "K = ceil(keep·n - 1e-9) clamped to [1, n]",
+        arguments: [(2.0 / 9, 9, 2), (1.0, 9, 9), (0.01, 9, 1), (1.0 / 3, 9, 3), (0.5, 25, 13)])
     func kRule(keep: Double, n: Int, k: Int) {
         #expect(OSCCompressor.kept(keep, n: n) == k)
     }
@@ -114,12 +116,14 @@ struct OSCTests {
 
 @Suite("Model zoo totals")
 struct ZooTests {
-    @Test("Parameter and MAC totals match the published counts", arguments: [
-        ("resnet50", 25_502_912, 4_089_184_256, 0.01), ("resnet18", 11_679_912, 1_814_073_344, 0.01),
-        ("resnet18-cifar", 11_164_352, 555_422_720, 0.01),
-        ("alexnet", 61_090_496, 714_188_480, 0.0), ("vgg16", 138_344_128, 15_470_264_320, 0.0),
-        ("mobilenetv2", 3_469_760, 300_774_272, 0.0),
-    ])
+    @Test(
+        "Parameter and MAC totals match the published counts",
+        arguments: [
+            ("resnet50", 25_502_912, 4_089_184_256, 0.01), ("resnet18", 11_679_912, 1_814_073_344, 0.01),
+            ("resnet18-cifar", 11_164_352, 555_422_720, 0.01),
+            ("alexnet", 61_090_496, 714_188_480, 0.0), ("vgg16", 138_344_128, 15_470_264_320, 0.0),
+            ("mobilenetv2", 3_469_760, 300_774_272, 0.0),
+        ])
     func totals(name: String, params: Int, macs: UInt64, tolerance: Double) throws {
         let n = try #require(ModelZoo.network(named: name))
         #expect(abs(Double(n.parameters) - Double(params)) / Double(params) <= tolerance)

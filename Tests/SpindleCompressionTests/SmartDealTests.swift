@@ -6,10 +6,12 @@ import Testing
 
 @Suite("SmartDeal")
 struct SmartDealTests {
-    @Test("Power-of-two rounding matches the reference test vectors", arguments: [
-        (0.74, 0.5, 0.5), (0.75, 0.5, 1.0), (0.76, 1.0, 1.0), (3.0, 2.0, 4.0), (48.0, 32.0, 64.0),
-        (0.0045, 0.00390625, 0.00390625), (0.006, 0.0078125, 0.0078125), (1.5, 1.0, 2.0), (4.0, 4.0, 4.0),
-    ])
+    @Test(
+        "Power-of-two rounding matches the reference test vectors",
+        arguments: [
+            (0.74, 0.5, 0.5), (0.75, 0.5, 1.0), (0.76, 1.0, 1.0), (3.0, 2.0, 4.0), (48.0, 32.0, 64.0),
+            (0.0045, 0.00390625, 0.00390625), (0.006, 0.0078125, 0.0078125), (1.5, 1.0, 2.0), (4.0, 4.0, 4.0),
+        ])
     func rounding(v: Double, sed: Double, training: Double) {
         #expect(Pow2.round(v, ties: .down) == sed)
         #expect(Pow2.round(v, ties: .up) == training)
@@ -21,10 +23,12 @@ struct SmartDealTests {
         #expect(SED.quantize([100, -40, 0, 25, 24, 0.3], maxC: 32) == [32, -32, 0, 32, 16, 0.25])
     }
 
-    @Test("factor_long gives the reference block rows", arguments: [
-        (9, 9), (96, 96), (192, 192), (288, 144), (384, 192), (768, 192), (1536, 192), (3072, 192), (1638, 171),
-        (8364, 204), (193, 193), (22, 22),
-    ])
+    @Test(
+        "factor_long gives the reference block rows",
+        arguments: [
+            (9, 9), (96, 96), (192, 192), (288, 144), (384, 192), (768, 192), (1536, 192), (3072, 192), (1638, 171),
+            (8364, 204), (193, 193), (22, 22),
+        ])
     func factorLong(m: Int, m0: Int) {
         #expect(SmartDealLayout.factorLong(m) == m0)
     }
@@ -44,10 +48,12 @@ struct SmartDealTests {
         #expect(SmartDealLayout.of(shapes[0]).blockRows == 9)
     }
 
-    @Test("The storage formula reproduces the worked ResNet-18 table", arguments: [
-        (0.5, 5, 32, 5.347, 7.97), (0.3, 5, 32, 4.016, 10.61), (0.2, 5, 32, 3.350, 12.71), (0.1, 5, 32, 2.685, 15.86),
-        (0.3, 4, 32, 3.616, 11.78), (0.5, 5, 8, -1, 8.82), (0.3, 5, 8, -1, 12.17),
-    ])
+    @Test(
+        "The storage formula reproduces the worked ResNet-18 table",
+        arguments: [
+            (0.5, 5, 32, 5.347, 7.97), (0.3, 5, 32, 4.016, 10.61), (0.2, 5, 32, 3.350, 12.71), (0.1, 5, 32, 2.685, 15.86),
+            (0.3, 4, 32, 3.616, 11.78), (0.5, 5, 8, -1, 8.82), (0.3, 5, 8, -1, 12.17),
+        ])
     func storageTable(density: Double, codeBits: Int, basisBits: Int, mib: Double, ratio: Double) {
         let ce = 11_165_898, b = 180_378, w = 11_164_352
         let bits = SmartDealCompressor.storageBits(

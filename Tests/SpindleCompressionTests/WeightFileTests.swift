@@ -86,16 +86,20 @@ struct WeightFileTests {
         return path
     }
 
-    @Test("Truncated or corrupted files are clear errors", arguments: [
-        ("f32.npy", "truncated"), ("deflated.npz", "CRC"), ("stored.npz", "CRC"), ("mixed.safetensors", "past the end"),
-        ("f32.npy", "magic"),
-    ])
+    @Test(
+        "Truncated or corrupted files are clear errors",
+        arguments: [
+            ("f32.npy", "truncated"), ("deflated.npz", "CRC"), ("stored.npz", "CRC"), ("mixed.safetensors", "past the end"),
+            ("f32.npy", "magic"),
+        ])
     func corrupted(file: String, expected: String) throws {
         let path = try corrupt(file) { b in
             switch expected {
             case "truncated": b.removeLast(5)
             case "CRC": b[b.count / 3] ^= 0x55
-            case "past the end": b[0] = 0xFF; b[1] = 0xFF
+            case "past the end":
+                b[0] = 0xFF
+                b[1] = 0xFF
             default: b[0] = 0
             }
         }

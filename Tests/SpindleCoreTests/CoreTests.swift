@@ -4,11 +4,13 @@ import Testing
 
 @Suite("Units and quantities")
 struct UnitTests {
-    @Test("Quantities convert to base units", arguments: [
-        (UnitKind.time, "3 ns", 3_000.0), (.time, "1.5us", 1_500_000), (.time, "250 ps", 250),
-        (.frequency, "800 MHz", 0.8), (.bandwidth, "25.6 GB/s", 25.6), (.size, "64 KiB", 65_536),
-        (.size, "256 B", 256), (.energy, "40.4 fJ", 0.0404), (.length, "500 um", 0.5),
-    ])
+    @Test(
+        "Quantities convert to base units",
+        arguments: [
+            (UnitKind.time, "3 ns", 3_000.0), (.time, "1.5us", 1_500_000), (.time, "250 ps", 250),
+            (.frequency, "800 MHz", 0.8), (.bandwidth, "25.6 GB/s", 25.6), (.size, "64 KiB", 65_536),
+            (.size, "256 B", 256), (.energy, "40.4 fJ", 0.0404), (.length, "500 um", 0.5),
+        ])
     func parse(kind: UnitKind, text: String, expected: Double) throws {
         let v = try kind.parse(text).get()
         #expect(abs(v - expected) <= 1e-9 * max(1, expected))

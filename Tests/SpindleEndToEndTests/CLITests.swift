@@ -40,7 +40,8 @@ func spindle(_ arguments: [String]) throws -> CLIResult {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return CLIResult(
+        status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
 func json(_ text: String) throws -> [String: Any] {
@@ -102,12 +103,14 @@ struct CLITests {
         #expect(written["latency_ps"] is Int)
     }
 
-    @Test("Bad input exits with status 2 and a one-paragraph message", arguments: [
-        (["run", "no/such/file.yaml"], "no such file"),
-        (["run", "--workers", "0"], "--workers is 0"),
-        (["run", "--numa", "fast"], "valid choices: auto, off"),
-        (["run", "--numa", "99"], "NUMA"),
-    ])
+    @Test(
+        "Bad input exits with status 2 and a one-paragraph message",
+        arguments: [
+            (["run", "no/such/file.yaml"], "no such file"),
+            (["run", "--workers", "0"], "--workers is 0"),
+            (["run", "--numa", "fast"], "valid choices: auto, off"),
+            (["run", "--numa", "99"], "NUMA"),
+        ])
     func badInput(arguments: [String], message: String) throws {
         let r = try spindle(arguments)
         if arguments == ["run", "--numa", "99"] {
@@ -128,7 +131,8 @@ struct CLITests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("s.yaml").path
-        try "name: s\ntopology: \(packageRoot)/topologies/single-chip-4x4.yaml\nmodell: tiny-cnn\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "name: s\ntopology: \(packageRoot)/topologies/single-chip-4x4.yaml\nmodell: tiny-cnn\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         let r = try spindle(["run", file])
         #expect(r.status == 2)
         #expect(r.stderr.contains("s.yaml:3:1"))
@@ -154,10 +158,12 @@ struct CLITests {
         #expect(osc.stdout.contains("total"))
     }
 
-    @Test("spindle compress rejects bad options with status 2", arguments: [
-        ["compress", "--method", "zip", "--model", "lenet-5"], ["compress", "--method", "osc"],
-        ["compress", "--method", "osc", "--model", "lenet-5", "--keep", "0"], ["compress", "--method", "osc", "no/such.npz"],
-    ])
+    @Test(
+        "spindle compress rejects bad options with status 2",
+        arguments: [
+            ["compress", "--method", "zip", "--model", "lenet-5"], ["compress", "--method", "osc"],
+            ["compress", "--method", "osc", "--model", "lenet-5", "--keep", "0"], ["compress", "--method", "osc", "no/such.npz"],
+        ])
     func compressErrors(arguments: [String]) throws {
         let r = try spindle(arguments)
         #expect(r.status == 2, "\(r.stderr)")
@@ -177,7 +183,9 @@ struct CLITests {
 
     @Test("spindle bench engine reports identical outcomes and rates")
     func benchEngine() throws {
-        let r = try spindle(["bench", "engine", "--workers", "2", "--partitions", "4", "--components", "16", "--end-us", "0.2", "--repeat", "1", "--json"])
+        let r = try spindle([
+            "bench", "engine", "--workers", "2", "--partitions", "4", "--components", "16", "--end-us", "0.2", "--repeat", "1", "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let j = try json(r.stdout)
         #expect(j["identical"] as? Bool == true)

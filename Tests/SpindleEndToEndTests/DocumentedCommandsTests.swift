@@ -103,7 +103,9 @@ struct DocumentedCommandsTests {
             return
         }
         var samples: [(command: String, lines: [String])] = []
-        for doc in ["README.md", "Docs/tutorial.md", "Docs/user-guide.md", "Docs/compression.md", "Docs/performance.md", "Docs/validation.md"] {
+        for doc in [
+            "README.md", "Docs/tutorial.md", "Docs/user-guide.md", "Docs/compression.md", "Docs/performance.md", "Docs/validation.md",
+        ] {
             samples += DocumentedCommands.samples(in: doc)
         }
         #expect(samples.count >= 3)
@@ -119,7 +121,8 @@ struct DocumentedCommandsTests {
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             let missing = DocumentedCommands.missing(lines, in: text)
-            let report = "the sample output of '\(command)' is stale; these lines are not in the output:\n" + missing.joined(separator: "\n")
+            let report =
+                "the sample output of '\(command)' is stale; these lines are not in the output:\n" + missing.joined(separator: "\n")
             #expect(missing.isEmpty, Comment(rawValue: report))
         }
     }

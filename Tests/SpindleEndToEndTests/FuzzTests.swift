@@ -48,7 +48,8 @@ struct KnownHostileInputTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // k = 3 differs from BookSim's default (8), so a file read as empty would show.
-        let mesh = KnownCases.mesh.replacingOccurrences(of: "k  = 8;", with: "k  = 3;").replacingOccurrences(of: "sample_period  = 1000;", with: "sample_period  = 100;")
+        let mesh = KnownCases.mesh.replacingOccurrences(of: "k  = 8;", with: "k  = 3;").replacingOccurrences(
+            of: "sample_period  = 1000;", with: "sample_period  = 100;")
         try mesh.write(toFile: dir.path + "/lf", atomically: true, encoding: .utf8)
         try mesh.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: dir.path + "/crlf", atomically: true, encoding: .utf8)
         var outputs: [[String: Any]] = []

@@ -33,7 +33,8 @@ struct CrossbarTests {
     func mvmEnergy() {
         let m = spec.mvm
         // ADC 6 b 1.20 pJ, 1-bit DAC 0.417 pJ, cell read 0.01 pJ, 16-bit shift-add 0.021 pJ.
-        let energy = Double(m.adcConversions) * 1.20 + Double(m.dacDrives) * 0.417 + Double(m.cellReads) * 0.01
+        let energy =
+            Double(m.adcConversions) * 1.20 + Double(m.dacDrives) * 0.417 + Double(m.cellReads) * 0.01
             + Double(m.shiftAdds) * 0.021
         #expect(abs(energy - (1_228.8 + 427.008 + 1_310.72 + 21.504)) < 1e-9)
         #expect(abs(energy / 4_096 - 0.7295) < 1e-4)
@@ -52,7 +53,8 @@ struct CrossbarTests {
 
     @Test("A tile of 8 crossbars: weights written in parallel, then MVMs in waves of 8")
     func tileWork() {
-        let tile = TileType(name: "x", kind: .spinCrossbar, macsPerCycle: 1, clockGHz: 1.2, bufferBytes: 1 << 20, crossbar: spec, crossbars: 8)
+        let tile = TileType(
+            name: "x", kind: .spinCrossbar, macsPerCycle: 1, clockGHz: 1.2, bufferBytes: 1 << 20, crossbar: spec, crossbars: 8)
         // 24 MVMs' worth of MACs and 4,096 weights (128 rows of 32 weights: 16 rows per crossbar).
         let work = tile.work(macs: 24 * 4_096, programWeights: 4_096)
         #expect(work.durationPs == 16 * 1_000 + 3 * 53_333)

@@ -12,7 +12,8 @@ struct RunModelTests {
         width: 3, height: 1, routerLatencyPs: 3_000, linkLatencyPs: 1_000, linkBandwidthGBps: 32, packetBytes: 256, flitBytes: 32,
         linkLengthMM: 1)
     let catalogue = CounterCatalogue(actions: [
-        .nocRouterBits, .nocLinkBits, .dramReadBits, .dramWriteBits, .macInt8, .bufferRead(bankKiB: nil), .bufferWrite(bankKiB: nil), .fp32Mul, .fp32Add, .rfAccess, .sdRebuildOp,
+        .nocRouterBits, .nocLinkBits, .dramReadBits, .dramWriteBits, .macInt8, .bufferRead(bankKiB: nil), .bufferWrite(bankKiB: nil),
+        .fp32Mul, .fp32Add, .rfAccess, .sdRebuildOp,
     ])
 
     @Test("A router sends packets on by XY routing: pipeline, then serialisation on a busy port, then the link")
@@ -45,13 +46,19 @@ struct RunModelTests {
         let p = h.probes(3)  // 0 router, 1 controller, 2 the reading tile
         let slot = h.makeSlot()
         let spec = DRAMChannelSpec(at: MeshPosition(x: 0, y: 0), bandwidthGBps: 1, latencyPs: 40_000)
-        h.add(DRAMChannel(slot: slot, spec: spec, router: p[0], controller: p[1], packetBytes: 256, controlLatencyPs: 1_000, catalogue: catalogue))
+        h.add(
+            DRAMChannel(
+                slot: slot, spec: spec, router: p[0], controller: p[1], packetBytes: 256, controlLatencyPs: 1_000, catalogue: catalogue))
         h.send(Message(.readRequest, tag: PacketTag(.weights, label: 0).raw, a: UInt64(p[2].raw), b: 768), from: p[1], to: slot.id, at: 0)
-        h.send(.packet(to: slot.id, bytes: 256, tag: PacketTag(.outputs, label: 0, last: true), tile: 7), from: p[0], to: slot.id, at: 1_000_000)
+        h.send(
+            .packet(to: slot.id, bytes: 256, tag: PacketTag(.outputs, label: 0, last: true), tile: 7), from: p[0], to: slot.id,
+            at: 1_000_000)
         let run = try await h.run()
         // Reads: 256 B every 256 ns, each out 40 ns later. The write-back arrives at 1,000 ns, when the channel is
         // free again (busy until 768 ns); it takes 256 ns, and the controller hears 1 ns later.
-        let got = run.received.map { [Int($0.probe.raw), Int($0.time / 1_000), Int($0.message.bytes), $0.message.packetTag.isLast ? 1 : 0] }
+        let got = run.received.map {
+            [Int($0.probe.raw), Int($0.time / 1_000), Int($0.message.bytes), $0.message.packetTag.isLast ? 1 : 0]
+        }
         #expect(got == [[0, 296, 256, 0], [0, 552, 256, 0], [0, 808, 256, 1], [1, 1_257, 0, 0]])
         #expect(run.received.last?.message.messageKind == .flowDone && run.received.last?.message.a == 7)
         #expect(run.received.prefix(3).allSatisfy { $0.message.destination == p[2] })
@@ -76,7 +83,9 @@ struct RunModelTests {
                 labels: [3], catalogue: catalogue))
         h.send(Message(.job, a: 0), from: p[1], to: slot.id, at: 0)
         for (t, bytes) in [(10, 256), (20, 256), (30, 256)] {
-            h.send(.packet(to: slot.id, bytes: UInt64(bytes), tag: PacketTag(.weights, label: 3)), from: p[0], to: slot.id, at: UInt64(t) * 1_000)
+            h.send(
+                .packet(to: slot.id, bytes: UInt64(bytes), tag: PacketTag(.weights, label: 3)), from: p[0], to: slot.id,
+                at: UInt64(t) * 1_000)
         }
         let run = try await h.run()
         // All 768 B are in at 30 ns; 100 cycles of compute; then 256 B (8 ns) and 44 B (1.375 ns) towards the channel.

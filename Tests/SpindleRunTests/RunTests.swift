@@ -1,16 +1,16 @@
 import Foundation
-import SpindleTestSupport
-import Testing
-
-@testable import Spindle
-@testable import SpindleHardware
 import SpindleCompression
 import SpindleCore
 import SpindleEngine
 import SpindleMapping
 import SpindleReport
 import SpindleScenario
+import SpindleTestSupport
 import SpindleWorkload
+import Testing
+
+@testable import Spindle
+@testable import SpindleHardware
 
 @Suite("End-to-end runs")
 struct RunTests {
@@ -352,13 +352,15 @@ struct TrainingTests {
     @Test("A network that fits no chip whole is split over chips: gathers forward, same MACs, bytes conserved")
     func splitWhenNothingFits() async throws {
         // Dense ResNet-18 does not fit one spin chip's crossbars, nor half of it on each of two.
-        var s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "dense")])
+        var s = try ScenarioLoader.load(
+            repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "dense")])
         s.mapping.strategy = .dataParallel
         let prepared = try ScenarioRunner.prepare(s)
         #expect(prepared.mapping.plan.split == 4)
         #expect(prepared.mapping.candidates.filter { $0.infeasible != nil }.count == 2)
         let collectives = prepared.schedule.chips[0].compactMap(\.allReduce)
-        #expect(collectives.count == s.network.layers.count - 1 && collectives.allSatisfy { $0.kind == .allGather && $0.group == [0, 1, 2, 3] })
+        #expect(
+            collectives.count == s.network.layers.count - 1 && collectives.allSatisfy { $0.kind == .allGather && $0.group == [0, 1, 2, 3] })
         let r = try await ScenarioRunner.run(prepared, options: EngineOptions(workers: 1))
         // The slices partition every layer's output channels: the MACs are the whole network's.
         let macs = Double(s.network.macsPerSample) * Double(s.batch)
@@ -399,16 +401,21 @@ struct TrainingTests {
     func splitErrors() throws {
         var s = try tinyTrainingScenario()
         s.mapping.split = 3
-        #expect { try ScenarioRunner.prepare(s) } throws: { ($0 as? SpindleError)?.message.contains("split 3 does not divide the 4 chips") == true }
+        #expect { try ScenarioRunner.prepare(s) } throws: {
+            ($0 as? SpindleError)?.message.contains("split 3 does not divide the 4 chips") == true
+        }
         s.network.layers[4].outChannels = 2
         s.mapping.split = 4
         s.mapping.strategy = .dataParallel
-        #expect { try ScenarioRunner.prepare(s) } throws: { ($0 as? SpindleError)?.message.contains("'fc2' has 2 output channels and cannot be split over 4 chips") == true }
+        #expect { try ScenarioRunner.prepare(s) } throws: {
+            ($0 as? SpindleError)?.message.contains("'fc2' has 2 output channels and cannot be split over 4 chips") == true
+        }
     }
 
     @Test("Auto picks the plan the cost model ranks fastest, and lists the plans that do not fit")
     func autoPicksBest() throws {
-        let s = try ScenarioLoader.load(repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "smartdeal")])
+        let s = try ScenarioLoader.load(
+            repoPath("scenarios/resnet18-spin-inference.yaml"), overrides: [Override(path: ["compression", "method"], value: "smartdeal")])
         let m = try ScenarioRunner.prepare(s).mapping
         let feasible = m.candidates.filter { $0.infeasible == nil }
         #expect(feasible.count >= 2)
@@ -432,7 +439,9 @@ struct TrainingTests {
     @Test("A SCALE-Sim topology CSV loads as a model with the same MACs as SCALE-Sim counts")
     func scaleSimModel() throws {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(UUID().uuidString).csv").path
-        try "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv1, 227, 227, 11, 11, 3, 96, 4,\nConv2, 31, 31, 5, 5, 96, 256, 1,\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        try
+            "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv1, 227, 227, 11, 11, 3, 96, 4,\nConv2, 31, 31, 5, 5, 96, 256, 1,\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
         let n = try ModelFiles.scaleSim(path: csv, gemm: false)
         #expect(n.layers.count == 2)
         #expect(n.layers[0].macsPerSample == 55 * 55 * 11 * 11 * 3 * 96)

@@ -1,5 +1,4 @@
 import Foundation
-import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
@@ -8,8 +7,8 @@ import SpindleHardware
 import SpindleMapping
 import SpindleReport
 import SpindleScenario
-import SpindleWorkload
 import SpindleTestSupport
+import SpindleWorkload
 import Testing
 
 @Suite("Bad input gives located, explained errors")
@@ -71,10 +70,12 @@ struct InputErrorTests {
 
     @Test("A PE-array tile is ideal or systolic, not both")
     func systolicTile() throws {
-        let both = baseTopology.replacingOccurrences(of: "    macs_per_cycle: 16\n", with: "    macs_per_cycle: 16\n    rows: 4\n    columns: 4\n    dataflow: ws\n")
+        let both = baseTopology.replacingOccurrences(
+            of: "    macs_per_cycle: 16\n", with: "    macs_per_cycle: 16\n    rows: 4\n    columns: 4\n    dataflow: ws\n")
         #expect(both != baseTopology)
         #expect(try topologyError(both)?.description.contains("either") == true)
-        let systolic = baseTopology.replacingOccurrences(of: "    macs_per_cycle: 16\n", with: "    rows: 4\n    columns: 4\n    dataflow: os\n")
+        let systolic = baseTopology.replacingOccurrences(
+            of: "    macs_per_cycle: 16\n", with: "    rows: 4\n    columns: 4\n    dataflow: os\n")
         #expect(systolic != baseTopology)
         #expect(try topologyError(systolic) == nil)
         let bad = systolic.replacingOccurrences(of: "dataflow: os", with: "dataflow: rs")
@@ -109,15 +110,21 @@ struct InputErrorTests {
 
     @Test("NoC and package topologies are checked")
     func topologies() throws {
-        let ring = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n  height: 1", with: "  topology: ring\n  width: 2\n  height: 2")))
+        let ring = try #require(
+            try topologyError(
+                baseTopology.replacingOccurrences(of: "  width: 2\n  height: 1", with: "  topology: ring\n  width: 2\n  height: 2")))
         #expect(ring.description.contains("height 1"))
-        let shape = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  topology: hypercube\n  width: 2\n")))
+        let shape = try #require(
+            try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  topology: hypercube\n  width: 2\n")))
         #expect(shape.choices == ["mesh", "torus", "ring"])
-        let package = baseTopology.replacingOccurrences(of: "chips: 1", with: "chips: 6\npackage:\n  link_latency: 20 ns\n  topology: mesh\n  width: 4")
+        let package = baseTopology.replacingOccurrences(
+            of: "chips: 1", with: "chips: 6\npackage:\n  link_latency: 20 ns\n  topology: mesh\n  width: 4")
         let width = try #require(try topologyError(package))
         #expect(width.description.contains("divides"))
         #expect(try topologyError(package.replacingOccurrences(of: "width: 4", with: "width: 3")) == nil)
-        let torusBuffers = try #require(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  topology: torus\n  input_buffer: 2\n  width: 2\n")))
+        let torusBuffers = try #require(
+            try topologyError(
+                baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  topology: torus\n  input_buffer: 2\n  width: 2\n")))
         #expect(torusBuffers.description.contains("meshes only"))
         #expect(try topologyError(baseTopology.replacingOccurrences(of: "  width: 2\n", with: "  input_buffer: 2\n  width: 2\n")) == nil)
     }
@@ -214,7 +221,7 @@ struct TechnologyTests {
     func banks() async throws {
         let dir = try temporaryFiles([
             "t.yaml": baseTopology.replacingOccurrences(of: "    buffer: 64 KiB\n", with: "    buffer: 64 KiB\n    buffer_banks: 4\n")
-                .replacingOccurrences(of: "technology: tech.yaml", with: "technology: \(repoPath("topologies/tech/horowitz45.yaml"))"),
+                .replacingOccurrences(of: "technology: tech.yaml", with: "technology: \(repoPath("topologies/tech/horowitz45.yaml"))")
         ])
         let topology = try TopologyLoader.load(dir + "/t.yaml")
         #expect(topology.tiles[0].type.bufferBanks == 4 && topology.tiles[0].type.bankBytes == 16 * 1_024)

@@ -1,10 +1,10 @@
 import Foundation
 import SpindleCore
+import SpindleWorkload
 import Testing
 
 @testable import SpindleHardware
 @testable import SpindleStudies
-import SpindleWorkload
 
 func dramFixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures/dramsim3/" + name, withExtension: nil)).path
@@ -23,12 +23,14 @@ func dramsim3Statistic(_ file: String, _ key: String) throws -> Double {
 
 @Suite("DRAM channel model")
 struct DRAMTests {
-    @Test("Closed-form latency and bandwidth equal the Ramulator-style formulas", arguments: [
-        ("DDR4_8Gb_x8_3200.ini", 66, 41.58, 25.396825, 0.049359, 24.143265),
-        ("DDR4_4Gb_x8_2400.ini", 51, 42.33, 19.277108, 0.037927, 18.545977),
-        ("LPDDR4_8Gb_x16_2400.ini", 47, 39.01, 19.277108, 0.050115, 18.311021),
-        ("HBM2_8Gb_x128.ini", 42, 42.0, 32.0, 0.075385, 29.587692),
-    ])
+    @Test(
+        "Closed-form latency and bandwidth equal the Ramulator-style formulas",
+        arguments: [
+            ("DDR4_8Gb_x8_3200.ini", 66, 41.58, 25.396825, 0.049359, 24.143265),
+            ("DDR4_4Gb_x8_2400.ini", 51, 42.33, 19.277108, 0.037927, 18.545977),
+            ("LPDDR4_8Gb_x16_2400.ini", 47, 39.01, 19.277108, 0.050115, 18.311021),
+            ("HBM2_8Gb_x128.ini", 42, 42.0, 32.0, 0.075385, 29.587692),
+        ])
     func closedForm(file: String, cycles: Int, ns: Double, peak: Double, overhead: Double, limited: Double) throws {
         let c = try DRAMIni.load(try dramFixture(file))
         #expect(c.unloadedReadLatencyCycles == cycles)
@@ -97,7 +99,9 @@ struct DRAMTests {
         #expect(r.rowHitRate >= 0.95)
     }
 
-    @Test("Bandwidth never exceeds the peak, for any config and traffic", arguments: ["DDR4_4Gb_x8_2400.ini", "LPDDR4_8Gb_x16_2400.ini", "HBM2_8Gb_x128.ini"])
+    @Test(
+        "Bandwidth never exceeds the peak, for any config and traffic",
+        arguments: ["DDR4_4Gb_x8_2400.ini", "LPDDR4_8Gb_x16_2400.ini", "HBM2_8Gb_x128.ini"])
     func underPeak(file: String) throws {
         let c = try DRAMIni.load(try dramFixture(file))
         for t in DRAMTraffic.allCases {
@@ -133,7 +137,9 @@ struct DRAMTests {
     @Test("Geometry DRAMsim3 would refuse is refused")
     func geometry() throws {
         #expect(parse(ddr4.replacingOccurrences(of: "rows = 65536", with: "rows = 60000"))?.description.contains("power of two") == true)
-        #expect(parse(ddr4.replacingOccurrences(of: "device_width = 8", with: "device_width = 128"))?.description.contains("wider than bus_width") == true)
+        #expect(
+            parse(ddr4.replacingOccurrences(of: "device_width = 8", with: "device_width = 128"))?.description.contains(
+                "wider than bus_width") == true)
         #expect(parse(ddr4.replacingOccurrences(of: "tREFI = 12480", with: "tREFI = 560"))?.location?.line == 21)
         #expect(parse(ddr4.replacingOccurrences(of: "tCK = 0.63", with: "tCK = 1e-300"))?.description.contains("clock period") == true)
         #expect(parse(ddr4.replacingOccurrences(of: "rochrababgco", with: "rochrababgc"))?.description.contains("address_mapping") == true)

@@ -1,10 +1,10 @@
 import Foundation
 import SpindleCore
+import SpindleWorkload
 import Testing
 
 @testable import SpindleHardware
 @testable import SpindleStudies
-import SpindleWorkload
 
 func booksimFixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures/booksim2/" + name, withExtension: nil)).path
@@ -48,7 +48,8 @@ struct NoCTests {
         let reference = try #require(try booksimCurve()[load])
         let r = try runMesh(["injection_rate=\(load)", "max_samples=4"])
         #expect(r.stable)
-        #expect(abs(r.averagePacketLatency - reference.latency) / reference.latency < 0.10, "\(r.averagePacketLatency) vs \(reference.latency)")
+        #expect(
+            abs(r.averagePacketLatency - reference.latency) / reference.latency < 0.10, "\(r.averagePacketLatency) vs \(reference.latency)")
         #expect(abs(r.acceptedFlitRate - reference.accepted) < 0.01)
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 import SpindleCore
+import SpindleWorkload
 import Testing
 
 @testable import SpindleHardware
 @testable import SpindleStudies
-import SpindleWorkload
 
 func scaleSimFixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures/scale-sim/" + name, withExtension: nil)).path
@@ -75,7 +75,11 @@ struct ScaleSimTests {
         #expect(alexnet.count == 5)
         let gemm = try ScaleSimTopology.parse(try text(try scaleSimFixture("test_mnk_input.csv")), file: "g", gemm: true)
         // (M, N, K) = (128, 64, 256): an M x K input, a 1 x K filter, 1 channel, N filters.
-        #expect(gemm[0] == ScaleSimLayer(name: "Test 1", ifmapHeight: 128, ifmapWidth: 256, filterHeight: 1, filterWidth: 256, channels: 1, filters: 64, strideHeight: 1, strideWidth: 1))
+        #expect(
+            gemm[0]
+                == ScaleSimLayer(
+                    name: "Test 1", ifmapHeight: 128, ifmapWidth: 256, filterHeight: 1, filterWidth: 256, channels: 1, filters: 64,
+                    strideHeight: 1, strideWidth: 1))
         #expect(gemm[0].ofmapPixels == 128 && gemm[0].window == 256)
         let dp = try ScaleSimTopology.parse(convHeader + "\nConvDP1, 8, 8, 3, 3, 4, 1, 1,\n", file: "d", gemm: false)
         #expect(dp.map(\.name) == ["ConvDP1Channel_0", "ConvDP1Channel_1", "ConvDP1Channel_2", "ConvDP1Channel_3"])

@@ -8,12 +8,14 @@ struct ModelZooTests {
     /// sample. Weights: torchvision's parameter counts minus their BatchNorm parameters and biases
     /// (resnet50 25,557,032 - 53,120 - 1,000; resnet18 11,689,512 - 9,600 - 1,000; vgg16 138,357,544 - 13,416;
     /// alexnet 61,100,840 - 10,344). MACs: the published counts of 4.09, 1.81, 15.47 and 0.71 GMACs.
-    @Test("Parameter and MAC counts equal the published ones", arguments: [
-        ("resnet50", 25_502_912, 4_089_184_256 as UInt64),
-        ("resnet18", 11_678_912, 1_814_073_344),
-        ("vgg16", 138_344_128, 15_470_264_320),
-        ("alexnet", 61_090_496, 714_188_480),
-    ])
+    @Test(
+        "Parameter and MAC counts equal the published ones",
+        arguments: [
+            ("resnet50", 25_502_912, 4_089_184_256 as UInt64),
+            ("resnet18", 11_678_912, 1_814_073_344),
+            ("vgg16", 138_344_128, 15_470_264_320),
+            ("alexnet", 61_090_496, 714_188_480),
+        ])
     func published(_ name: String, _ weights: Int, _ macs: UInt64) throws {
         let n = try #require(ModelZoo.network(named: name))
         #expect(n.parameters == weights)

@@ -122,9 +122,14 @@ public enum DRAMIni {
         func int(_ key: String, _ fallback: Int? = nil, min: Int = 0, max: Int = maxCycles) throws(SpindleError) -> Int {
             guard let (text, _) = values[key] else {
                 if let fallback { return fallback }
-                throw SpindleError(.missingKey, "'\(key)' is missing", at: SourceLocation(file: file), hint: "DRAMsim3 configs give it; see configs/DDR4_8Gb_x8_3200.ini")
+                throw SpindleError(
+                    .missingKey, "'\(key)' is missing", at: SourceLocation(file: file),
+                    hint: "DRAMsim3 configs give it; see configs/DDR4_8Gb_x8_3200.ini")
             }
-            guard let v = Int(text) else { throw SpindleError(.invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a whole number from \(min) to \(max)") }
+            guard let v = Int(text) else {
+                throw SpindleError(
+                    .invalidValue, "'\(key)' is '\(text)'", at: location(key), expected: "a whole number from \(min) to \(max)")
+            }
             guard (min...max).contains(v) else {
                 throw SpindleError(
                     .invalidValue, "'\(key)' is \(v), \(v < min ? "an impossible value" : "beyond any JEDEC part")", at: location(key),
@@ -178,15 +183,18 @@ public enum DRAMIni {
             IDD4W: try double("IDD4W"), IDD4R: try double("IDD4R"),
             IDD5AB: values["IDD5AB"] != nil ? try double("IDD5AB") : try double("IDD5"),
             channelSizeMB: try int("channel_size", min: 1, max: 1 << 24), busWidth: try powerOfTwo("bus_width", min: 8, max: 4_096),
-            addressMapping: values["address_mapping"]?.0 ?? "rochrababgco", commandQueueSize: try int("cmd_queue_size", 8, min: 1, max: 4_096),
+            addressMapping: values["address_mapping"]?.0 ?? "rochrababgco",
+            commandQueueSize: try int("cmd_queue_size", 8, min: 1, max: 4_096),
             transactionQueueSize: try int("trans_queue_size", 32, min: 1, max: 4_096))
         config.channels = try int("channels", 1, min: 1, max: 1_024)
         guard config.tRAS >= config.tRCD else {
-            throw SpindleError(.invalidValue, "tRAS (\(config.tRAS)) is shorter than tRCD (\(config.tRCD)), an impossible timing", at: location("tRAS"))
+            throw SpindleError(
+                .invalidValue, "tRAS (\(config.tRAS)) is shorter than tRCD (\(config.tRCD)), an impossible timing", at: location("tRAS"))
         }
         guard config.deviceWidth <= config.busWidth else {
             throw SpindleError(
-                .invalidValue, "device_width (\(config.deviceWidth)) is wider than bus_width (\(config.busWidth))", at: location("device_width"),
+                .invalidValue, "device_width (\(config.deviceWidth)) is wider than bus_width (\(config.busWidth))",
+                at: location("device_width"),
                 expected: "devices that together fill the bus (DRAMsim3 refuses this too)")
         }
         guard config.refreshOverhead < 1 else {
@@ -210,7 +218,8 @@ public enum DRAMIni {
         }
         // Currents above the standby current: each command's energy (DRAMsim3's formulas) must not be negative.
         for (name, energy, currents) in [
-            ("activate", config.activateEnergy, "IDD0 x tRC >= IDD3N x tRAS + IDD2N x (tRC - tRAS)"), ("read", config.readEnergy, "IDD4R >= IDD3N"),
+            ("activate", config.activateEnergy, "IDD0 x tRC >= IDD3N x tRAS + IDD2N x (tRC - tRAS)"),
+            ("read", config.readEnergy, "IDD4R >= IDD3N"),
             ("write", config.writeEnergy, "IDD4W >= IDD3N"), ("refresh", config.refreshEnergy, "IDD5AB >= IDD3N"),
         ] where energy < 0 {
             throw SpindleError(

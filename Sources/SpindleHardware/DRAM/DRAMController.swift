@@ -101,7 +101,11 @@ public struct DRAMController {
         refreshInterval = max(1, config.tREFI / ranks)
         commandQueues = Array(repeating: [], count: n)
         // Field widths; the lowest bits address the bytes of one request.
-        func bits(_ v: Int) -> Int { var b = 0; while (1 << b) < v { b += 1 }; return b }
+        func bits(_ v: Int) -> Int {
+            var b = 0
+            while (1 << b) < v { b += 1 }
+            return b
+        }
         let widths: [String: Int] = [
             "ro": bits(config.rows), "ch": 0, "ra": bits(ranks), "ba": bits(config.banksPerGroup), "bg": bits(config.bankGroups),
             "co": bits(config.columns) - bits(config.burstLength),
@@ -171,7 +175,11 @@ public struct DRAMController {
         scheduleTransaction()
         for r in 0..<ranks {
             let base = r * banksPerRank
-            if (base..<(base + banksPerRank)).contains(where: { openRow[$0] >= 0 }) { stats.activeCycles += 1 } else { stats.idleCycles += 1 }
+            if (base..<(base + banksPerRank)).contains(where: { openRow[$0] >= 0 }) {
+                stats.activeCycles += 1
+            } else {
+                stats.idleCycles += 1
+            }
         }
         now += 1
         stats.cycles = now
@@ -204,7 +212,10 @@ public struct DRAMController {
                 let r = nextRefreshRank
                 nextRefreshRank = (nextRefreshRank + 1) % ranks
                 stats.refreshes += 1
-                for b in banks(ofRank: r) where openRow[b] >= 0 { openRow[b] = -1; stats.precharges += 1 }
+                for b in banks(ofRank: r) where openRow[b] >= 0 {
+                    openRow[b] = -1
+                    stats.precharges += 1
+                }
                 rankBusyUntil[r] = max(rankBusyUntil[r], t + config.tRFC)
             }
         }
@@ -269,7 +280,10 @@ public struct DRAMController {
         for r in 0..<ranks where refreshPending[r] {
             let base = r * banksPerRank
             if let b = (base..<(base + banksPerRank)).first(where: { openRow[$0] >= 0 }) {
-                if ready(.precharge, bank: b, rank: r) { precharge(b); return }
+                if ready(.precharge, bank: b, rank: r) {
+                    precharge(b)
+                    return
+                }
                 continue
             }
             if (base..<(base + banksPerRank)).allSatisfy({ now >= nextACT[$0] }) && now >= rankBusyUntil[r] {

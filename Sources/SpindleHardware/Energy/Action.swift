@@ -15,7 +15,8 @@ public enum Action: Hashable, Sendable {
     case nopLinkBits
     /// Bytes read from or written to a tile's local buffer; `bankKiB` names the bank size when an SRAM
     /// curve prices each size (`nil`: the table's fixed `sram` price).
-    case bufferRead(bankKiB: UInt64?), bufferWrite(bankKiB: UInt64?)
+    case bufferRead(bankKiB: UInt64?)
+    case bufferWrite(bankKiB: UInt64?)
     /// One 8-bit multiply-accumulate on a digital MAC unit.
     case macInt8
     /// One floating-point multiply or add outside the MAC array (optimizer updates, collective reductions).
@@ -83,7 +84,9 @@ public enum Action: Hashable, Sendable {
 
 /// What a JEDEC DRAM channel counts, priced from its configuration's currents.
 public enum DRAMCommandAction: String, Sendable, CaseIterable {
-    case activate = "act", read, write, refresh = "ref"
+    case activate = "act"
+    case read, write
+    case refresh = "ref"
     case activeStandby = "active_standby_cycle"
     case prechargeStandby = "precharge_standby_cycle"
 

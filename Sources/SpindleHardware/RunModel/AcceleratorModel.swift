@@ -3,7 +3,10 @@ import SpindleEngine
 
 /// What kind of hardware a component is, for grouping results.
 public enum ComponentKind: String, Sendable, Codable, CaseIterable {
-    case router, dram, peArray = "pe-array", spinCrossbar = "spin-crossbar", smartdeal, controller, package
+    case router, dram
+    case peArray = "pe-array"
+    case spinCrossbar = "spin-crossbar"
+    case smartdeal, controller, package
 }
 
 /// Builds the engine model of a topology running a schedule, and turns the run's counts into results.
@@ -83,7 +86,10 @@ public struct AcceleratorModel: Sendable {
                         y + 1 < h ? routerID(c, x, y + 1) : (wrap && h > 1 ? routerID(c, x, 0) : nil),
                         y > 0 ? routerID(c, x, y - 1) : (wrap && h > 1 ? routerID(c, x, h - 1) : nil),
                     ]
-                    components.append(Router(slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n, catalogue: catalogue))
+                    components.append(
+                        Router(
+                            slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n,
+                            catalogue: catalogue))
                     kinds.append(.router)
                     chipOf.append(c)
                 }
@@ -109,13 +115,15 @@ public struct AcceleratorModel: Sendable {
                         tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), index: tileJobs[j.tile].count, label: step.label,
                         tileLabel: local,
                         weightBytes: j.weightBytes, inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs,
-                        rebuildOps: j.rebuildOps, programWeights: j.programWeights, programRound: j.programRound, crossbarsUsed: j.crossbarsUsed,
+                        rebuildOps: j.rebuildOps, programWeights: j.programWeights, programRound: j.programRound,
+                        crossbarsUsed: j.crossbarsUsed,
                         crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, fpMuls: j.fpMuls, fpAdds: j.fpAdds,
                         gemm: j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil)
                     tileJobs[j.tile].append(r)
                     jobs.append(r)
                 }
-                steps.append(ResolvedStep(jobs: jobs, label: step.label, receives: step.receives, sends: step.sends, allReduce: step.allReduce))
+                steps.append(
+                    ResolvedStep(jobs: jobs, label: step.label, receives: step.receives, sends: step.sends, allReduce: step.allReduce))
             }
             for (i, tile) in t.tiles.enumerated() {
                 components.append(
@@ -148,7 +156,8 @@ public struct AcceleratorModel: Sendable {
         }
         let coordinator = PackageCoordinator(
             slot: slot(builder, PartitionID(0), coordinatorID), controllers: (0..<t.chips).map(controllerID),
-            delaysPs: (0..<t.chips).map(packageDelay), hops: (0..<t.chips).map { t.package.hops(0, $0, chips: t.chips) }, catalogue: catalogue)
+            delaysPs: (0..<t.chips).map(packageDelay), hops: (0..<t.chips).map { t.package.hops(0, $0, chips: t.chips) },
+            catalogue: catalogue)
         components.append(coordinator)
         kinds.append(.package)
         chipOf.append(0)

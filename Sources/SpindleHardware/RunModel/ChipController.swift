@@ -30,20 +30,29 @@ actor ChipController: Component {
     /// Package transfers that arrived, by tag (count).
     private var arrived: [UInt32: Int] = [:]
     /// Where the current step is: waiting for receives, in all-reduce round n, or running jobs.
-    private enum Stage { case receiving, reducing(round: Int), running }
+    private enum Stage {
+        case receiving
+        case reducing(round: Int)
+        case running
+    }
     private var stage = Stage.receiving
     private var portFree: Picoseconds = 0
     /// Package link bits sent, and additions of reducing rounds, by label.
     private var packageBits = LabelTally()
     private var reduceAdds = LabelTally()
     /// What to do when a staging (DRAM reads or writes for package data) completes.
-    private enum AfterStaging { case send(PackageTransfer, ArrivalStaging), arrive(tag: UInt32) }
+    private enum AfterStaging {
+        case send(PackageTransfer, ArrivalStaging)
+        case arrive(tag: UInt32)
+    }
     /// Stagings in flight, by id: DRAM parts still outstanding and what follows.
     private var staging: [UInt64: (parts: Int, then: AfterStaging)] = [:]
     private var nextStaging: UInt64 = 0
 
-    init(slot: ComponentSlot, steps: [ResolvedStep], coordinator: ComponentID, controlLatencyPs: Picoseconds,
-         packageLatencyPs: Picoseconds, ports: PackagePorts, catalogue: CounterCatalogue) {
+    init(
+        slot: ComponentSlot, steps: [ResolvedStep], coordinator: ComponentID, controlLatencyPs: Picoseconds,
+        packageLatencyPs: Picoseconds, ports: PackagePorts, catalogue: CounterCatalogue
+    ) {
         id = slot.id
         executor = slot.executor
         self.steps = steps

@@ -30,8 +30,10 @@ actor DRAMChannel: Component {
     private var writeCursor: UInt64 = 1 << 33
     private var streamTag = 0
 
-    init(slot: ComponentSlot, spec: DRAMChannelSpec, router: ComponentID, controller: ComponentID, packetBytes: UInt64,
-         controlLatencyPs: Picoseconds, catalogue: CounterCatalogue) {
+    init(
+        slot: ComponentSlot, spec: DRAMChannelSpec, router: ComponentID, controller: ComponentID, packetBytes: UInt64,
+        controlLatencyPs: Picoseconds, catalogue: CounterCatalogue
+    ) {
         id = slot.id
         executor = slot.executor
         self.spec = spec

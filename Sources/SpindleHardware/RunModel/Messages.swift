@@ -31,7 +31,8 @@ enum MessageKind: UInt32 {
 
 /// What a packet's bytes are.
 enum PacketPurpose: UInt32 {
-    case weights = 0, inputs, outputs
+    case weights = 0
+    case inputs, outputs
     /// Package data the controller stages through DRAM.
     case packageData
 }
@@ -130,4 +131,3 @@ func forEachPacket(_ bytes: UInt64, _ packetBytes: UInt64, _ body: (UInt64, UInt
         body(i, size, i == n - 1)
     }
 }
-

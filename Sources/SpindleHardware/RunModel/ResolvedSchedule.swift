@@ -44,4 +44,3 @@ struct PackagePorts: Sendable {
     /// The chip's DRAM channels: package data is staged through them, split evenly.
     var dram: [ComponentID]
 }
-

@@ -84,7 +84,11 @@ public struct PackageTransfer: Sendable, Equatable {
 /// (reduce-scatter, then all-gather); a reduce-scatter (each chip ends with the sum of its own chunk) and an
 /// all-gather (each chip ends with every chip's chunk) take n−1.
 public struct AllReduce: Sendable, Equatable {
-    public enum Kind: String, Sendable { case allReduce = "all-reduce", reduceScatter = "reduce-scatter", allGather = "all-gather" }
+    public enum Kind: String, Sendable {
+        case allReduce = "all-reduce"
+        case reduceScatter = "reduce-scatter"
+        case allGather = "all-gather"
+    }
     public var kind: Kind
     public var group: [Int]
     public var bytes: UInt64

@@ -88,7 +88,8 @@ public struct TilePlacement: Sendable, Equatable {
 /// The links between chips (the network-on-package).
 public struct PackageSpec: Sendable, Equatable {
     public enum Shape: String, Sendable, CaseIterable {
-        case fullyConnected = "fully-connected", ring, mesh, torus
+        case fullyConnected = "fully-connected"
+        case ring, mesh, torus
     }
     public var linkLatencyPs: Picoseconds
     public var linkBandwidthGBps: Double
@@ -114,7 +115,10 @@ public struct PackageSpec: Sendable, Equatable {
         case .mesh, .torus:
             let w = max(1, width), h = (chips + w - 1) / w
             var dx = abs(a % w - b % w), dy = abs(a / w - b / w)
-            if shape == .torus { dx = min(dx, w - dx); dy = min(dy, h - dy) }
+            if shape == .torus {
+                dx = min(dx, w - dx)
+                dy = min(dy, h - dy)
+            }
             return dx + dy
         }
     }

@@ -99,7 +99,9 @@ public struct TileType: Sendable, Equatable {
             w.cellWriteBits = programWeights * UInt64(x.slices * x.cellBits)
         }
         w.rfAccesses = macs * UInt64(rfAccessesPerMAC)
-        compute(into: &w, macs: macs, rebuildOps: rebuildOps, gemm: gemm, crossbarsUsed: crossbarsUsed, crossbarWeightBits: crossbarWeightBits, digital: digital)
+        compute(
+            into: &w, macs: macs, rebuildOps: rebuildOps, gemm: gemm, crossbarsUsed: crossbarsUsed, crossbarWeightBits: crossbarWeightBits,
+            digital: digital)
         return w
     }
 

@@ -26,8 +26,10 @@ public struct ScaleSimConfig: Sendable, Equatable {
             "OfmapOffset", "Bandwidth", "Dataflow", "MemoryBanks", "ReadRequestBuffer", "WriteRequestBuffer",
         ],
         "run_presets": ["InterfaceBandwidth", "UseRamulatorTrace"],
-        "layout": ["IfmapCustomLayout", "IfmapSRAMBankBandwidth", "IfmapSRAMBankNum", "IfmapSRAMBankPort",
-                   "FilterCustomLayout", "FilterSRAMBankBandwidth", "FilterSRAMBankNum", "FilterSRAMBankPort"],
+        "layout": [
+            "IfmapCustomLayout", "IfmapSRAMBankBandwidth", "IfmapSRAMBankNum", "IfmapSRAMBankPort",
+            "FilterCustomLayout", "FilterSRAMBankBandwidth", "FilterSRAMBankNum", "FilterSRAMBankPort",
+        ],
         "sparsity": ["SparsitySupport", "SparseRep", "OptimizedMapping", "BlockSize", "RandomNumberGeneratorSeed"],
     ]
 
@@ -44,7 +46,9 @@ public struct ScaleSimConfig: Sendable, Equatable {
             let at = SourceLocation(file: file, line: i + 1)
             if line.hasPrefix("[") {
                 section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-                guard known[section] != nil else { throw SpindleError(.unknownKey, "unknown section [\(section)]", at: at, choices: known.keys.sorted()) }
+                guard known[section] != nil else {
+                    throw SpindleError(.unknownKey, "unknown section [\(section)]", at: at, choices: known.keys.sorted())
+                }
                 continue
             }
             guard let sep = line.firstIndex(where: { $0 == ":" || $0 == "=" }) else {
@@ -330,17 +334,24 @@ public enum ScaleSimArray {
     public static func writeReports(_ reports: [ScaleSimLayerReport], to directory: String) throws(SpindleError) {
         func f(_ x: Double) -> String { "\(x)" }
         var compute = "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n"
-        var bandwidth = "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n"
-        var detail = "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n"
+        var bandwidth =
+            "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n"
+        var detail =
+            "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n"
         for (i, r) in reports.enumerated() {
             let cyc = Double(r.totalCycles)
-            compute += "\(i), \(r.totalCycles), \(r.stallCycles), \(f(r.overallUtilisation)), \(f(r.mappingEfficiency)), \(f(r.computeUtilisation)),\n"
-            bandwidth += "\(i), \(f(Double(r.sramIfmapReads) / cyc)), \(f(Double(r.sramFilterReads) / cyc)), \(f(Double(r.sramOfmapWrites) / cyc)), nan, nan, nan,\n"
-            detail += "\(i), \(f(Double(r.sramIfmapStart))), \(f(Double(r.sramIfmapStop))), \(r.sramIfmapReads), \(f(Double(r.sramFilterStart))), \(f(Double(r.sramFilterStop))), \(r.sramFilterReads), \(f(Double(r.sramOfmapStart))), \(f(Double(r.sramOfmapStop))), \(r.sramOfmapWrites), nan, nan, \(r.dramIfmapReads), nan, nan, \(r.dramFilterReads), nan, nan, \(r.dramOfmapWrites),\n"
+            compute +=
+                "\(i), \(r.totalCycles), \(r.stallCycles), \(f(r.overallUtilisation)), \(f(r.mappingEfficiency)), \(f(r.computeUtilisation)),\n"
+            bandwidth +=
+                "\(i), \(f(Double(r.sramIfmapReads) / cyc)), \(f(Double(r.sramFilterReads) / cyc)), \(f(Double(r.sramOfmapWrites) / cyc)), nan, nan, nan,\n"
+            detail +=
+                "\(i), \(f(Double(r.sramIfmapStart))), \(f(Double(r.sramIfmapStop))), \(r.sramIfmapReads), \(f(Double(r.sramFilterStart))), \(f(Double(r.sramFilterStop))), \(r.sramFilterReads), \(f(Double(r.sramOfmapStart))), \(f(Double(r.sramOfmapStop))), \(r.sramOfmapWrites), nan, nan, \(r.dramIfmapReads), nan, nan, \(r.dramFilterReads), nan, nan, \(r.dramOfmapWrites),\n"
         }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for (name, text) in [("COMPUTE_REPORT.csv", compute), ("BANDWIDTH_REPORT.csv", bandwidth), ("DETAILED_ACCESS_REPORT.csv", detail)] {
+            for (name, text) in [
+                ("COMPUTE_REPORT.csv", compute), ("BANDWIDTH_REPORT.csv", bandwidth), ("DETAILED_ACCESS_REPORT.csv", detail),
+            ] {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name), options: .atomic)
             }
         } catch {

@@ -33,7 +33,8 @@ public enum BookSimConfig {
         func int(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(SpindleError) -> Int {
             guard let (t, at) = get(key) else { return fallback }
             guard let v = Int(t), range.contains(v) else {
-                throw SpindleError(.invalidValue, "'\(key)' is '\(t)'", at: at, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+                throw SpindleError(
+                    .invalidValue, "'\(key)' is '\(t)'", at: at, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return v
         }
@@ -58,7 +59,8 @@ public enum BookSimConfig {
         c.packetFlits = try int("packet_size", 1, 1...1_024)
         if let (t, at) = get("traffic") {
             guard let tr = NoCStudyConfig.Traffic(rawValue: t) else {
-                throw SpindleError(.unsupported, "traffic '\(t)' is not modelled", at: at, choices: NoCStudyConfig.Traffic.allCases.map(\.rawValue))
+                throw SpindleError(
+                    .unsupported, "traffic '\(t)' is not modelled", at: at, choices: NoCStudyConfig.Traffic.allCases.map(\.rawValue))
             }
             c.traffic = tr
         }
@@ -71,7 +73,8 @@ public enum BookSimConfig {
         let routers = Int(pow(Double(c.k), Double(c.n)))
         if c.traffic == .bitcomp && routers & (routers - 1) != 0 {
             throw SpindleError(
-                .invalidValue, "bitcomp traffic needs a power-of-two node count; k = \(c.k), n = \(c.n) gives \(routers)", at: get("traffic")?.1,
+                .invalidValue, "bitcomp traffic needs a power-of-two node count; k = \(c.k), n = \(c.n) gives \(routers)",
+                at: get("traffic")?.1,
                 expected: "k a power of two (BookSim complements the node number's bits)")
         }
         if c.traffic == .transpose && c.n != 2 {
@@ -95,7 +98,8 @@ public enum BookSimConfig {
         return c
     }
 
-    static func assign(_ statement: String, at: SourceLocation, into values: inout [String: (String, SourceLocation)]) throws(SpindleError) {
+    static func assign(_ statement: String, at: SourceLocation, into values: inout [String: (String, SourceLocation)]) throws(SpindleError)
+    {
         let parts = statement.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw SpindleError(.syntax, "expected 'key = value', found '\(statement)'", at: at)

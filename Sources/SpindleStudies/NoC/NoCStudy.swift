@@ -256,7 +256,10 @@ public struct NoCNetwork {
         var drained = true
         while true {
             if now >= measureEnd && measuredOutstanding == 0 { break }
-            if now >= measureEnd + c.drainCycles { drained = false; break }
+            if now >= measureEnd + c.drainCycles {
+                drained = false
+                break
+            }
             if now & 0xFFF == 0 { progress?(Double(now) / Double(measureEnd + c.drainCycles)) }
             let bucket = now % bucketCount
             for (slot, f) in arrivalBuckets[bucket] { push(Int(slot), f) }
@@ -264,7 +267,10 @@ public struct NoCNetwork {
             for slot in creditBuckets[bucket] {
                 let s = Int(slot)
                 credits[s] += 1
-                if tailSent[s] && Int(credits[s]) == c.bufferFlits { owned[s] = false; tailSent[s] = false }
+                if tailSent[s] && Int(credits[s]) == c.bufferFlits {
+                    owned[s] = false
+                    tailSent[s] = false
+                }
             }
             creditBuckets[bucket].removeAll(keepingCapacity: true)
             for r in 0..<routers where routerFlits[r] > 0 {
@@ -318,7 +324,10 @@ public struct NoCNetwork {
             let start = Int(vcPointer[node * ports])
             for k in 0..<vcs {
                 let v = (start + k) % vcs
-                if bufferCount[base + v] == 0 && outVC[base + v] < 0 { vc = v; break }
+                if bufferCount[base + v] == 0 && outVC[base + v] < 0 {
+                    vc = v
+                    break
+                }
             }
             guard vc >= 0 else { return }
             injectVC[node] = Int32(vc)
@@ -353,20 +362,20 @@ public struct NoCNetwork {
         // Route every waiting head flit (routing takes no cycle) and list the waiting input VCs.
         waitingScratch.removeAll(keepingCapacity: true)
         for p in 0..<ports {
-          var bits = occupied[r * ports + p]
-          while bits != 0 {
-            let v = bits.trailingZeroBitCount
-            bits &= bits - 1
-            let slot = first + p * vcs + v
-            guard outVC[slot] < 0 else { continue }
-            let f = flits[slot * depth + Int(bufferHead[slot])]
-            guard f.head, f.ready <= now32 else { continue }
-            if outPort[slot] < 0 {
-                let port = Int8(geometry.route(r, Int(packets[Int(f.packet)].destination)).0)
-                outPort[slot] = port
+            var bits = occupied[r * ports + p]
+            while bits != 0 {
+                let v = bits.trailingZeroBitCount
+                bits &= bits - 1
+                let slot = first + p * vcs + v
+                guard outVC[slot] < 0 else { continue }
+                let f = flits[slot * depth + Int(bufferHead[slot])]
+                guard f.head, f.ready <= now32 else { continue }
+                if outPort[slot] < 0 {
+                    let port = Int8(geometry.route(r, Int(packets[Int(f.packet)].destination)).0)
+                    outPort[slot] = port
+                }
+                waitingScratch.append(slot - first)
             }
-            waitingScratch.append(slot - first)
-          }
         }
         guard !waitingScratch.isEmpty else { return }
         // For each output port, grant free output VCs to its requesters in round-robin order from the pointer.
@@ -375,7 +384,10 @@ public struct NoCNetwork {
             let start = Int(vaPointer[r * ports + o])
             // Waiting VCs are in index order; begin at the first one at or after the pointer.
             var pivot = waitingScratch.count
-            for (w, idx) in waitingScratch.enumerated() where idx >= start { pivot = w; break }
+            for (w, idx) in waitingScratch.enumerated() where idx >= start {
+                pivot = w
+                break
+            }
             for k in 0..<waitingScratch.count {
                 let idx = waitingScratch[(pivot + k) % waitingScratch.count]
                 let slot = first + idx
@@ -396,7 +408,10 @@ public struct NoCNetwork {
                 }
                 let outBase = (r * ports + o) * vcs
                 var free = -1
-                for v in lo..<hi where !owned[outBase + v] { free = v; break }
+                for v in lo..<hi where !owned[outBase + v] {
+                    free = v
+                    break
+                }
                 guard free >= 0 else { continue }
                 owned[outBase + free] = true
                 outVC[slot] = Int16(free)
@@ -440,7 +455,10 @@ public struct NoCNetwork {
                 let start = Int(grantPointer[r * ports + o])
                 for k in 0..<ports {
                     let i = (start + k) % ports
-                    if inMatched[i] < 0 && request[i] & (1 << UInt32(o)) != 0 { grants[o] = Int8(i); break }
+                    if inMatched[i] < 0 && request[i] & (1 << UInt32(o)) != 0 {
+                        grants[o] = Int8(i)
+                        break
+                    }
                 }
             }
             for i in 0..<ports where inMatched[i] < 0 {
@@ -508,7 +526,10 @@ public struct NoCNetwork {
                 if flit.tail {
                     tailSent[outSlot] = true
                     let full = Int(credits[outSlot]) == config.bufferFlits
-                    if full { owned[outSlot] = false; tailSent[outSlot] = false }
+                    if full {
+                        owned[outSlot] = false
+                        tailSent[outSlot] = false
+                    }
                 }
             } else {
                 ejectedScratch.append(flit)

@@ -10,7 +10,8 @@ public struct ScaleSimLayer: Sendable, Equatable {
     public var strideHeight: Int, strideWidth: Int
 
     public init(
-        name: String, ifmapHeight: Int, ifmapWidth: Int, filterHeight: Int, filterWidth: Int, channels: Int, filters: Int, strideHeight: Int,
+        name: String, ifmapHeight: Int, ifmapWidth: Int, filterHeight: Int, filterWidth: Int, channels: Int, filters: Int,
+        strideHeight: Int,
         strideWidth: Int
     ) {
         self.name = name
@@ -48,12 +49,14 @@ public enum ScaleSimTopology {
         let at = SourceLocation(file: file, line: 1)
         if gemm && !isGemm {
             throw SpindleError(
-                .invalidValue, isConv ? "the file is a convolution topology, but it is read as GEMM" : "the header is not SCALE-Sim's GEMM header",
+                .invalidValue,
+                isConv ? "the file is a convolution topology, but it is read as GEMM" : "the header is not SCALE-Sim's GEMM header",
                 at: at, expected: "Layer Name, M, N, K,", hint: isConv ? "Drop --gemm (or model_format: scalesim-gemm)" : nil)
         }
         if !gemm && !isConv {
             throw SpindleError(
-                .invalidValue, isGemm ? "the file is a GEMM topology, but it is read as convolutions" : "the header is not SCALE-Sim's convolution header",
+                .invalidValue,
+                isGemm ? "the file is a GEMM topology, but it is read as convolutions" : "the header is not SCALE-Sim's convolution header",
                 at: at, expected: "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,",
                 hint: isGemm ? "Add --gemm (or model_format: scalesim-gemm)" : nil)
         }
@@ -73,7 +76,10 @@ public enum ScaleSimTopology {
             let at = SourceLocation(file: file, line: i + 1)
             var fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             fields.removeLast()
-            let names = gemm ? ["Layer Name", "M", "N", "K"] : ["Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels", "Num Filter", "Strides"]
+            let names =
+                gemm
+                ? ["Layer Name", "M", "N", "K"]
+                : ["Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels", "Num Filter", "Strides"]
             guard fields.count >= names.count else {
                 throw SpindleError(
                     .syntax, "row has \(fields.count) field(s) before its final comma; the field '\(names[fields.count])' is missing",
@@ -93,16 +99,20 @@ public enum ScaleSimTopology {
             var layer: ScaleSimLayer
             if gemm {
                 let (m, n, k) = (numbers[0], numbers[1], numbers[2])
-                layer = ScaleSimLayer(name: name, ifmapHeight: m, ifmapWidth: k, filterHeight: 1, filterWidth: k, channels: 1, filters: n, strideHeight: 1, strideWidth: 1)
+                layer = ScaleSimLayer(
+                    name: name, ifmapHeight: m, ifmapWidth: k, filterHeight: 1, filterWidth: k, channels: 1, filters: n, strideHeight: 1,
+                    strideWidth: 1)
             } else {
                 layer = ScaleSimLayer(
                     name: name, ifmapHeight: numbers[0], ifmapWidth: numbers[1], filterHeight: numbers[2], filterWidth: numbers[3],
-                    channels: numbers[4], filters: numbers[5], strideHeight: numbers[6], strideWidth: numbers.count > 7 ? numbers[7] : numbers[6])
+                    channels: numbers[4], filters: numbers[5], strideHeight: numbers[6],
+                    strideWidth: numbers.count > 7 ? numbers[7] : numbers[6])
             }
             guard layer.filterHeight <= layer.ifmapHeight, layer.filterWidth <= layer.ifmapWidth else {
                 throw SpindleError(.invalidValue, "layer '\(name)' has a filter larger than its input", at: at)
             }
-            let macs = Double(layer.ofmapHeight) * Double(layer.ofmapWidth) * Double(layer.filterHeight) * Double(layer.filterWidth)
+            let macs =
+                Double(layer.ofmapHeight) * Double(layer.ofmapWidth) * Double(layer.filterHeight) * Double(layer.filterWidth)
                 * Double(layer.channels) * Double(layer.filters)
             guard macs <= ScaleSimTopology.maxLayerMACs else {
                 throw SpindleError(
@@ -141,7 +151,8 @@ public enum ScaleSimTopology {
             }
             guard r.filterHeight == r.filterWidth, r.strideHeight == r.strideWidth else {
                 throw SpindleError(
-                    .invalidValue, "layer '\(r.name)' has a \(r.filterHeight)x\(r.filterWidth) filter or stride \(r.strideHeight)x\(r.strideWidth)",
+                    .invalidValue,
+                    "layer '\(r.name)' has a \(r.filterHeight)x\(r.filterWidth) filter or stride \(r.strideHeight)x\(r.strideWidth)",
                     at: SourceLocation(file: file), expected: "square filters and equal strides (Spindle's layer IR)")
             }
             var l = Layer.conv(r.name, r.channels, r.filters, size: r.ifmapHeight, kernel: r.filterHeight, stride: r.strideHeight)

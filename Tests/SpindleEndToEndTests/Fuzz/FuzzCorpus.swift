@@ -28,7 +28,8 @@ enum FuzzCorpus {
         for (i, l) in lines.enumerated() {
             let body = l.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? l
             guard !body.trimmingCharacters(in: .whitespaces).hasPrefix("//"),
-                let sep = body.firstIndex(where: { separators.contains($0) }) else { continue }
+                let sep = body.firstIndex(where: { separators.contains($0) })
+            else { continue }
             let after = l.index(after: sep)
             if l[after...].trimmingCharacters(in: .whitespaces).isEmpty { continue }
             out.append((i, after))
@@ -37,7 +38,9 @@ enum FuzzCorpus {
     }
 
     /// One mutation of a text file: a value replaced, or a structural change.
-    static func mutate(_ text: String, values: [String], separators: [Character], terminator: String = "", rng: inout FuzzRandom) -> (String, String) {
+    static func mutate(_ text: String, values: [String], separators: [Character], terminator: String = "", rng: inout FuzzRandom) -> (
+        String, String
+    ) {
         var lines = text.components(separatedBy: "\n")
         let roll = rng.int(100)
         let candidates = valueLines(lines, separators: separators)
@@ -129,16 +132,18 @@ enum FuzzCorpus {
 
     static func sweepScenario(topology: String) -> String {
         scenario(topology: topology) + """
-        sweep:
-          batch: [1, 2]
-          compression.keep: [0.25, 0.5]
-          noc.link_bandwidth: [16 GB/s]
+            sweep:
+              batch: [1, 2]
+              compression.keep: [0.25, 0.5]
+              noc.link_bandwidth: [16 GB/s]
 
-        """
+            """
     }
 
     /// One to three mutations of `text`, described together.
-    static func mutateSome(_ text: String, values: [String], separators: [Character], terminator: String = "", rng: inout FuzzRandom) -> (String, String) {
+    static func mutateSome(_ text: String, values: [String], separators: [Character], terminator: String = "", rng: inout FuzzRandom) -> (
+        String, String
+    ) {
         var (t, what) = mutate(text, values: values, separators: separators, terminator: terminator, rng: &rng)
         while rng.chance(0.3) {
             let (t2, w2) = mutate(t, values: values, separators: separators, terminator: terminator, rng: &rng)
@@ -152,34 +157,43 @@ enum FuzzCorpus {
     static func yamlCases(count: Int, seed: UInt64) -> [FuzzCase] {
         var rng = FuzzRandom(seed: seed)
         var cases: [FuzzCase] = []
-        let topology = file("topologies/four-chip-4x4.yaml").replacingOccurrences(of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
-        let spin = file("topologies/four-chip-spin.yaml").replacingOccurrences(of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
+        let topology = file("topologies/four-chip-4x4.yaml").replacingOccurrences(
+            of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
+        let spin = file("topologies/four-chip-spin.yaml").replacingOccurrences(
+            of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
         let tech = file("topologies/tech/horowitz45.yaml")
         for n in 0..<count {
             switch n % 6 {
             case 0:
                 let (text, what) = mutateSome(scenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
-                cases.append(FuzzCase(name: "scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
+                cases.append(
+                    FuzzCase(name: "scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
             case 1, 4:
                 let (text, what) = mutateSome(n % 6 == 1 ? topology : spin, values: yamlValues, separators: [":"], rng: &rng)
-                cases.append(FuzzCase(
-                    name: "topology #\(n): \(what)", files: ["s.yaml": Data(scenario(topology: "t.yaml").utf8), "t.yaml": Data(text.utf8)],
-                    arguments: runArguments("s.yaml")))
+                cases.append(
+                    FuzzCase(
+                        name: "topology #\(n): \(what)",
+                        files: ["s.yaml": Data(scenario(topology: "t.yaml").utf8), "t.yaml": Data(text.utf8)],
+                        arguments: runArguments("s.yaml")))
             case 2:
                 let (text, what) = mutateSome(tech, values: yamlValues, separators: [":"], rng: &rng)
                 let t = topology.replacingOccurrences(of: "technology: \(techPath)", with: "technology: tech.yaml")
-                cases.append(FuzzCase(
-                    name: "technology #\(n): \(what)",
-                    files: ["s.yaml": Data(scenario(topology: "t.yaml").utf8), "t.yaml": Data(t.utf8), "tech.yaml": Data(text.utf8)],
-                    arguments: runArguments("s.yaml")))
+                cases.append(
+                    FuzzCase(
+                        name: "technology #\(n): \(what)",
+                        files: ["s.yaml": Data(scenario(topology: "t.yaml").utf8), "t.yaml": Data(t.utf8), "tech.yaml": Data(text.utf8)],
+                        arguments: runArguments("s.yaml")))
             case 3:
                 let (text, what) = mutateSome(trainingScenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
-                cases.append(FuzzCase(name: "training scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
+                cases.append(
+                    FuzzCase(
+                        name: "training scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
             default:
                 let (text, what) = mutateSome(sweepScenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
-                cases.append(FuzzCase(
-                    name: "sweep #\(n): \(what)", files: ["s.yaml": Data(text.utf8)],
-                    arguments: ["sweep", "s.yaml", "--out", "r", "--workers", "1", "--jobs", "2"]))
+                cases.append(
+                    FuzzCase(
+                        name: "sweep #\(n): \(what)", files: ["s.yaml": Data(text.utf8)],
+                        arguments: ["sweep", "s.yaml", "--out", "r", "--workers", "1", "--jobs", "2"]))
             }
         }
         return cases
@@ -204,22 +218,29 @@ enum FuzzCorpus {
             case 0, 1:
                 let base = n % 10 == 0 ? hbm : ddr4
                 let (text, what) = mutateSome(base, values: iniValues, separators: ["="], rng: &rng)
-                cases.append(FuzzCase(name: "dramsim3 #\(n): \(what)", files: ["d.ini": Data(text.utf8)], arguments: ["dram", "d.ini", "--cycles", "3000"]))
+                cases.append(
+                    FuzzCase(
+                        name: "dramsim3 #\(n): \(what)", files: ["d.ini": Data(text.utf8)],
+                        arguments: ["dram", "d.ini", "--cycles", "3000"]))
             case 2:
                 let (text, what) = mutateSome(mesh, values: iniValues, separators: ["="], terminator: ";", rng: &rng)
-                cases.append(FuzzCase(
-                    name: "booksim2 #\(n): \(what)", files: ["mesh": Data(text.utf8)], arguments: ["noc", "mesh", "max_samples=2", "warmup_periods=1"]))
+                cases.append(
+                    FuzzCase(
+                        name: "booksim2 #\(n): \(what)", files: ["mesh": Data(text.utf8)],
+                        arguments: ["noc", "mesh", "max_samples=2", "warmup_periods=1"]))
             case 3:
                 let (text, what) = mutateSome(cfg, values: iniValues, separators: [":", "="], rng: &rng)
-                cases.append(FuzzCase(
-                    name: "scale-sim cfg #\(n): \(what)", files: ["c.cfg": Data(text.utf8), "t.csv": Data(conv.utf8)],
-                    arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"]))
+                cases.append(
+                    FuzzCase(
+                        name: "scale-sim cfg #\(n): \(what)", files: ["c.cfg": Data(text.utf8), "t.csv": Data(conv.utf8)],
+                        arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"]))
             default:
                 let isGemm = n % 10 == 9
                 let (text, what) = mutateSome(isGemm ? gemm : conv, values: iniValues, separators: [","], rng: &rng)
-                cases.append(FuzzCase(
-                    name: "scale-sim csv #\(n): \(what)", files: ["c.cfg": Data(cfg.utf8), "t.csv": Data(text.utf8)],
-                    arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"] + (isGemm ? ["--gemm"] : [])))
+                cases.append(
+                    FuzzCase(
+                        name: "scale-sim csv #\(n): \(what)", files: ["c.cfg": Data(cfg.utf8), "t.csv": Data(text.utf8)],
+                        arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"] + (isGemm ? ["--gemm"] : [])))
             }
         }
         return cases
@@ -252,10 +273,13 @@ enum FuzzCorpus {
         func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16 & 0xFFFF) }
         let n = Array(name.utf8)
         let size = claimed ?? entry.count
-        let common = le16(20) + le16(0) + le16(method) + le16(0) + le16(0x21) + le32(Int(crc)) + le32(entry.count) + le32(size) + le16(n.count) + le16(0)
+        let common =
+            le16(20) + le16(0) + le16(method) + le16(0) + le16(0x21) + le32(Int(crc)) + le32(entry.count) + le32(size) + le16(n.count)
+            + le16(0)
         let local = le32(0x0403_4B50) + common + n + entry
         let directory = le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(0) + n
-        return local + directory + le32(0x0605_4B50) + le16(0) + le16(0) + le16(1) + le16(1) + le32(directory.count) + le32(local.count) + le16(0)
+        return local + directory + le32(0x0605_4B50) + le16(0) + le16(0) + le16(1) + le16(1) + le32(directory.count) + le32(local.count)
+            + le16(0)
     }
 
     /// Weight files with lying headers, non-finite values and random byte damage, through `spindle compress`.
@@ -282,26 +306,40 @@ enum FuzzCorpus {
                 bytes[at] = v
                 what.append("byte \(at)=\(v)")
             }
-            cases.append(FuzzCase(
-                name: "\(name) #\(n): " + what.joined(separator: ", "), files: [name: Data(bytes)],
-                arguments: ["compress", "--method", n % 2 == 0 ? "osc" : "smartdeal", "--iterations", "2", name]))
+            cases.append(
+                FuzzCase(
+                    name: "\(name) #\(n): " + what.joined(separator: ", "), files: [name: Data(bytes)],
+                    arguments: ["compress", "--method", n % 2 == 0 ? "osc" : "smartdeal", "--iterations", "2", name]))
         }
         return cases
     }
 
     // MARK: - Command-line options
 
-    static let optionValues = ["-1", "0", "nan", "inf", "-inf", "1e300", "99999999999999999999", "", "abc", "0.0", "-0", "1e-300", "3", "1000000000"]
+    static let optionValues = [
+        "-1", "0", "nan", "inf", "-inf", "1e300", "99999999999999999999", "", "abc", "0.0", "-0", "1e-300", "3", "1000000000",
+    ]
 
     static func optionCases(count: Int, seed: UInt64) -> [FuzzCase] {
         var rng = FuzzRandom(seed: seed)
         let commands: [([String], [String])] = [
             (["run", "--no-progress"], ["--workers", "--numa", "--set"]),
-            (["bench", "engine", "--repeat", "1", "--end-us", "0.05", "--components", "8", "--partitions", "2"],
-             ["--workers", "--partitions", "--components", "--population", "--end-us", "--work", "--repeat", "--numa"]),
-            (["compress", "--method", "osc", "--model", "lenet-5"], ["--keep", "--mag-bits", "--group", "--threads", "--seed", "--method", "--quantizer"]),
-            (["compress", "--method", "smartdeal", "--model", "lenet-5"], ["--threshold", "--iterations", "--basis-bits", "--row-prune", "--threads"]),
-            (["dram", packageRoot + "/" + fixtures + "dramsim3/DDR4_8Gb_x8_3200.ini", "--cycles", "2000"], ["--cycles", "--seed", "--stream"]),
+            (
+                ["bench", "engine", "--repeat", "1", "--end-us", "0.05", "--components", "8", "--partitions", "2"],
+                ["--workers", "--partitions", "--components", "--population", "--end-us", "--work", "--repeat", "--numa"]
+            ),
+            (
+                ["compress", "--method", "osc", "--model", "lenet-5"],
+                ["--keep", "--mag-bits", "--group", "--threads", "--seed", "--method", "--quantizer"]
+            ),
+            (
+                ["compress", "--method", "smartdeal", "--model", "lenet-5"],
+                ["--threshold", "--iterations", "--basis-bits", "--row-prune", "--threads"]
+            ),
+            (
+                ["dram", packageRoot + "/" + fixtures + "dramsim3/DDR4_8Gb_x8_3200.ini", "--cycles", "2000"],
+                ["--cycles", "--seed", "--stream"]
+            ),
             (["models", "show"], [""]),
             (["map", packageRoot + "/scenarios/four-chip-batch16.yaml", "--no-simulate"], ["--set"]),
         ]
@@ -310,7 +348,9 @@ enum FuzzCorpus {
             let (base, options) = rng.pick(commands)
             let option = rng.pick(options)
             var value = rng.pick(optionValues)
-            if option == "--set" { value = rng.pick(["batch", "chips", "noc.width", "seed", "mapping.split", "=", "x.y.z", "model"]) + "=" + value }
+            if option == "--set" {
+                value = rng.pick(["batch", "chips", "noc.width", "seed", "mapping.split", "=", "x.y.z", "model"]) + "=" + value
+            }
             let arguments = option.isEmpty ? base + [value] : base + [option, value]
             cases.append(FuzzCase(name: "option #\(n): \(option) \(value)", files: [:], arguments: arguments))
         }

@@ -113,7 +113,9 @@ enum FuzzRunner {
                 do {
                     outcome = try run(cases[i])
                 } catch {
-                    outcome = FuzzOutcome(verdict: .messy, status: -1, seconds: 0, stderr: "harness: \(error)", caseName: cases[i].name, arguments: cases[i].arguments)
+                    outcome = FuzzOutcome(
+                        verdict: .messy, status: -1, seconds: 0, stderr: "harness: \(error)", caseName: cases[i].name,
+                        arguments: cases[i].arguments)
                 }
                 results.set(i, outcome)
                 i += concurrency

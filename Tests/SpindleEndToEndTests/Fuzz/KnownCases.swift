@@ -14,7 +14,10 @@ enum KnownCases {
         precondition(topology.contains(from), "the base topology has no '\(from)'")
         return FuzzCase(
             name: name,
-            files: ["s.yaml": Data(FuzzCorpus.scenario(topology: "t.yaml").utf8), "t.yaml": Data(topology.replacingOccurrences(of: from, with: to).utf8)],
+            files: [
+                "s.yaml": Data(FuzzCorpus.scenario(topology: "t.yaml").utf8),
+                "t.yaml": Data(topology.replacingOccurrences(of: from, with: to).utf8),
+            ],
             arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: message)
     }
 
@@ -32,7 +35,8 @@ enum KnownCases {
     }
 
     static func weights(_ name: String, _ file: String, _ bytes: [UInt8], message: String) -> FuzzCase {
-        FuzzCase(name: name, files: [file: Data(bytes)], arguments: ["compress", "--method", "osc", file], mustFail: true, message: message)
+        FuzzCase(
+            name: name, files: [file: Data(bytes)], arguments: ["compress", "--method", "osc", file], mustFail: true, message: message)
     }
 
     static func option(_ arguments: [String], message: String) -> FuzzCase {
@@ -48,79 +52,127 @@ enum KnownCases {
         let f16NaN: [UInt8] = (0..<108).flatMap { i -> [UInt8] in i == 3 ? [0x00, 0x7E] : [0x00, 0x3C] }
         let bf16Inf: [UInt8] = (0..<108).flatMap { i -> [UInt8] in i == 100 ? [0x80, 0x7F] : [0x80, 0x3F] }
         let good = FuzzCorpus.npy(shape: [4, 3, 3, 3], values: values)
-        let aliasBomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + (1...9).map { "\(Character(UnicodeScalar(UInt8(97 + $0)))): &\(Character(UnicodeScalar(UInt8(97 + $0)))) [" + Array(repeating: "*\(Character(UnicodeScalar(UInt8(96 + $0))))", count: 10).joined(separator: ", ") + "]" }.joined(separator: "\n") + "\nname: bomb\ntopology: x\nmodel: tiny-cnn\n"
+        let aliasBomb =
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + (1...9).map {
+                "\(Character(UnicodeScalar(UInt8(97 + $0)))): &\(Character(UnicodeScalar(UInt8(97 + $0)))) ["
+                    + Array(repeating: "*\(Character(UnicodeScalar(UInt8(96 + $0))))", count: 10).joined(separator: ", ") + "]"
+            }.joined(separator: "\n") + "\nname: bomb\ntopology: x\nmodel: tiny-cnn\n"
         return [
             // Quantities out of range.
             topologyCase("router latency of 1e30 s", "router_latency: 3 ns", "router_latency: 1e30 s", message: "router_latency"),
-            topologyCase("link bandwidth of 1e-30 GB/s", "link_bandwidth: 32 GB/s", "link_bandwidth: 1e-30 GB/s", message: "link_bandwidth"),
+            topologyCase(
+                "link bandwidth of 1e-30 GB/s", "link_bandwidth: 32 GB/s", "link_bandwidth: 1e-30 GB/s", message: "link_bandwidth"),
             topologyCase("a 1-bit flit", "flit_size: 32 B", "flit_size: 1 bit", message: "flit_size"),
             topologyCase("a 0.1 ps link", "link_latency: 1 ns", "link_latency: 0.1 ps", message: "below the range"),
             topologyCase("a 1e30 B buffer", "buffer: 256 KiB\n  sot", "buffer: 1e30 B\n  sot", message: "buffer"),
             topologyCase("a 0 GHz clock", "clock: 1 GHz", "clock: 0 GHz", message: "clock"),
-            topologyCase("a missing DRAMsim3 config", "bandwidth: 12.8 GB/s    # simple channel: bandwidth and fixed latency (fast; see single-chip-4x4 for JEDEC)\n    latency: 40 ns          # unloaded (tRP + tRCD + CL) of DDR4-3200 is 41.6 ns",
-                         "config: missing.ini", message: "missing.ini"),
+            topologyCase(
+                "a missing DRAMsim3 config",
+                "bandwidth: 12.8 GB/s    # simple channel: bandwidth and fixed latency (fast; see single-chip-4x4 for JEDEC)\n    latency: 40 ns          # unloaded (tRP + tRCD + CL) of DDR4-3200 is 41.6 ns",
+                "config: missing.ini", message: "missing.ini"),
             FuzzCase(
                 name: "an energy of 1e15 pJ",
                 files: [
                     "s.yaml": Data(FuzzCorpus.scenario(topology: "t.yaml").utf8),
-                    "t.yaml": Data(topology.replacingOccurrences(of: "technology: \(FuzzCorpus.techPath)", with: "technology: tech.yaml").utf8),
-                    "tech.yaml": Data(FuzzCorpus.file("topologies/tech/horowitz45.yaml").replacingFirst("energy: ", with: "energy: 1e15 pJ #").utf8),
+                    "t.yaml": Data(
+                        topology.replacingOccurrences(of: "technology: \(FuzzCorpus.techPath)", with: "technology: tech.yaml").utf8),
+                    "tech.yaml": Data(
+                        FuzzCorpus.file("topologies/tech/horowitz45.yaml").replacingFirst("energy: ", with: "energy: 1e15 pJ #").utf8),
                 ], arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: "energy"),
             // Scenario values.
-            scenarioCase("row_prune 1.0 prunes every row", "", message: "row_prune",
-                         base: FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath).replacingOccurrences(of: "method: osc\n  keep: 0.25\n  magnitude_bits: 4", with: "method: smartdeal\n  row_prune: 1.0")),
-            scenarioCase("a batch of -5", "", message: "batch", base: FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath).replacingOccurrences(of: "batch: 2", with: "batch: -5")),
-            FuzzCase(name: "an alias bomb", files: ["s.yaml": Data(aliasBomb.utf8)], arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: "expands"),
+            scenarioCase(
+                "row_prune 1.0 prunes every row", "", message: "row_prune",
+                base: FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath).replacingOccurrences(
+                    of: "method: osc\n  keep: 0.25\n  magnitude_bits: 4", with: "method: smartdeal\n  row_prune: 1.0")),
+            scenarioCase(
+                "a batch of -5", "", message: "batch",
+                base: FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath).replacingOccurrences(of: "batch: 2", with: "batch: -5")),
             FuzzCase(
-                name: "collections nested 10,000 deep", files: ["s.yaml": Data(("name: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n").utf8)],
+                name: "an alias bomb", files: ["s.yaml": Data(aliasBomb.utf8)], arguments: FuzzCorpus.runArguments("s.yaml"),
+                mustFail: true, message: "expands"),
+            FuzzCase(
+                name: "collections nested 10,000 deep",
+                files: [
+                    "s.yaml": Data(("name: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n").utf8)
+                ],
                 arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: "nested"),
             FuzzCase(
                 name: "a sweep value that is invalid",
                 files: ["s.yaml": Data((FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath) + "sweep:\n  batch: [1,\n    -5]\n").utf8)],
                 arguments: ["sweep", "s.yaml", "--out", "r", "--workers", "1"], mustFail: true, message: "s.yaml:16"),
-            FuzzCase(name: "a directory given as the scenario", files: ["d/x": Data()], arguments: ["run", "d"], mustFail: true, message: "is a directory"),
+            FuzzCase(
+                name: "a directory given as the scenario", files: ["d/x": Data()], arguments: ["run", "d"], mustFail: true,
+                message: "is a directory"),
             FuzzCase(name: "a device given as a scenario", files: [:], arguments: ["run", "/dev/null"], mustFail: true, message: "device"),
-            FuzzCase(name: "an endless device given as a DRAMsim3 config", files: [:], arguments: ["dram", "/dev/zero"], mustFail: true, message: "device"),
-            FuzzCase(name: "a directory given as a BookSim2 config", files: ["d/x": Data()], arguments: ["noc", "d"], mustFail: true, message: "is a directory"),
+            FuzzCase(
+                name: "an endless device given as a DRAMsim3 config", files: [:], arguments: ["dram", "/dev/zero"], mustFail: true,
+                message: "device"),
+            FuzzCase(
+                name: "a directory given as a BookSim2 config", files: ["d/x": Data()], arguments: ["noc", "d"], mustFail: true,
+                message: "is a directory"),
             // Weight files.
             weights("NaN in a float32 .npy", "w.npy", FuzzCorpus.npy(shape: [4, 3, 3, 3], values: nan), message: "index [1, 1, 1, 2]"),
             weights("-inf in a float32 .npy", "w.npy", FuzzCorpus.npy(shape: [4, 3, 3, 3], values: inf), message: "-inf"),
-            weights("NaN in a float16 .safetensors", "w.safetensors",
-                    FuzzCorpus.safetensors("{\"w\":{\"dtype\":\"F16\",\"shape\":[4,3,3,3],\"data_offsets\":[0,216]}}", data: f16NaN), message: "'w' holds nan"),
-            weights("inf in a bfloat16 .safetensors", "w.safetensors",
-                    FuzzCorpus.safetensors("{\"w\":{\"dtype\":\"BF16\",\"shape\":[4,3,3,3],\"data_offsets\":[0,216]}}", data: bf16Inf), message: "flat index 100"),
-            weights("NaN inside an .npz", "w.npz", FuzzCorpus.npz(entry: FuzzCorpus.npy(shape: [4, 3, 3, 3], values: nan), crc: crc(FuzzCorpus.npy(shape: [4, 3, 3, 3], values: nan))), message: "nan"),
+            weights(
+                "NaN in a float16 .safetensors", "w.safetensors",
+                FuzzCorpus.safetensors("{\"w\":{\"dtype\":\"F16\",\"shape\":[4,3,3,3],\"data_offsets\":[0,216]}}", data: f16NaN),
+                message: "'w' holds nan"),
+            weights(
+                "inf in a bfloat16 .safetensors", "w.safetensors",
+                FuzzCorpus.safetensors("{\"w\":{\"dtype\":\"BF16\",\"shape\":[4,3,3,3],\"data_offsets\":[0,216]}}", data: bf16Inf),
+                message: "flat index 100"),
+            weights(
+                "NaN inside an .npz", "w.npz",
+                FuzzCorpus.npz(
+                    entry: FuzzCorpus.npy(shape: [4, 3, 3, 3], values: nan), crc: crc(FuzzCorpus.npy(shape: [4, 3, 3, 3], values: nan))),
+                message: "nan"),
             weights("a zero-size tensor", "w.npy", FuzzCorpus.npy(shape: [0, 3, 3, 3], values: []), message: "no elements"),
-            weights("an .npy shape that overflows", "w.npy", FuzzCorpus.npy(shape: [99_999_999_999, 99_999_999_999, 3, 3], values: values), message: "address"),
-            weights("safetensors offsets past the end", "w.safetensors",
-                    FuzzCorpus.safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4,3,3,3],\"data_offsets\":[0,9000000000000000000]}}", data: Array(good[64...])), message: "outside the file"),
-            weights("safetensors shape that overflows", "w.safetensors",
-                    FuzzCorpus.safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4,1,1],\"data_offsets\":[0,432]}}", data: Array(good[64...])), message: "address"),
-            weights("an .npz entry claiming 4 GiB", "w.npz", FuzzCorpus.npz(entry: [0x03, 0x00], method: 8, claimed: 0xFFFF_FFF0), message: "more than deflate"),
+            weights(
+                "an .npy shape that overflows", "w.npy", FuzzCorpus.npy(shape: [99_999_999_999, 99_999_999_999, 3, 3], values: values),
+                message: "address"),
+            weights(
+                "safetensors offsets past the end", "w.safetensors",
+                FuzzCorpus.safetensors(
+                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[4,3,3,3],\"data_offsets\":[0,9000000000000000000]}}", data: Array(good[64...])),
+                message: "outside the file"),
+            weights(
+                "safetensors shape that overflows", "w.safetensors",
+                FuzzCorpus.safetensors(
+                    "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4,1,1],\"data_offsets\":[0,432]}}", data: Array(good[64...])),
+                message: "address"),
+            weights(
+                "an .npz entry claiming 4 GiB", "w.npz", FuzzCorpus.npz(entry: [0x03, 0x00], method: 8, claimed: 0xFFFF_FFF0),
+                message: "more than deflate"),
             // DRAMsim3 geometry and timing.
             ini("tCK of 1e-300 ns", "tCK = 0.63", "tCK = 1e-300", message: "tCK"),
             ini("rows not a power of two", "rows = 65536", "rows = 60000", message: "power of two"),
             ini("a device wider than the bus", "device_width = 8", "device_width = 128", message: "wider than bus_width"),
             ini("tREFI shorter than tRFC", "tREFI = 12480", "tREFI = 500", message: "tREFI"),
-            ini("an odd-length address mapping", "address_mapping = rochrababgco", "address_mapping = rochrababgc", message: "address_mapping"),
+            ini(
+                "an odd-length address mapping", "address_mapping = rochrababgco", "address_mapping = rochrababgc",
+                message: "address_mapping"),
             ini("rows of 2^62", "rows = 65536", "rows = 4611686018427387904", message: "rows"),
             ini("one row per bank (131,072 ranks)", "rows = 65536", "rows = 1", message: "ranks"),
             ini("one column per row", "columns = 1024", "columns = 1", message: "burst"),
             ini("tREFI just over tRFC", "tREFI = 12480", "tREFI = 561", message: "always be refreshing"),
             ini("IDD0 of 0", "IDD0 = 57", "IDD0 = 0", message: "negative activate energy"),
             FuzzCase(
-                name: "bit-complement traffic on 9 nodes", files: ["m": Data(mesh.utf8)], arguments: ["noc", "m", "k=3", "traffic=bitcomp"],
+                name: "bit-complement traffic on 9 nodes", files: ["m": Data(mesh.utf8)],
+                arguments: ["noc", "m", "k=3", "traffic=bitcomp"],
                 mustFail: true, message: "power-of-two"),
             FuzzCase(
                 name: "a NoC run that measures nothing", files: ["m": Data(mesh.utf8)],
-                arguments: ["noc", "m", "k=2", "injection_rate=0", "max_samples=1", "warmup_periods=0"], message: "warning: no packet was measured"),
+                arguments: ["noc", "m", "k=2", "injection_rate=0", "max_samples=1", "warmup_periods=0"],
+                message: "warning: no packet was measured"),
 
             // SCALE-Sim.
             FuzzCase(
                 name: "a conv CSV read as GEMM", files: ["c.cfg": Data(cfg.utf8), "t.csv": Data(conv.utf8)],
                 arguments: ["array", "--config", "c.cfg", "--topology", "t.csv", "--gemm"], mustFail: true, message: "read as GEMM"),
             FuzzCase(
-                name: "a huge SCALE-Sim layer", files: ["c.cfg": Data(cfg.utf8), "t.csv": Data((conv + "\nBig, 65536, 65536, 3, 3, 65536, 65536, 1,\n").utf8)],
+                name: "a huge SCALE-Sim layer",
+                files: ["c.cfg": Data(cfg.utf8), "t.csv": Data((conv + "\nBig, 65536, 65536, 3, 3, 65536, 65536, 1,\n").utf8)],
                 arguments: ["array", "--config", "c.cfg", "--topology", "t.csv"], mustFail: true, message: "MACs"),
             // Options.
             option(["bench", "engine", "--end-us", "nan"], message: "--end-us"),
