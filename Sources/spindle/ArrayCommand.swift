@@ -23,8 +23,8 @@ struct ArrayCommand: AsyncParsableCommand {
     var topology: String
     @Flag(help: "The topology is in GEMM form (Layer Name, M, N, K).")
     var gemm = false
-    @Option(help: "Override the config's dataflow (ws).")
-    var dataflow: String?
+    @Option(help: "Override the config's dataflow.")
+    var dataflow: SystolicDataflow?
     @Option(help: "Write COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv here.")
     var out: String?
     @Flag(help: "Print one JSON object on stdout.")
@@ -34,12 +34,7 @@ struct ArrayCommand: AsyncParsableCommand {
     func run() async throws {
         try await CLI.guarded {
             var cfg = try ScaleSimConfig.parse(try InputFile.text(config, what: "SCALE-Sim config"), file: config)
-            if let dataflow {
-                guard ["ws", "os", "is"].contains(dataflow) else {
-                    throw SpindleError(.invalidValue, "--dataflow '\(dataflow)' is not a dataflow", choices: ["ws", "os", "is"])
-                }
-                cfg.dataflow = dataflow
-            }
+            if let dataflow { cfg.dataflow = dataflow.rawValue }
             let layers = try ScaleSimTopology.parse(
                 try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
             let memory = layers.map { ScaleSimArray.memoryBytes($0, config: cfg) }.max() ?? 0

@@ -22,8 +22,8 @@ struct CompressCommand: AsyncParsableCommand {
             (Frobenius) and wall time.
             """)
 
-    @Option(help: "smartdeal, osc, prune-quant or dense.")
-    var method: String
+    @Option(help: "The compression method.")
+    var method: CompressionMethod
     @Option(help: "Built-in model whose layer shapes get synthetic weights: \(ModelZoo.names.joined(separator: ", ")).")
     var model: String?
     @Argument(help: "Weight file (.npy, .npz, .safetensors) instead of --model.")
@@ -53,18 +53,18 @@ struct CompressCommand: AsyncParsableCommand {
     var keep: Double?
     @Option(help: "OSC: magnitude bits m.")
     var magBits: Int = 4
-    @Option(help: "OSC: pow2 or levels.")
-    var quantizer: String = "pow2"
-    @Option(help: "OSC: scale per layer or out_channel.")
-    var scale: String = "layer"
+    @Option(help: "OSC: power-of-two magnitudes or uniform levels.")
+    var quantizer: OSCOptions.Quantizer = .pow2
+    @Option(help: "OSC: one scale per layer or per output channel.")
+    var scale: OSCOptions.Scale = .layer
     @Option(help: "OSC: pseudo-kernel size for 1x1 and linear layers.")
     var group: Int = 9
-    @Option(help: "OSC: index format bitmap, position or auto.")
-    var index: String = "auto"
+    @Option(help: "OSC: index format (auto picks the smaller).")
+    var index: OSCOptions.Index = .auto
     @Option(help: "prune-quant: bits per kept value.")
     var bits: Int = 8
-    @Option(help: "dense: fp32, fp16 or int8.")
-    var dtype: String = "fp32"
+    @Option(help: "dense: storage type.")
+    var dtype: DenseStorage = .fp32
     @OptionGroup var long: LongWorkFlags
 
     func validate() throws {
@@ -82,16 +82,8 @@ struct CompressCommand: AsyncParsableCommand {
         try await CLI.guarded { try execute() }
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String, _ type: T.Type) throws(SpindleError) -> T
-    where T.RawValue == String {
-        guard let v = T(rawValue: value) else {
-            throw SpindleError(.invalidValue, "--\(flag) '\(value)' is not known", choices: T.allCases.map(\.rawValue))
-        }
-        return v
-    }
-
     func settings(layers: [WeightShape]) throws(SpindleError) -> CompressionSettings {
-        var s = CompressionSettings(method: try choice(method, "method", CompressionMethod.self))
+        var s = CompressionSettings(method: method)
         s.smartDeal.threshold = threshold
         s.smartDeal.iterations = iterations
         s.smartDeal.basisBits = basisBits
@@ -119,17 +111,12 @@ struct CompressCommand: AsyncParsableCommand {
             s.pruneKeep = keep
         }
         s.osc.magnitudeBits = magBits
-        s.osc.quantizer = try choice(quantizer, "quantizer", OSCOptions.Quantizer.self)
-        s.osc.scale = try choice(scale, "scale", OSCOptions.Scale.self)
-        s.osc.index = try choice(index, "index", OSCOptions.Index.self)
+        s.osc.quantizer = quantizer
+        s.osc.scale = scale
+        s.osc.index = index
         s.osc.group = group
         s.pruneBits = bits
-        switch dtype {
-        case "fp32": s.denseType = .float32
-        case "fp16": s.denseType = .float16
-        case "int8": s.denseType = .int8
-        default: throw SpindleError(.invalidValue, "--dtype '\(dtype)' is not known", choices: ["fp32", "fp16", "int8"])
-        }
+        s.denseType = dtype.dtype
         return s
     }
 

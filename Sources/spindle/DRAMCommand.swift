@@ -23,8 +23,8 @@ struct DRAMCommand: AsyncParsableCommand {
 
     @Argument(help: "DRAMsim3 .ini file.")
     var config: String
-    @Option(help: "Traffic: random or stream.")
-    var stream: String = "random"
+    @Option(help: "Traffic: DRAMsim3's random or stream generator.")
+    var stream: DRAMTraffic = .random
     @Option(help: "DRAM clock cycles to simulate.")
     var cycles: Int = 100_000
     @Option(help: "Seed of the traffic generator.")
@@ -39,9 +39,7 @@ struct DRAMCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLI.guarded {
-            guard let traffic = DRAMTraffic(rawValue: stream) else {
-                throw SpindleError(.invalidValue, "--stream '\(stream)' is not known", choices: DRAMTraffic.allCases.map(\.rawValue))
-            }
+            let traffic = stream
             guard cycles >= 1 else { throw SpindleError(.invalidValue, "--cycles must be at least 1 (got \(cycles))") }
             let cfg = try DRAMIni.load(config)
             try long.check(
