@@ -110,7 +110,7 @@ struct LayerJobBuilder {
                 j.gemmFilters = share  // element-wise: passes may cut it anywhere along the filters
                 // Crossbars: the new weights are written into the cells.
                 j.programWeights = isXbar ? values : 0
-            case .exchange, .program:
+            case .exchange, .program, .control:
                 preconditionFailure("no tile jobs for \(phase)")
             }
             var cut = try passes(j, type: type, layer: layer, tile: i)

@@ -1,3 +1,4 @@
+import SpindleCore
 import SpindleHardware
 
 /// The step labels of a schedule, numbered in order of first use.

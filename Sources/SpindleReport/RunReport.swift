@@ -276,9 +276,8 @@ extension RunReport {
         table(
             "energy by component",
             energyPJ.byComponent.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
-        if energyPJ.byPhase.filter({ $0.key != "control" }).count > 1 {
-            let order = ["program", "forward", "backward-data", "backward-weight", "exchange", "update", "control"]
-            table("energy by phase", order.compactMap { p in energyPJ.byPhase[p].map { (p, $0) } })
+        if energyPJ.byPhase.filter({ $0.key != Phase.control.rawValue }).count > 1 {
+            table("energy by phase", Phase.allCases.compactMap { p in energyPJ.byPhase[p.rawValue].map { (p.rawValue, $0) } })
         }
         lines.append("")
         lines.append("data moved")

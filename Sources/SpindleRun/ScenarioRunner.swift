@@ -136,7 +136,7 @@ public enum ScenarioRunner {
         let account = EnergyAccount(model: model, result: result, crossbarsResident: prepared.mapping.crossbarsResident)
         let controlEnergy = account.controlEnergy, byLabel = account.byLabel, labelTime = account.labelTime
         let latency = account.latencyPs, total = account.total, unpriced = account.unpriced
-        var byPhase: [String: Double] = controlEnergy > 0 ? ["control": controlEnergy] : [:]
+        var byPhase: [String: Double] = controlEnergy > 0 ? [Phase.control.rawValue: controlEnergy] : [:]
         var byLayer: [String: Double] = [:]
         for (l, e) in byLabel.enumerated() {
             byPhase[schedule.labels[l].phase.rawValue, default: 0] += e

@@ -289,7 +289,7 @@ struct CompareCommand: ParsableCommand {
         ]
         let kinds = Set(reports.flatMap { $0.energyPJ.byComponent.keys }).sorted()
         for k in kinds { metrics.append(("energy: " + k, reports.map { $0.energyPJ.byComponent[k] ?? 0 }, { Units.formatEnergy($0) })) }
-        let phases = ["program", "forward", "backward-data", "backward-weight", "exchange", "update"].filter { p in
+        let phases = Phase.allCases.filter { $0 != .control }.map(\.rawValue).filter { p in
             reports.contains { $0.energyPJ.byPhase[p] != nil }
         }
         for p in phases { metrics.append(("energy: " + p, reports.map { $0.energyPJ.byPhase[p] ?? 0 }, { Units.formatEnergy($0) })) }

@@ -1,17 +1,5 @@
 import SpindleCore
 
-/// The phase of a training (or inference) iteration a step belongs to.
-public enum Phase: String, Sendable, CaseIterable, Codable {
-    case forward
-    case backwardData = "backward-data"
-    case backwardWeight = "backward-weight"
-    /// Gradient all-reduce between data-parallel replicas.
-    case exchange
-    case update
-    /// Writing weights into spin crossbars once, before inference (when the scenario asks for it).
-    case program
-}
-
 /// What a schedule step is about: a layer (or the exchange) in one phase. Results are broken down by label.
 public struct StepLabel: Sendable, Hashable, Codable {
     public var layer: String
