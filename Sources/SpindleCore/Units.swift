@@ -19,6 +19,7 @@ public enum Units {
     }
 
     /// Picoseconds needed to move `bytes` at `gbPerSecond` (1 GB/s = 1 byte/ns), rounded up.
+    @inlinable
     public static func transferPs(bytes: UInt64, gbPerSecond: Double) -> Picoseconds {
         if bytes == 0 { return 0 }
         return UInt64((Double(bytes) * 1_000.0 / gbPerSecond).rounded(.up))

@@ -37,14 +37,24 @@ public final class EventContext: @unchecked Sendable {  // safe: see the proof b
     // `preconditionIsolated` at the start of the run, and every delivery happens inside that job), so it is
     // only ever touched by the worker's one thread.
     /// The current simulated time: the time of the event being handled.
-    @exclusivity(unchecked) public private(set) var now: Picoseconds = 0
+    public var now: Picoseconds { clock }
+    /// The storage behind `now`. Read through a plain getter: a client module reading an
+    /// `@exclusivity(unchecked)` stored property directly still checks the access at run time.
+    @exclusivity(unchecked) private var clock: Picoseconds = 0
     /// The component whose event is being handled.
     @exclusivity(unchecked) public private(set) var current: ComponentID = ComponentID(0)
     /// The partition this context runs.
     public let partition: PartitionID
 
     let heap = EventHeap()
-    var components: ContiguousArray<any Component> = []
+    /// The partition's components, in local order: these references keep them alive for the run.
+    let components: ContiguousArray<any Component>
+    /// Each local component's object (unretained) and type, for delivery without reference counting.
+    private let targets: UnsafeMutablePointer<DeliveryTarget>
+    struct DeliveryTarget {
+        let object: UnsafeRawPointer
+        let type: any Component.Type
+    }
     /// Next sequence number of each local component (raw storage: written on every send).
     var sequences: UnsafeMutablePointer<UInt64>
     let partitionOf: UnsafeMutableBufferPointer<UInt32>
@@ -63,11 +73,20 @@ public final class EventContext: @unchecked Sendable {  // safe: see the proof b
         self.partitionOf = map.partitionOf
         self.localIndexOf = map.localIndexOf
         self.components = ContiguousArray(components)
+        targets = .allocate(capacity: max(components.count, 1))
+        for (i, c) in components.enumerated() {
+            (targets + i).initialize(
+                to: DeliveryTarget(object: UnsafeRawPointer(Unmanaged.passUnretained(c as AnyObject).toOpaque()), type: type(of: c)))
+        }
         self.sequences = .allocate(capacity: max(sequences.count, 1))
         self.sequences.initialize(from: sequences, count: sequences.count)
     }
 
-    deinit { sequences.deallocate() }
+    deinit {
+        sequences.deallocate()
+        targets.deinitialize(count: components.count)
+        targets.deallocate()
+    }
 
     /// Sends `message` to `target`, to arrive `delay` picoseconds from now.
     ///
@@ -109,11 +128,12 @@ public final class EventContext: @unchecked Sendable {  // safe: see the proof b
                 precondition(event.time >= last, "event ordering violated: \(event.time) after \(last)")
                 last = event.time
             #endif
-            now = event.time
+            clock = event.time
             current = event.target
             let local = Int(localIndexOf[Int(event.target.raw)])
             currentLocal = local
-            components[local]._deliver(event, self)
+            let target = targets[local]
+            target.type._deliver(unretained: target.object, event, self)
             handled &+= 1
             // Publish progress every 1,024 events: one relaxed atomic store, negligible per event.
             if handled & 0x3FF == 0 { progress.report(time: now, events: 1_024) }
