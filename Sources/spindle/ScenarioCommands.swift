@@ -96,9 +96,6 @@ struct SweepCommand: AsyncParsableCommand {
             that determines it (the scenario, topology, technology and model files with the point's values, and \
             Spindle's model revision) is unchanged; edited points are simulated again.
             """)
-    /// Sweeps larger than this are refused unless --allow-long is given.
-    static let maxPoints = 10_000
-
     @Argument(help: "Scenario YAML file with a 'sweep' section.")
     var scenario: String
     @Option(help: "Folder for the results (created if missing).")
@@ -113,135 +110,27 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await CLI.guarded { try await execute() }
-    }
-
-    private func execute() async throws {
-        let overrides = try set.overrides()
-        let base = try ScenarioLoader.load(scenario, overrides: overrides)
-        let sweep = Sweep(base)
-        guard !sweep.keys.isEmpty else {
-            throw SpindleError(
-                .invalidValue, "'\(scenario)' has no sweep section",
-                hint: "Add e.g. 'sweep: {compression.method: [dense, smartdeal, osc]}', or use spindle run")
-        }
-        guard let count = sweep.count, count <= Self.maxPoints || engine.long.allowLong else {
-            throw SpindleError(
-                .capacity,
-                "the sweep of '\(scenario)' has \(sweep.count.map(String.init) ?? "more than 9.2e18") points ("
-                    + sweep.keys.map { "\($0.values.count) \($0.key)" }.joined(separator: " x ") + ")",
-                expected: "at most \(Self.maxPoints) points",
-                hint: "Split the sweep into smaller ones, or pass --allow-long to run it anyway")
-        }
-        // Check every value alone, then (for sweeps of reasonable size) every point, before running any.
-        for single in sweep.singleValues { _ = try ScenarioLoader.load(scenario, overrides: overrides + single) }
-        var loaded: [Int: Scenario] = [:]
-        if count <= 1_000 {
-            for i in 0..<count { loaded[i] = try ScenarioLoader.load(scenario, overrides: overrides + sweep.point(i)) }
-        }
-        try prepareFolder()
-        let width = max(3, String(count).count)
-        func fileName(_ i: Int) -> String {
-            "point-" + String(repeating: "0", count: max(0, width - String(i + 1).count)) + String(i + 1) + ".json"
-        }
-        reportForeignFiles(count: count, width: width)
-
-        let keys = sweep.keys.map(\.key)
-        let header =
-            (["point"] + keys + [
-                "plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs",
-                "events", "input_hash",
-            ]).joined(separator: ",")
-        var rows = [String?](repeating: nil, count: count)
-        func row(_ i: Int, _ report: RunReport) -> String {
-            let values = sweep.point(i).map { "\"" + $0.value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-            return
-                ([String(i + 1)] + values + [
-                    "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
-                    String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
-                    String(report.macs), String(report.events), report.inputHash ?? "",
-                ]).joined(separator: ",")
-        }
-        func writeSummary() throws(SpindleError) {
-            let text = ([header] + rows.compactMap { $0 }).joined(separator: "\n") + "\n"
-            try AtomicFile.write(Data(text.utf8), to: out + "/summary.csv")
-        }
-
-        // Reuse stored results whose inputs are unchanged; queue the rest.
-        var pending: [Int] = []
-        for i in 0..<count {
-            let s = try loaded[i] ?? ScenarioLoader.load(scenario, overrides: overrides + sweep.point(i))
-            let path = out + "/" + fileName(i)
-            if let data = FileManager.default.contents(atPath: path), let old = try? JSONDecoder().decode(RunReport.self, from: data) {
-                if old.inputHash == s.inputHash {
-                    rows[i] = row(i, old)
-                    CLI.progressLine("[\(i + 1)/\(count)] \(s.point ?? ""): already done (\(path))")
-                    continue
-                }
-                CLI.progressLine("[\(i + 1)/\(count)] \(s.point ?? ""): \(path) was computed from other inputs; simulating again")
-            }
-            pending.append(i)
-        }
-        try writeSummary()
-
-        let options = try engine.options()
-        let limit = engine.long.limit
-        let scenarioPath = scenario
-        let jobs = min(self.jobs, max(1, pending.count))
-        try await withThrowingTaskGroup(of: (Int, RunReport).self) { group in
-            var next = 0
-            func launch() {
-                guard next < pending.count else { return }
-                let i = pending[next]
-                next += 1
-                let point = overrides + sweep.point(i)
-                let checked = loaded[i]  // already loaded while checking the points (sweeps up to 1,000 points)
-                group.addTask {
-                    let prepared = try ScenarioRunner.prepare(try checked ?? ScenarioLoader.load(scenarioPath, overrides: point))
-                    if let note = try ScenarioRunner.checkWork(prepared, limit: limit) { CLI.note(note) }
-                    return (i, try await ScenarioRunner.run(prepared, options: options))
-                }
-            }
-            for _ in 0..<jobs { launch() }
-            while let (i, report) = try await group.next() {
-                let path = out + "/" + fileName(i)
-                try AtomicFile.write(try report.jsonData() + Data("\n".utf8), to: path)
-                rows[i] = row(i, report)
-                try writeSummary()
-                let label = sweep.point(i).map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-                CLI.progressLine(
-                    "[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)"
-                )
-                launch()
-            }
-        }
-        CLI.progressLine("wrote \(out)/summary.csv")
-    }
-
-    private func prepareFolder() throws(SpindleError) {
-        if InputFile.kind(out) != .missing && InputFile.kind(out) != .directory {
-            throw SpindleError(.io, "--out '\(out)' is a file, not a folder", expected: "a folder for the results (created if missing)")
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw SpindleError(.io, "cannot create the folder '\(out)': \(error.localizedDescription)")
-        }
-    }
-
-    /// Names result files in OUT that belong to no point of this sweep; they are left alone and not summarised.
-    private func reportForeignFiles(count: Int, width: Int) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
-        let foreign = names.filter { name in
-            guard name.hasPrefix("point-"), name.hasSuffix(".json") else { return false }
-            let digits = name.dropFirst(6).dropLast(5)
-            guard let n = Int(digits) else { return true }
-            return n < 1 || n > count || digits.count != width
-        }.sorted()
-        if !foreign.isEmpty {
-            CLI.note(
-                "\(out) holds \(foreign.count) result file(s) from another sweep (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", ..." : "")); they are left as they are and not in summary.csv"
+        try await CLI.guarded {
+            var runner = SweepRunner(
+                scenarioPath: scenario, overrides: try set.overrides(), folder: out, options: try engine.options(), limit: engine.long.limit
             )
+            runner.jobs = jobs
+            try await runner.run { event in
+                switch event {
+                case .reused(let i, let count, let point, let path):
+                    CLI.progressLine("[\(i + 1)/\(count)] \(point): already done (\(path))")
+                case .stale(let i, let count, let point, let path):
+                    CLI.progressLine("[\(i + 1)/\(count)] \(point): \(path) was computed from other inputs; simulating again")
+                case .finished(let i, let count, let label, let report, let path):
+                    CLI.progressLine(
+                        "[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)"
+                    )
+                case .note(let text):
+                    CLI.note(text)
+                case .done(let summary):
+                    CLI.progressLine("wrote \(summary)")
+                }
+            }
         }
     }
 }
