@@ -44,8 +44,11 @@ public struct PHOLD: Sendable {
     }
 
     /// Builds the model on the engine.
-    public func build(options: EngineOptions) throws(SpindleError) -> Simulation {
+    /// Builds the model; `partitioner`, when given, decides which worker runs which partition (all
+    /// partitions weigh the same).
+    public func build(options: EngineOptions, partitioner: (any Partitioner)? = nil) throws(SpindleError) -> Simulation {
         let builder = try SimulationBuilder(options: options)
+        if let partitioner { builder.planPartitions(weights: Array(repeating: 1, count: partitions), partitioner: partitioner) }
         var firstOfPartition: [ComponentID] = []
         for _ in 0..<partitions {
             let p = builder.addPartition()

@@ -45,6 +45,8 @@ public final class SimulationBuilder {
     private var initial: [[Event]] = []
     private var initialSequence: [UInt64] = []
     private var lookahead: Picoseconds = .max
+    /// The worker of each planned partition (`planPartitions`); partitions beyond it go round-robin.
+    private var assignment: [Int] = []
 
     /// Creates a builder; fails when the worker count or NUMA request is invalid.
     public init(options: EngineOptions) throws(SpindleError) {
@@ -63,7 +65,16 @@ public final class SimulationBuilder {
     /// Number of partitions added so far.
     public var partitionCount: Int { partitionSizes.count }
 
-    /// Adds a partition; partitions are assigned to workers round-robin in the order they are added.
+    /// Decides, before any partition is added, which worker runs each of the next `weights.count`
+    /// partitions: `partitioner` shares them out by their expected work (`weights`, in any unit). Without a
+    /// plan, partitions go to workers round-robin in the order they are added. Which worker runs a partition
+    /// never changes the results.
+    public func planPartitions(weights: [Double], partitioner: any Partitioner) {
+        precondition(partitionSizes.isEmpty, "plan the partitions before adding any")
+        assignment = partitioner.assign(weights: weights, workers: options.workers)
+    }
+
+    /// Adds a partition.
     public func addPartition() -> PartitionID {
         partitionSizes.append(0)
         initial.append([])
@@ -113,8 +124,14 @@ public final class SimulationBuilder {
         initial[Int(partitionOf[i])].append(e)
     }
 
+    /// The worker of partition `p`.
+    private func worker(of p: Int) -> Int {
+        if p < assignment.count { return assignment[p] }
+        return p % executors.count
+    }
+
     private func executor(for partition: PartitionID) -> WorkerExecutor {
-        executors[Int(partition.raw) % executors.count]
+        executors[worker(of: Int(partition.raw))]
     }
 
     /// Checks that every slot has its component and freezes the model into a runnable simulation.
@@ -123,8 +140,9 @@ public final class SimulationBuilder {
             throw SpindleError(.invalidValue, "component slot #\(missing) was reserved but no component was added")
         }
         guard !partitionSizes.isEmpty else { throw SpindleError(.invalidValue, "the simulation has no partitions") }
-        let activeWorkers = min(options.workers, partitionSizes.count)
-        let workerOf = (0..<partitionSizes.count).map { $0 % activeWorkers }
+        let workerOf = (0..<partitionSizes.count).map { worker(of: $0) }
+        let activeWorkers = (workerOf.max() ?? 0) + 1
+        precondition(Set(workerOf).count == activeWorkers, "every worker below the highest one used must run a partition")
         let map = SimulationMap(
             partitionOf: partitionOf, localIndexOf: localIndexOf, workerOf: workerOf, lookahead: lookahead)
         var plans: [WorkerPlan] = []

@@ -55,6 +55,10 @@ public struct AcceleratorModel: Sendable {
         let t = topology
         precondition(schedule.chips.count == t.chips, "schedule must have one entry per chip")
         precondition(schedule.labels.count <= Schedule.maxLabels, "at most \(Schedule.maxLabels) step labels")
+        // Chips go to workers round-robin (the builder's default). Contiguous runs balanced by each chip's
+        // estimated events (BalancedContiguousPartitioner) balance the totals but not the time: a pipeline's
+        // stages are busy one after another, and runs of whole stages leave a worker idle (measured in
+        // Docs/performance.md); round-robin interleaves them.
         let builder = try SimulationBuilder(options: options)
         let w = t.noc.width, h = t.noc.height
         let perChip = w * h + t.tiles.count + t.dram.count + 1
