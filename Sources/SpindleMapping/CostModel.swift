@@ -14,7 +14,6 @@ import SpindleHardware
 struct CostModel {
     let topology: Topology
     let options: MappingOptions
-    let prices: PriceTable
     /// DRAM energy per byte read and written (JEDEC channels: read or write command plus half an activate
     /// per request, background left out).
     let dramReadPJ: Double, dramWritePJ: Double
@@ -28,7 +27,6 @@ struct CostModel {
         self.topology = topology
         self.options = options
         let prices = PriceTable(topology: topology)
-        self.prices = prices
         if let j = topology.dram.first?.jedec {
             let b = Double(j.requestBytes)
             dramReadPJ = (j.energyPJ(.read) + 0.5 * j.energyPJ(.activate)) / b

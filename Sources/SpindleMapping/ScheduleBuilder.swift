@@ -240,7 +240,7 @@ struct ScheduleBuilder {
             }
             for sl in 0..<plan.split {
                 let part = stage.sliced[sl][position].layer
-                add(&program, sl, layer.name, labels(layer.name, .forward), try jobs(&stage, part, i, .forward, samples: n, slice: sl))
+                add(&program, sl, layer.name, label, try jobs(&stage, part, i, .forward, samples: n, slice: sl))
             }
         }
         let s = stage.index, r = program.replica

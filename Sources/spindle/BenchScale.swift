@@ -148,7 +148,9 @@ struct BenchScale: AsyncParsableCommand {
             let events = object["events"] as? NSNumber, let run = object["run"] as? [String: Any],
             let wall = run["wall_s"] as? NSNumber
         else {
-            throw SpindleError(.invalidValue, "spindle \(args.joined(separator: " ")) failed (exit status \(status))")
+            throw SpindleError(
+                .invalidValue, "spindle \(args.joined(separator: " ")) failed (exit status \(status))",
+                hint: "Run that command alone to see its error")
         }
         return Point(
             chips: n, events: events.uint64Value, simulationSeconds: wall.doubleValue, totalSeconds: total,

@@ -17,8 +17,8 @@ struct PartitionerTests {
         #expect(p.assign(weights: Array(repeating: 1, count: 8), workers: 2) == [0, 0, 0, 0, 1, 1, 1, 1])
         #expect(p.assign(weights: [9, 1, 1, 1, 1, 1, 1, 1, 1, 1], workers: 2) == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
         #expect(p.assign(weights: [1, 1, 1], workers: 8) == [0, 1, 2])
-        #expect(
-            p.assign(weights: [0, 0, 0, 5], workers: 3) == [0, 1, 1, 2] || p.assign(weights: [0, 0, 0, 5], workers: 3) == [0, 0, 1, 2])
+        // Zero-weight partitions stay in the first run until the rest are just enough for one per worker.
+        #expect(p.assign(weights: [0, 0, 0, 5], workers: 3) == [0, 0, 1, 2])
         #expect(p.assign(weights: [], workers: 2) == [])
     }
 

@@ -132,9 +132,10 @@ actor ComputeTile: Component {
     func finish() -> Counters {
         let k = catalogue
         var c = Counters([k.key(.tileBusyPs): busyPs, k.key(.tileJobs): jobsDone, k.key(.tileMACs): totalMacs])
-        // Buffer accesses are reported once the tile ran a job, even when they moved no bytes.
-        let always: Set<Int> = jobsDone > 0 ? [Local.bufferRead, Local.bufferWrite] : []
-        for i in 0..<Local.count where slots[i] >= 0 && (totals[i] > 0 || always.contains(i)) {
+        for i in 0..<Local.count where slots[i] >= 0 {
+            // Buffer accesses are reported once the tile ran a job, even when they moved no bytes.
+            let buffer = i == Local.bufferRead || i == Local.bufferWrite
+            guard totals[i] > 0 || (buffer && jobsDone > 0) else { continue }
             c[k.key(slot: slots[i])] = totals[i]
             for (local, label) in labels.enumerated() where byLabel[local * Local.count + i] > 0 {
                 c[k.key(slot: slots[i], label: label)] = byLabel[local * Local.count + i]

@@ -20,8 +20,9 @@ actor Router: Component {
     private let spec: NoCSpec
     private let catalogue: CounterCatalogue
     // The state below is touched only by this actor's handler, one event at a time, and never passed
-    // inout across a call that could reach it again: the dynamic exclusivity checks could never fire, and
-    // cost about 8 % of a run.
+    // inout across a call that could reach it again: the dynamic exclusivity checks could never fire.
+    // Without the attribute, handle and depart make 13 of them per event path; together with the checks on
+    // reading EventContext.now they were about 6 % of the 64-chip profile.
     /// When each output port is next free.
     @exclusivity(unchecked) private var portFree: [Picoseconds] = [0, 0, 0, 0, 0]
     /// Free packet slots in the next router's input buffer, per output port (finite buffers only).
