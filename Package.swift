@@ -17,7 +17,11 @@ let package = Package(
     traits: [
         .trait(
             name: "ExpensiveChecks",
-            description: "Re-verify event ordering and causality on every delivery (slow).")
+            description: "Re-verify event ordering and causality on every delivery (slow)."),
+        .trait(
+            name: "MPI",
+            description: "Runs over several processes and machines with Open MPI (Debian: libopenmpi-dev, openmpi-bin)."),
+        .default(enabledTraits: ["MPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +34,8 @@ let package = Package(
             pkgConfig: "numa",
             providers: [.apt(["libnuma-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // System-library shim for Open MPI (apt: libopenmpi-dev), used only with the MPI trait.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "SpindleCore", swiftSettings: strict),
         .target(name: "SpindleCompression", dependencies: ["SpindleCore", "SpindleWorkload", "CZlib"], swiftSettings: strict),
         .target(
@@ -37,6 +43,11 @@ let package = Package(
             dependencies: ["SpindleCore", "CNUMA"],
             swiftSettings: strict + [.define("SPINDLE_EXPENSIVE_CHECKS", .when(traits: ["ExpensiveChecks"]))]),
         .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
+        // MPI processes as the engine's process group (Open MPI through the CMPI shim).
+        .target(
+            name: "SpindleDistributed",
+            dependencies: ["SpindleCore", "SpindleEngine", .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+            swiftSettings: strict + [.define("SPINDLE_MPI", .when(traits: ["MPI"]))]),
         .target(name: "SpindleHardware", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
         // The component studies (spindle noc, dram, array) against BookSim2, DRAMsim3 and SCALE-Sim.
         .target(
@@ -69,7 +80,7 @@ let package = Package(
             name: "spindle",
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
-                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleStudies",
+                "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleStudies", "SpindleDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

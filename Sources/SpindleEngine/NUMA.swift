@@ -5,7 +5,8 @@ import SpindleCore
 public enum NUMAPolicy: Sendable, Equatable, CustomStringConvertible {
     /// No pinning: the operating system places threads.
     case off
-    /// Pin workers round-robin over all NUMA nodes when libnuma reports more than one; otherwise off.
+    /// Pin workers round-robin over the NUMA nodes this process may run on when libnuma reports more than one
+    /// node: all of them, or those a launcher bound the process to (`mpirun --bind-to numa`); otherwise off.
     case auto
     /// Pin worker `i` to node `nodes[i % nodes.count]`.
     case nodes([Int])
@@ -57,6 +58,13 @@ public enum NUMA {
     /// Number of configured NUMA nodes (1 when NUMA is not available).
     public static var nodeCount: Int { isAvailable ? Int(numa_num_configured_nodes()) : 1 }
 
+    /// The NUMA nodes this process may run on: all, unless a launcher bound it to some.
+    public static var allowedNodes: [Int] {
+        guard isAvailable, let mask = numa_get_run_node_mask() else { return [] }
+        defer { numa_bitmask_free(mask) }
+        return (0..<nodeCount).filter { numa_bitmask_isbitset(mask, UInt32($0)) != 0 }
+    }
+
     /// The CPU the calling thread runs on now, and its NUMA node (-1 when unknown).
     public static func currentPlacement() -> (cpu: Int, node: Int) {
         let cpu = Int(spindle_current_cpu())
@@ -80,6 +88,11 @@ public enum NUMA {
             let count = nodeCount
             if count <= 1 {
                 return (Array(repeating: nil, count: workers), "one NUMA node; workers are not pinned")
+            }
+            // A launcher's binding (mpirun --bind-to numa, srun --cpu-bind) narrows the nodes: pin to those.
+            let allowed = allowedNodes
+            if !allowed.isEmpty && allowed.count < count {
+                return ((0..<workers).map { allowed[$0 % allowed.count] }, nil)
             }
             return ((0..<workers).map { $0 % count }, nil)
         case .nodes(let requested):

@@ -49,6 +49,11 @@ public struct PHOLD: Sendable {
     public func build(options: EngineOptions, partitioner: (any Partitioner)? = nil) throws(SpindleError) -> Simulation {
         let builder = try SimulationBuilder(options: options)
         if let partitioner { builder.planPartitions(weights: Array(repeating: 1, count: partitions), partitioner: partitioner) }
+        return try build(into: builder)
+    }
+
+    /// Builds the model into a builder the caller has set up (for example with a process plan).
+    public func build(into builder: SimulationBuilder) throws(SpindleError) -> Simulation {
         var firstOfPartition: [ComponentID] = []
         for _ in 0..<partitions {
             let p = builder.addPartition()

@@ -55,9 +55,11 @@ public struct RunProfile: Sendable, Codable, Equatable {
     public var peakMemoryBytes: UInt64
     public var workers: [Worker]
     public var partitions: [Partition]
+    /// Per process of a distributed run (`nil` for one process).
+    public var ranks: [Rank]?
     public var notes: [String]
     enum CodingKeys: String, CodingKey {
-        case workers, partitions, numa, notes
+        case workers, partitions, numa, notes, ranks
         case wallSeconds = "wall_s"
         case eventsPerSecond = "events_per_s"
         case requestedWorkers = "requested_workers"
@@ -94,12 +96,21 @@ public final class Simulation: Sendable {
     let numa: NUMAPolicy
     let progressCells: [ProgressCell]
     let timeWindows: Bool
+    /// The processes of a distributed run (`nil` for one process), their worker counts, and the process of
+    /// each partition.
+    let group: (any ProcessGroup)?
+    let workersPerProcess: [Int]
+    let processOfPartition: [Int]
 
     init(
         map: SimulationMap, plans: [WorkerPlan], executors: [WorkerExecutor], stopTime: Picoseconds?,
-        requestedWorkers: Int, notes: [String], numa: NUMAPolicy, timeWindows: Bool
+        requestedWorkers: Int, notes: [String], numa: NUMAPolicy, timeWindows: Bool, group: (any ProcessGroup)?,
+        workersPerProcess: [Int], processOfPartition: [Int]
     ) {
         self.timeWindows = timeWindows
+        self.group = group
+        self.workersPerProcess = workersPerProcess
+        self.processOfPartition = processOfPartition
         self.map = map
         self.plans = plans
         self.executors = executors
@@ -113,12 +124,19 @@ public final class Simulation: Sendable {
     /// The lookahead (minimum cross-partition link latency); `nil` when no link crosses partitions.
     public var lookahead: Picoseconds? { map.lookahead == .max ? nil : map.lookahead }
 
+    /// Partitions this process runs (all of them, unless the run is distributed).
+    public var localPartitions: [Int] { plans.flatMap { $0.partitions.map { Int($0.raw) } } }
+
     /// Runs to completion (no events left, or the stop time), calling `progress` about every
     /// `progressInterval` seconds from another task.
+    ///
+    /// In a distributed run every process calls `run` once; each returns the whole run's result (counters of
+    /// every component, all events), the same on every process.
     public func run(
         progressInterval: Double = 0.2, progress: (@Sendable (RunProgress) -> Void)? = nil
     ) async -> SimulationResult {
-        let transport = SharedMemoryTransport(ranks: plans.count)
+        let hierarchical = group.map { HierarchicalTransport(group: $0, workersPerProcess: workersPerProcess, map: map) }
+        let transport: any WindowTransport = hierarchical ?? SharedMemoryTransport(ranks: plans.count)
         let start = monotonicNs()
         let cells = progressCells
         let watcher: Task<Void, Never>? = progress.map { report in
@@ -150,10 +168,19 @@ public final class Simulation: Sendable {
         watcher?.cancel()
         for e in executors { e.stop() }
         let wall = Double(monotonicNs() - start) / 1e9
-        return assemble(outcomes, wall: wall)
+        guard let group, let hierarchical else { return assemble(outcomes, wall: wall) }
+        // The gather blocks until every process arrives: on a thread of its own, not one of Swift's
+        // cooperative threads (processes simulated in one process would otherwise starve each other).
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { [self] in
+                continuation.resume(returning: gather(outcomes, group: group, transport: hierarchical, started: start))
+            }
+            thread.name = "spindle-gather"
+            thread.start()
+        }
     }
 
-    private func assemble(_ outcomes: [WorkerOutcome], wall: Double) -> SimulationResult {
+    func assemble(_ outcomes: [WorkerOutcome], wall: Double, ranks: [RunProfile.Rank]? = nil) -> SimulationResult {
         var events: UInt64 = 0
         var final: Picoseconds = 0
         var counters: [(id: ComponentID, counters: Counters)] = []
@@ -180,10 +207,14 @@ public final class Simulation: Sendable {
         }
         counters.sort { $0.id < $1.id }
         partitions.sort { $0.partition < $1.partition }
+        workers.sort { $0.worker < $1.worker }
+        var notes = self.notes
+        if let ranks { notes += RunProfile.Rank.layoutNotes(ranks) }
         let profile = RunProfile(
             wallSeconds: wall, eventsPerSecond: Double(events) / max(wall, 1e-9), requestedWorkers: requestedWorkers,
-            activeWorkers: plans.count, lookaheadPs: lookahead, numa: numa.description,
-            peakMemoryBytes: peakMemoryBytes(), workers: workers, partitions: partitions, notes: notes)
+            activeWorkers: workers.count, lookaheadPs: lookahead, numa: numa.description,
+            peakMemoryBytes: ranks?.map(\.peakMemoryBytes).max() ?? peakMemoryBytes(), workers: workers, partitions: partitions,
+            ranks: ranks, notes: notes)
         return SimulationResult(
             events: events, finalTime: final, windows: outcomes.first?.windows ?? 0, counters: counters,
             profile: profile)

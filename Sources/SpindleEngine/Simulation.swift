@@ -12,11 +12,18 @@ public struct EngineOptions: Sendable {
     /// Time every window's work and barrier wait, for the profile's busy and barrier shares. Off, a run
     /// saves two clock reads per partition per window, and the profile reports those shares as 0.
     public var timeWindows = true
+    /// The processes of a distributed run (`nil`: this process alone). Each process runs `workers` threads
+    /// for its share of the partitions; results are the same for any number of processes.
+    public var group: (any ProcessGroup)?
 
-    public init(workers: Int = EngineOptions.defaultWorkers, numa: NUMAPolicy = .off, stopTime: Picoseconds? = nil) {
+    public init(
+        workers: Int = EngineOptions.defaultWorkers, numa: NUMAPolicy = .off, stopTime: Picoseconds? = nil,
+        group: (any ProcessGroup)? = nil
+    ) {
         self.workers = workers
         self.numa = numa
         self.stopTime = stopTime
+        self.group = group
     }
 
     /// The number of active processor cores.
@@ -47,6 +54,13 @@ public final class SimulationBuilder {
     private var lookahead: Picoseconds = .max
     /// The worker of each planned partition (`planPartitions`); partitions beyond it go round-robin.
     private var assignment: [Int] = []
+    /// In a distributed run: the process of each planned partition (`planProcesses`), and the partition's
+    /// place among its process's partitions; partitions beyond it go to processes round-robin.
+    private var processAssignment: [Int] = []
+    private var indexInProcess: [Int] = []
+    /// This process's rank and the number of processes.
+    private let process: Int
+    private let processes: Int
 
     /// Creates a builder; fails when the worker count or NUMA request is invalid.
     public init(options: EngineOptions) throws(SpindleError) {
@@ -57,6 +71,8 @@ public final class SimulationBuilder {
             throw SpindleError(.invalidValue, "--workers must be at most 1024 (got \(options.workers))")
         }
         self.options = options
+        process = options.group?.rank ?? 0
+        processes = options.group?.size ?? 1
         let (nodes, note) = try NUMA.plan(options.numa, workers: options.workers)
         if let note { notes.append(note) }
         executors = (0..<options.workers).map { WorkerExecutor(index: $0, numaNode: nodes[$0]) }
@@ -72,6 +88,20 @@ public final class SimulationBuilder {
     public func planPartitions(weights: [Double], partitioner: any Partitioner) {
         precondition(partitionSizes.isEmpty, "plan the partitions before adding any")
         assignment = partitioner.assign(weights: weights, workers: options.workers)
+    }
+
+    /// Decides, before any partition is added, which process of a distributed run runs each of the next
+    /// `weights.count` partitions (`partitioner` shares them out by expected work, as `planPartitions` does
+    /// for workers). Within a process, its partitions go to its workers round-robin. Without a plan,
+    /// partitions go to processes round-robin. Which process runs a partition never changes the results.
+    public func planProcesses(weights: [Double], partitioner: any Partitioner) {
+        precondition(partitionSizes.isEmpty, "plan the partitions before adding any")
+        processAssignment = partitioner.assign(weights: weights, workers: processes)
+        var seen = [Int](repeating: 0, count: processes)
+        indexInProcess = processAssignment.map { q in
+            defer { seen[q] += 1 }
+            return seen[q]
+        }
     }
 
     /// Adds a partition.
@@ -124,14 +154,23 @@ public final class SimulationBuilder {
         initial[Int(partitionOf[i])].append(e)
     }
 
-    /// The worker of partition `p`.
+    /// The worker of partition `p` in a run of one process.
     private func worker(of p: Int) -> Int {
         if p < assignment.count { return assignment[p] }
         return p % executors.count
     }
 
+    /// The process of partition `p`, and its worker among that process's workers.
+    private func placement(of p: Int) -> (process: Int, localWorker: Int) {
+        guard processes > 1 else { return (0, worker(of: p)) }
+        if p < processAssignment.count { return (processAssignment[p], indexInProcess[p] % executors.count) }
+        return (p % processes, (p / processes) % executors.count)
+    }
+
     private func executor(for partition: PartitionID) -> WorkerExecutor {
-        executors[worker(of: Int(partition.raw))]
+        let (q, w) = placement(of: Int(partition.raw))
+        // Components of other processes' partitions are built but never run here.
+        return executors[q == process ? w : 0]
     }
 
     /// Checks that every slot has its component and freezes the model into a runnable simulation.
@@ -140,32 +179,41 @@ public final class SimulationBuilder {
             throw SpindleError(.invalidValue, "component slot #\(missing) was reserved but no component was added")
         }
         guard !partitionSizes.isEmpty else { throw SpindleError(.invalidValue, "the simulation has no partitions") }
-        let workerOf = (0..<partitionSizes.count).map { worker(of: $0) }
-        let activeWorkers = (workerOf.max() ?? 0) + 1
-        precondition(Set(workerOf).count == activeWorkers, "every worker below the highest one used must run a partition")
+        let placements = (0..<partitionSizes.count).map { placement(of: $0) }
+        // Each process runs as many workers as it has partitions, up to `workers`, and at least one (which, in
+        // a process without partitions, only takes part in the window exchanges).
+        var workersPerProcess = [Int](repeating: 1, count: processes)
+        for q in 0..<processes {
+            let used = Set(placements.filter { $0.process == q }.map(\.localWorker))
+            precondition(used.isEmpty || used.count == used.max()! + 1, "every worker below the highest one used must run a partition")
+            workersPerProcess[q] = max(1, used.count)
+        }
+        let base = workersPerProcess.prefix(process).reduce(0, +)
+        let workerOf = placements.map { workersPerProcess.prefix($0.process).reduce(0, +) + $0.localWorker }
+        let activeWorkers = workersPerProcess[process]
         let map = SimulationMap(
             partitionOf: partitionOf, localIndexOf: localIndexOf, workerOf: workerOf, lookahead: lookahead)
-        var plans: [WorkerPlan] = []
-        for w in 0..<activeWorkers {
-            let parts = (0..<partitionSizes.count).filter { workerOf[$0] == w }
-            var comps: [[any Component]] = parts.map { _ in [] }
-            var seqs: [[UInt64]] = parts.map { _ in [] }
-            for (i, c) in components.enumerated() {
-                let p = Int(partitionOf[i])
-                if let slot = parts.firstIndex(of: p) {
-                    comps[slot].append(c!)
-                    seqs[slot].append(initialSequence[i])
-                }
-            }
-            plans.append(
-                WorkerPlan(
-                    rank: w, partitions: parts.map { PartitionID(UInt32($0)) }, components: comps, sequences: seqs,
-                    initial: parts.map { initial[$0] }))
+        // Each local partition's worker plan and place in it, so components are shared out in one pass.
+        let partsOfWorker = (base..<(base + activeWorkers)).map { w in (0..<partitionSizes.count).filter { workerOf[$0] == w } }
+        var home = [(plan: Int, slot: Int)?](repeating: nil, count: partitionSizes.count)
+        for (k, parts) in partsOfWorker.enumerated() { for (i, p) in parts.enumerated() { home[p] = (k, i) } }
+        var comps: [[[any Component]]] = partsOfWorker.map { $0.map { _ in [] } }
+        var seqs: [[[UInt64]]] = partsOfWorker.map { $0.map { _ in [] } }
+        for (i, c) in components.enumerated() {
+            guard let (k, slot) = home[Int(partitionOf[i])] else { continue }
+            comps[k][slot].append(c!)
+            seqs[k][slot].append(initialSequence[i])
+        }
+        let plans = partsOfWorker.enumerated().map { k, parts in
+            WorkerPlan(
+                rank: base + k, partitions: parts.map { PartitionID(UInt32($0)) }, components: comps[k], sequences: seqs[k],
+                initial: parts.map { initial[$0] })
         }
         return Simulation(
             map: map, plans: plans, executors: Array(executors.prefix(activeWorkers)),
             stopTime: options.stopTime, requestedWorkers: options.workers, notes: notes, numa: options.numa,
-            timeWindows: options.timeWindows)
+            timeWindows: options.timeWindows, group: processes > 1 ? options.group : nil, workersPerProcess: workersPerProcess,
+            processOfPartition: placements.map(\.process))
     }
 }
 

@@ -8,8 +8,9 @@ import SpindleScenario
 /// soon as it is done, and a summary CSV rewritten after every point, so an interrupted sweep leaves a true
 /// summary. A stored result is reused only when the SHA-256 of everything that determines it is unchanged.
 ///
-/// Every point is checked before the first one runs. Points may run several at a time (`jobs`); results
-/// are identical to a serial sweep.
+/// Every point is checked before the first one runs. Points may run several at a time (`jobs`), and over
+/// the processes of a distributed run (`group`: rank 0 hands out points one at a time to each rank, runs
+/// `jobs` itself, and writes every file); results are identical to a serial sweep.
 public struct SweepRunner: Sendable {
     /// Sweeps larger than this are refused unless `allowLong` is set.
     public static let maxPoints = 10_000
@@ -20,8 +21,8 @@ public struct SweepRunner: Sendable {
         case reused(index: Int, count: Int, point: String, path: String)
         /// Point `index` has a stored result computed from other inputs; it is simulated again.
         case stale(index: Int, count: Int, point: String, path: String)
-        /// Point `index` was simulated and written to `path`.
-        case finished(index: Int, count: Int, label: String, report: RunReport, path: String)
+        /// Point `index` was simulated (by process `rank` of a distributed sweep, else 0) and written to `path`.
+        case finished(index: Int, count: Int, label: String, report: RunReport, path: String, rank: Int)
         /// Something worth saying that changes nothing (a long estimate, files of another sweep).
         case note(String)
         /// The summary was written for the last time.
@@ -35,6 +36,9 @@ public struct SweepRunner: Sendable {
     public var jobs = 1
     public var options: EngineOptions
     public var limit: WorkLimit
+    /// The processes of a distributed sweep (`nil`: this process alone). Every process calls `run`; each
+    /// point runs whole on one process.
+    public var group: (any ProcessGroup)?
 
     public init(scenarioPath: String, overrides: [Override] = [], folder: String, options: EngineOptions, limit: WorkLimit) {
         self.scenarioPath = scenarioPath
@@ -44,9 +48,87 @@ public struct SweepRunner: Sendable {
         self.limit = limit
     }
 
-    /// Runs the sweep; returns the report of every point, in point order.
+    /// Runs the sweep; returns the report of every point, in point order (in a distributed sweep, on rank 0;
+    /// the other ranks return an empty list).
     @discardableResult
     public func run(progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> [RunReport] {
+        let leader = (group?.rank ?? 0) == 0
+        // Every process checks the sweep; rank 0 also looks at the folder. A failure anywhere stops all.
+        var checked: Checked?
+        var failure: SpindleError?
+        do {
+            checked = try check(progress: leader ? progress : { _ in }, leader: leader)
+        } catch {
+            failure = error
+        }
+        if let group { try group.agree(failure?.description) } else if let failure { throw failure }
+        let plan = checked!
+        guard leader else {
+            if let group { try await DistributedSweep.follow(group: group, run: { i in try await runPoint(i, plan) }) }
+            return []
+        }
+        var reports = plan.reports
+        var summary = plan.summary
+        let count = plan.count, width = plan.width, sweep = plan.sweep
+        let completions = DistributedSweep.Completions()
+        let queue = DistributedSweep.PointQueue(plan.pending)
+        let jobs = min(self.jobs, max(1, plan.pending.count))
+        let localRuns = (0..<jobs).map { _ in
+            Task {
+                while let i = queue.take() {
+                    do {
+                        completions.yield(.done(index: i, report: try await runPoint(i, plan), data: nil, rank: 0))
+                    } catch {
+                        queue.close()
+                        completions.yield(.failed(error as? SpindleError ?? SpindleError(.invalidValue, "\(error)"), rank: 0))
+                    }
+                }
+                completions.yield(.producerDone)
+            }
+        }
+        let producers = jobs + ((group?.size ?? 1) > 1 ? 1 : 0)
+        if let group, group.size > 1 {
+            DistributedSweep.serve(group: group, queue: queue, completions: completions)
+        }
+        var finishedProducers = 0
+        var firstFailure: (any Error)?
+        for await c in completions.stream {
+            switch c {
+            case .producerDone:
+                finishedProducers += 1
+            case .failed(let error, _):
+                if firstFailure == nil { firstFailure = error }
+            case .done(let i, let report, let data, let rank):
+                let path = folder + "/" + Self.fileName(i, width: width)
+                try AtomicFile.write((try data ?? report.jsonData()) + Data("\n".utf8), to: path)
+                reports[i] = report
+                summary.set(i, values: sweep.point(i).map(\.value), report)
+                try summary.write(to: folder + "/summary.csv")
+                let label = sweep.point(i).map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                progress(.finished(index: i, count: count, label: label, report: report, path: path, rank: rank))
+            }
+            if finishedProducers == producers { break }
+        }
+        for t in localRuns { await t.value }
+        if let firstFailure { throw firstFailure }
+        progress(.done(summary: folder + "/summary.csv"))
+        return reports.map { $0! }
+    }
+
+    /// A checked sweep: its points, and (on rank 0) the stored results and the points still to run.
+    struct Checked: Sendable {
+        var sweep: Sweep
+        var count: Int
+        var width: Int
+        var loaded: [Int: Scenario]
+        var reports: [RunReport?]
+        var summary: SweepSummary
+        var pending: [Int]
+    }
+
+    /// Loads and checks every point; on rank 0 also prepares the folder, reuses stored results and writes
+    /// the first summary.
+    private func check(progress: @Sendable (Progress) -> Void, leader: Bool) throws(SpindleError) -> Checked {
         let base = try ScenarioLoader.load(scenarioPath, overrides: overrides)
         let sweep = Sweep(base)
         guard !sweep.keys.isEmpty else {
@@ -68,16 +150,20 @@ public struct SweepRunner: Sendable {
         if count <= 1_000 {
             for i in 0..<count { loaded[i] = try ScenarioLoader.load(scenarioPath, overrides: overrides + sweep.point(i)) }
         }
-        try prepareFolder()
         let width = max(3, String(count).count)
-        if let note = foreignFiles(count: count, width: width) { progress(.note(note)) }
         var summary = SweepSummary(keys: sweep.keys.map(\.key), count: count)
+        var reports = [RunReport?](repeating: nil, count: count)
+        guard leader else {
+            return Checked(sweep: sweep, count: count, width: width, loaded: loaded, reports: reports, summary: summary, pending: [])
+        }
+        try prepareFolder()
+        if let note = foreignFiles(count: count, width: width) { progress(.note(note)) }
 
         // Reuse stored results whose inputs are unchanged; queue the rest.
-        var reports = [RunReport?](repeating: nil, count: count)
         var pending: [Int] = []
         for i in 0..<count {
-            let s = try loaded[i] ?? ScenarioLoader.load(scenarioPath, overrides: overrides + sweep.point(i))
+            let s: Scenario
+            if let known = loaded[i] { s = known } else { s = try ScenarioLoader.load(scenarioPath, overrides: overrides + sweep.point(i)) }
             let path = folder + "/" + Self.fileName(i, width: width)
             if let data = FileManager.default.contents(atPath: path), let old = try? JSONDecoder().decode(RunReport.self, from: data) {
                 if old.inputHash == s.inputHash {
@@ -91,37 +177,18 @@ public struct SweepRunner: Sendable {
             pending.append(i)
         }
         try summary.write(to: folder + "/summary.csv")
+        return Checked(sweep: sweep, count: count, width: width, loaded: loaded, reports: reports, summary: summary, pending: pending)
+    }
 
-        let (options, limit, scenarioPath, overrides) = (self.options, self.limit, self.scenarioPath, self.overrides)
-        let jobs = min(self.jobs, max(1, pending.count))
-        try await withThrowingTaskGroup(of: (Int, RunReport).self) { group in
-            var next = 0
-            func launch() {
-                guard next < pending.count else { return }
-                let i = pending[next]
-                next += 1
-                let point = overrides + sweep.point(i)
-                let checked = loaded[i]  // already loaded while checking the points (sweeps up to 1,000 points)
-                group.addTask {
-                    let prepared = try ScenarioRunner.prepare(try checked ?? ScenarioLoader.load(scenarioPath, overrides: point))
-                    if let note = try ScenarioRunner.checkWork(prepared, limit: limit) { progress(.note(note)) }
-                    return (i, try await ScenarioRunner.run(prepared, options: options))
-                }
-            }
-            for _ in 0..<jobs { launch() }
-            while let (i, report) = try await group.next() {
-                let path = folder + "/" + Self.fileName(i, width: width)
-                try AtomicFile.write(try report.jsonData() + Data("\n".utf8), to: path)
-                reports[i] = report
-                summary.set(i, values: sweep.point(i).map(\.value), report)
-                try summary.write(to: folder + "/summary.csv")
-                let label = sweep.point(i).map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-                progress(.finished(index: i, count: count, label: label, report: report, path: path))
-                launch()
-            }
-        }
-        progress(.done(summary: folder + "/summary.csv"))
-        return reports.map { $0! }
+    /// Maps and simulates point `i` in this process.
+    private func runPoint(_ i: Int, _ plan: Checked) async throws -> RunReport {
+        let point = overrides + plan.sweep.point(i)
+        // Already loaded while checking the points (sweeps up to 1,000 points).
+        let prepared = try ScenarioRunner.prepare(try plan.loaded[i] ?? ScenarioLoader.load(scenarioPath, overrides: point))
+        _ = try ScenarioRunner.checkWork(prepared, limit: limit)
+        var options = self.options
+        options.group = nil
+        return try await ScenarioRunner.run(prepared, options: options)
     }
 
     /// The result file of point `i` (0-based): `point-001.json`, numbered with at least `width` digits.
@@ -157,7 +224,7 @@ public struct SweepRunner: Sendable {
 }
 
 /// The sweep's summary CSV: one row per finished point, in point order.
-struct SweepSummary {
+struct SweepSummary: Sendable {
     let header: String
     var rows: [String?]
 

@@ -3,6 +3,7 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
+import SpindleDistributed
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping
@@ -14,10 +15,10 @@ import SpindleWorkload
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Spindle's own speed.",
-        subcommands: [BenchEngine.self, BenchScale.self, BenchCompress.self])
+        subcommands: [BenchEngine.self, BenchScale.self, BenchCompress.self, BenchExchange.self])
 }
 
-struct BenchEngine: AsyncParsableCommand {
+struct BenchEngine: DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Run the PHOLD model on the engine and on a plain heap loop, and compare events per second.")
@@ -64,8 +65,9 @@ struct BenchEngine: AsyncParsableCommand {
         _ = try NUMAPolicy.parse(numa)
     }
 
-    func run() async throws {
+    func run(world: MPIWorld?) async throws {
         try await CLI.guarded {
+            let leader = (world?.group.rank ?? 0) == 0
             let model = PHOLD(
                 partitions: partitions, componentsPerPartition: components, population: population,
                 endTime: Picoseconds(endUs * 1e6), work: work)
@@ -79,7 +81,8 @@ struct BenchEngine: AsyncParsableCommand {
                 hint: "Lower --end-us, --components, --population or --repeat")
             let status = StatusLine()
             var plain: (PHOLD.Outcome, seconds: Double)?
-            for k in 0..<max(1, repetitions) {
+            // Under MPI only rank 0 runs the plain loop (the others wait for it at the engine run).
+            for k in 0..<max(1, repetitions) where leader {
                 status.show("plain heap loop run \(k + 1) of \(max(1, repetitions))")
                 let p = model.runPlainLoop()
                 if plain == nil || p.seconds < plain!.seconds { plain = p }
@@ -88,11 +91,13 @@ struct BenchEngine: AsyncParsableCommand {
             for k in 0..<max(1, repetitions) {
                 status.show("engine run \(k + 1) of \(max(1, repetitions))")
                 let sim = try model.build(
-                    options: EngineOptions(workers: workers ?? EngineOptions.defaultWorkers, numa: numaPolicy, stopTime: model.endTime))
+                    options: EngineOptions(
+                        workers: workers ?? EngineOptions.defaultWorkers, numa: numaPolicy, stopTime: model.endTime, group: world?.group))
                 let r = await sim.run()
                 if best == nil || r.profile.wallSeconds < best!.0.profile.wallSeconds { best = (r, model.outcome(of: r)) }
             }
             status.clear()
+            guard leader else { return }
             let (result, outcome) = best!
             let plainRate = Double(plain!.0.events) / plain!.seconds
             let engineRate = Double(result.events) / result.profile.wallSeconds
@@ -114,14 +119,20 @@ struct BenchEngine: AsyncParsableCommand {
                 print(
                     "  plain heap loop   : \(CLI.rate(plainRate)) events/s  (\(plain!.0.events) events, \(Units.format(plain!.seconds, 3)) s)"
                 )
+                let ranks = result.profile.ranks?.count ?? 1
                 print(
-                    "  engine, \(result.profile.activeWorkers) worker(s) : \(CLI.rate(engineRate)) events/s  (\(result.events) events, \(Units.format(result.profile.wallSeconds, 3)) s, \(result.windows) windows)"
+                    "  engine, \(ranks > 1 ? "\(ranks) ranks, " : "")\(result.profile.activeWorkers) worker(s) : \(CLI.rate(engineRate)) events/s  (\(result.events) events, \(Units.format(result.profile.wallSeconds, 3)) s, \(result.windows) windows)"
                 )
                 print("  plain / engine    : \(Units.format(plainRate / engineRate, 2))x")
                 print("  identical outcome : \(identical ? "yes" : "NO") (\(outcome))")
                 for w in result.profile.workers {
                     print(
                         "  worker \(w.worker): \(CLI.rate(w.eventsPerSecond)) ev/s, barrier wait \(Units.format(w.barrierWaitShare * 100, 1)) %, cpu \(w.cpu), node \(w.numaNode)"
+                    )
+                }
+                for r in result.profile.ranks ?? [] {
+                    print(
+                        "  rank \(r.rank) (\(r.host)): \(CLI.rate(r.eventsPerSecond))ev/s, exchange \(Units.format(r.exchangeShare * 100, 1)) %, reduce wait \(Units.format(r.reductionWaitShare * 100, 1)) %, \(Units.formatBytes(UInt64(r.bytesSentPerWindow))) sent per window"
                     )
                 }
             }
@@ -247,6 +258,94 @@ struct BenchCompress: AsyncParsableCommand {
                     "  OSC : \(Units.format(r.oscSeconds, 3)) s, \(CLI.rate(r.oscWeightsPerSecond))weights/s, \(Units.format(r.oscRatio, 2))x, error \(Units.format(r.oscError, 4))"
                 )
                 print("  OSC is \(Units.format(r.oscOverSed, 1))x faster than SED")
+            }
+        }
+    }
+}
+
+struct BenchExchange: DistributedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exchange",
+        abstract: "Measure the cost of one window exchange between processes, in microseconds.",
+        discussion: """
+            Under mpirun -n R, measures MPI between the R ranks (add --mca btl tcp,self for TCP, the path \
+            between machines). Started alone, measures two processes simulated as threads of this one (the \
+            shared-memory floor).
+            """)
+
+    @Option(help: "Windows to time per size.")
+    var windows: Int = 20_000
+    @Option(help: "Events each rank sends to each other rank per window, comma-separated.")
+    var events: String = "0,1,16,256,4096"
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func validate() throws {
+        try CLI.check(windows, "--windows", 1...10_000_000)
+        _ = try sizes()
+    }
+
+    func sizes() throws(SpindleError) -> [Int] {
+        let parts = events.split(separator: ",", omittingEmptySubsequences: false)
+        var out: [Int] = []
+        for p in parts {
+            guard let n = Int(p.trimmingCharacters(in: .whitespaces)), (0...1_000_000).contains(n) else {
+                throw SpindleError(
+                    .invalidValue, "--events has '\(p)'", expected: "a comma-separated list of whole numbers from 0 to 1000000")
+            }
+            out.append(n)
+        }
+        return out
+    }
+
+    func run(world: MPIWorld?) async throws {
+        try await CLI.guarded {
+            let sizes = try sizes()
+            let groups: [any ProcessGroup] = world.map { [$0.group] } ?? LocalProcessGroup.make(size: 2)
+            let windows = self.windows
+            var results: [ExchangeBenchmark.Result] = []
+            for n in sizes {
+                // Each simulated process on a thread of its own (they block on each other).
+                let all = await withTaskGroup(of: (Int, ExchangeBenchmark.Result).self) { tasks in
+                    for (i, g) in groups.enumerated() {
+                        tasks.addTask {
+                            await withCheckedContinuation { c in
+                                Thread { c.resume(returning: (i, ExchangeBenchmark.run(group: g, windows: windows, eventsPerPeer: n))) }
+                                    .start()
+                            }
+                        }
+                    }
+                    var out: [(Int, ExchangeBenchmark.Result)] = []
+                    for await x in tasks { out.append(x) }
+                    return out.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                results.append(all[0])
+            }
+            if let world, world.group.rank != 0 { return }
+            let ranks = world?.group.size ?? 2
+            let transport =
+                world == nil
+                ? "threads of one process (shared memory)"
+                : "\(MPIWorld.libraryVersion), btl \(ProcessInfo.processInfo.environment["OMPI_MCA_btl"] ?? "default")"
+            if json {
+                struct Report: Encodable {
+                    var ranks: Int
+                    var transport: String
+                    var results: [ExchangeBenchmark.Result]
+                }
+                try CLI.printJSON(Report(ranks: ranks, transport: transport, results: results))
+                return
+            }
+            print("window exchange between \(ranks) ranks: \(transport); \(Event.wireBytes) bytes per event")
+            print("  events/peer  us/window  reduce us  transfer us  MB/s sent")
+            for r in results {
+                print(
+                    "  "
+                        + [
+                            CLI.pad(String(r.eventsPerPeer), 12), CLI.pad(Units.format(r.microsecondsPerWindow, 2), 10),
+                            CLI.pad(Units.format(r.reduceMicroseconds, 2), 10), CLI.pad(Units.format(r.transferMicroseconds, 2), 12),
+                            Units.format(r.bytesPerSecond / 1e6, 1),
+                        ].joined(separator: " "))
             }
         }
     }

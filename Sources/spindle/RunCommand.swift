@@ -3,6 +3,7 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
+import SpindleDistributed
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping
@@ -35,7 +36,7 @@ struct EngineFlags: ParsableArguments {
     }
 }
 
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Simulate a scenario and report latency, energy by component and data moved.",
@@ -55,26 +56,31 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
 
-    func run() async throws {
-        try await CLI.guarded { try await execute() }
+    func run(world: MPIWorld?) async throws {
+        try await CLI.guarded { try await execute(world: world) }
     }
 
-    private func execute() async throws {
+    private func execute(world: MPIWorld?) async throws {
         do {
-            let scenario = try ScenarioLoader.load(self.scenario ?? ScenarioLoader.defaultScenario, overrides: try set.overrides())
-            if !scenario.sweep.isEmpty && scenario.point == nil {
-                CLI.note(
-                    "the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)"
-                )
+            // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
+            let (prepared, options) = try await Distributed.agree(world) { () async throws -> (ScenarioRunner.Prepared, EngineOptions) in
+                let scenario = try ScenarioLoader.load(self.scenario ?? ScenarioLoader.defaultScenario, overrides: try set.overrides())
+                if !scenario.sweep.isEmpty && scenario.point == nil {
+                    CLI.note(
+                        "the scenario sweeps \(scenario.sweep.map(\.key).joined(separator: ", ")); this runs its base values (spindle sweep runs every point)"
+                    )
+                }
+                let status = StatusLine()
+                status.show(
+                    "mapping '\(scenario.name)' (\(scenario.network.name), batch \(scenario.batch)) onto \(scenario.topology.chips) chip(s)"
+                        + (scenario.compression != nil ? ", compressing its weights first" : "") + " ...")
+                let prepared = try ScenarioRunner.prepare(scenario)
+                status.clear()
+                if let note = try ScenarioRunner.checkWork(prepared, limit: engine.long.limit) { CLI.note(note) }
+                var options = try engine.options()
+                options.group = world?.group
+                return (prepared, options)
             }
-            let status = StatusLine()
-            status.show(
-                "mapping '\(scenario.name)' (\(scenario.network.name), batch \(scenario.batch)) onto \(scenario.topology.chips) chip(s)"
-                    + (scenario.compression != nil ? ", compressing its weights first" : "") + " ...")
-            let prepared = try ScenarioRunner.prepare(scenario)
-            status.clear()
-            if let note = try ScenarioRunner.checkWork(prepared, limit: engine.long.limit) { CLI.note(note) }
-            let options = try engine.options()
             let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)
             let update: @Sendable (Double, RunProgress) -> Void = { fraction, p in bar.update(fraction, p) }
             let onProgress = bar.enabled ? update : nil
@@ -82,6 +88,8 @@ struct RunCommand: AsyncParsableCommand {
                 prepared, options: options, profile: engine.profile, progress: onProgress)
             bar.finish(RunProgress(time: report.latencyPs, events: report.events, wallSeconds: report.run?.wallSeconds ?? 0))
             if !engine.profile { report.run?.profile = nil }
+            // Every process holds the whole result; rank 0 speaks for the job.
+            if let world, world.group.rank != 0 { return }
             let data = try report.jsonData()
             if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
             if json {
@@ -108,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
 enum ProfileTable {
     static func render(_ p: RunProfile) -> String {
         var lines = [
-            "profile: \(Units.format(p.wallSeconds, 3)) s wall, \(CLI.rate(p.eventsPerSecond))events/s, \(p.activeWorkers) of \(p.requestedWorkers) worker(s) active, lookahead \(p.lookaheadPs.map { Units.formatTime($0) } ?? "none (one partition)"), NUMA \(p.numa), peak memory \(Units.formatBytes(p.peakMemoryBytes))",
+            "profile: \(Units.format(p.wallSeconds, 3)) s wall, \(CLI.rate(p.eventsPerSecond))events/s, \(p.ranks.map { "\(p.activeWorkers) worker(s) on \($0.count) ranks (\(p.requestedWorkers) per rank requested)" } ?? "\(p.activeWorkers) of \(p.requestedWorkers) worker(s) active"), lookahead \(p.lookaheadPs.map { Units.formatTime($0) } ?? "none (one partition)"), NUMA \(p.numa), peak memory \(Units.formatBytes(p.peakMemoryBytes))",
             "  worker  partitions   events      events/s   barrier wait  windows  cpu  node  pinned",
         ]
         for w in p.workers {
@@ -130,8 +138,44 @@ enum ProfileTable {
                         CLI.pad(CLI.rate(q.eventsPerSecond), 10), Units.format(q.busyShare * 100, 1) + " %",
                     ].joined(separator: " "))
         }
+        if let ranks = p.ranks {
+            lines.append(
+                "  rank  host            partitions   workers  events      events/s   exchange  reduce wait  bytes/window  windows  node")
+            for r in ranks {
+                lines.append(
+                    "  "
+                        + [
+                            CLI.pad(String(r.rank), 5), CLI.pad(r.host, 15), CLI.pad(ranges(r.partitions), 12),
+                            CLI.pad(String(r.workers), 8),
+                            CLI.pad(String(r.events), 11), CLI.pad(CLI.rate(r.eventsPerSecond), 10),
+                            CLI.pad(Units.format(r.exchangeShare * 100, 1) + " %", 9),
+                            CLI.pad(Units.format(r.reductionWaitShare * 100, 1) + " %", 12),
+                            CLI.pad(Units.formatBytes(UInt64(r.bytesSentPerWindow)), 13), CLI.pad(String(r.windows), 8), String(r.numaNode),
+                        ].joined(separator: " "))
+            }
+        }
         for n in p.notes { lines.append("  note: \(n)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ProfileTable {
+    /// Partition numbers as ranges: 0-15,32.
+    static func ranges(_ xs: [Int]) -> String {
+        guard !xs.isEmpty else { return "-" }
+        var parts: [String] = []
+        var start = xs[0], last = xs[0]
+        for x in xs.dropFirst() {
+            if x == last + 1 {
+                last = x
+                continue
+            }
+            parts.append(start == last ? "\(start)" : "\(start)-\(last)")
+            start = x
+            last = x
+        }
+        parts.append(start == last ? "\(start)" : "\(start)-\(last)")
+        return parts.joined(separator: ",")
     }
 }
 

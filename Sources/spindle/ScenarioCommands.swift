@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Spindle
 import SpindleCore
+import SpindleDistributed
 import SpindleEngine
 import SpindleMapping
 import SpindleReport
@@ -84,7 +85,7 @@ struct MapCommand: AsyncParsableCommand {
     }
 }
 
-struct SweepCommand: AsyncParsableCommand {
+struct SweepCommand: DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Run every point of a scenario's sweep; write one JSON result per point and a summary CSV.",
@@ -109,21 +110,24 @@ struct SweepCommand: AsyncParsableCommand {
         try CLI.check(jobs, "--jobs", 1...256)
     }
 
-    func run() async throws {
+    func run(world: MPIWorld?) async throws {
         try await CLI.guarded {
-            var runner = SweepRunner(
-                scenarioPath: scenario, overrides: try set.overrides(), folder: out, options: try engine.options(), limit: engine.long.limit
-            )
+            let (overrides, options) = try await Distributed.agree(world) { () throws -> ([Override], EngineOptions) in
+                (try set.overrides(), try engine.options())
+            }
+            var runner = SweepRunner(scenarioPath: scenario, overrides: overrides, folder: out, options: options, limit: engine.long.limit)
             runner.jobs = jobs
+            runner.group = world?.group
             try await runner.run { event in
                 switch event {
                 case .reused(let i, let count, let point, let path):
                     CLI.progressLine("[\(i + 1)/\(count)] \(point): already done (\(path))")
                 case .stale(let i, let count, let point, let path):
                     CLI.progressLine("[\(i + 1)/\(count)] \(point): \(path) was computed from other inputs; simulating again")
-                case .finished(let i, let count, let label, let report, let path):
+                case .finished(let i, let count, let label, let report, let path, let rank):
+                    let by = world.map { $0.group.size > 1 ? " (rank \(rank))" : "" } ?? ""
                     CLI.progressLine(
-                        "[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)"
+                        "[\(i + 1)/\(count)] \(label): \(Units.formatTime(report.latencyPs)), \(Units.formatEnergy(report.energyPJ.total)) -> \(path)\(by)"
                     )
                 case .note(let text):
                     CLI.note(text)

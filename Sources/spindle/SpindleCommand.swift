@@ -3,6 +3,7 @@ import Foundation
 import Spindle
 import SpindleCompression
 import SpindleCore
+import SpindleDistributed
 import SpindleEngine
 import SpindleHardware
 import SpindleMapping
@@ -29,17 +30,38 @@ struct SpindleCommand: AsyncParsableCommand {
 enum SpindleMain {
     static func main() async {
         let arguments = CommandLineWords.joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
+        // Under a launcher (mpirun, srun), every process parses the same command line; only rank 0 prints.
+        let launch = LaunchEnvironment.current
+        Distributed.silenceFollowers(launch)
+        var world: MPIWorld?
         do {
             var command = try SpindleCommand.parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
+            if let distributed = command as? any DistributedCommand {
+                world = try MPIWorld.start(launch)
+                try await distributed.run(world: world)
+            } else if launch.size > 1 {
+                let name = arguments.first ?? "spindle"
+                throw SpindleError(
+                    .invalidValue,
+                    "'spindle \(name)' runs in one process, but \(launch.launcher ?? "a launcher") started \(launch.size)",
+                    expected: "spindle run, sweep or bench engine under a launcher",
+                    hint: "Run 'spindle \(name)' without mpirun or srun")
+            } else if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+            world?.finish()
         } catch let error as SpindleError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            world?.finish()
+            exit(2)
+        } catch let agreed as DistributedFailure {
+            FileHandle.standardError.write(Data((agreed.description + "\n").utf8))
+            world?.finish()
             exit(2)
         } catch let code as ExitCode {
+            world?.finish()
             exit(code.rawValue)
         } catch {
             let code = SpindleCommand.exitCode(for: error)

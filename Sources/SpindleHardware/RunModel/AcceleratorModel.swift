@@ -60,6 +60,12 @@ public struct AcceleratorModel: Sendable {
         // stages are busy one after another, and runs of whole stages leave a worker idle (measured in
         // Docs/performance.md); round-robin interleaves them.
         let builder = try SimulationBuilder(options: options)
+        // Between processes, chips go in contiguous runs balanced by their estimated events: neighbours in the
+        // package stay together (fewer events cross processes, where each costs far more than between
+        // threads), and a process's share of the work is even. Within a process, round-robin as above.
+        if let group = options.group, group.size > 1 {
+            builder.planProcesses(weights: EventEstimate.perChip(schedule, on: t), partitioner: BalancedContiguousPartitioner())
+        }
         let w = t.noc.width, h = t.noc.height
         let perChip = w * h + t.tiles.count + t.dram.count + 1
         let coordinatorID = ComponentID(UInt32(t.chips * perChip))
