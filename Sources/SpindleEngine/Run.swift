@@ -96,6 +96,7 @@ public final class Simulation: Sendable {
     let numa: NUMAPolicy
     let progressCells: [ProgressCell]
     let timeWindows: Bool
+    let probe: ScalingProbe?
     /// The processes of a distributed run (`nil` for one process), their worker counts, and the process of
     /// each partition.
     let group: (any ProcessGroup)?
@@ -104,10 +105,12 @@ public final class Simulation: Sendable {
 
     init(
         map: SimulationMap, plans: [WorkerPlan], executors: [WorkerExecutor], stopTime: Picoseconds?,
-        requestedWorkers: Int, notes: [String], numa: NUMAPolicy, timeWindows: Bool, group: (any ProcessGroup)?,
+        requestedWorkers: Int, notes: [String], numa: NUMAPolicy, timeWindows: Bool, probe: ScalingProbe?,
+        group: (any ProcessGroup)?,
         workersPerProcess: [Int], processOfPartition: [Int]
     ) {
         self.timeWindows = timeWindows
+        self.probe = probe
         self.group = group
         self.workersPerProcess = workersPerProcess
         self.processOfPartition = processOfPartition
@@ -157,8 +160,10 @@ public final class Simulation: Sendable {
                 let stop = stopTime
                 let timed = timeWindows
                 let cell = cells[rank]
+                let probe = self.probe
                 group.addTask {
-                    await agent.run(plan: plan, map: map, transport: transport, stopTime: stop, timed: timed, progress: cell)
+                    await agent.run(
+                        plan: plan, map: map, transport: transport, stopTime: stop, timed: timed, progress: cell, probe: probe)
                 }
             }
             var all: [WorkerOutcome] = []
@@ -261,6 +266,9 @@ final class WorkerRuntime {
     var localPartition: [Int]
     var outgoing: [[Event]]
     var outgoingMin: Picoseconds = .max
+    /// The scaling probe of a one-worker run, and the partition running now (for its crossing events).
+    var probe: ScalingProbe?
+    var currentPartition = 0
 
     init(rank: Int, ranks: Int, map: SimulationMap) {
         self.rank = rank
@@ -273,6 +281,7 @@ final class WorkerRuntime {
     /// because it is at or after the window's end), otherwise into the outbox for its worker.
     func post(_ event: Event, toPartition p: Int) {
         let w = map.workerOf[p]
+        if let probe { probe.crossed(from: currentPartition, to: p) }
         if w == rank {
             partitions[localPartition[p]].heap.push(event)
         } else {
@@ -298,10 +307,11 @@ actor WorkerAgent {
 
     func run(
         plan: WorkerPlan, map: SimulationMap, transport: any WindowTransport, stopTime: Picoseconds?, timed: Bool,
-        progress: ProgressCell
+        progress: ProgressCell, probe: ScalingProbe?
     ) -> WorkerOutcome {
         let placement = NUMA.currentPlacement()
         let runtime = WorkerRuntime(rank: plan.rank, ranks: transport.ranks, map: map)
+        runtime.probe = probe
         for (i, pid) in plan.partitions.enumerated() {
             let ctx = EventContext(
                 partition: pid, map: map, components: plan.components[i], sequences: plan.sequences[i])
@@ -324,6 +334,7 @@ actor WorkerAgent {
             let (sum, overflow) = next.addingReportingOverflow(map.lookahead)
             let end = min(overflow ? .max : sum, lastTime + 1)
             for (i, ctx) in runtime.partitions.enumerated() {
+                if probe != nil { runtime.currentPartition = Int(ctx.partition.raw) }
                 if timed {
                     let t0 = monotonicNs()
                     ctx.runWindow(until: end, progress: progress)
@@ -333,6 +344,7 @@ actor WorkerAgent {
                 }
             }
             windows += 1
+            if let probe { probe.endWindow(runtime.partitions) }
             let localNext = min(heapsMin(), runtime.outgoingMin)
             runtime.outgoingMin = .max
             let b0 = timed ? monotonicNs() : 0

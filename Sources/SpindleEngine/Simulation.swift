@@ -15,6 +15,8 @@ public struct EngineOptions: Sendable {
     /// The processes of a distributed run (`nil`: this process alone). Each process runs `workers` threads
     /// for its share of the partitions; results are the same for any number of processes.
     public var group: (any ProcessGroup)?
+    /// Measures how the run's work would fall on the ranks of other layouts (one worker, one process only).
+    public var probe: ScalingProbe?
 
     public init(
         workers: Int = EngineOptions.defaultWorkers, numa: NUMAPolicy = .off, stopTime: Picoseconds? = nil,
@@ -69,6 +71,9 @@ public final class SimulationBuilder {
         }
         guard options.workers <= 1024 else {
             throw SpindleError(.invalidValue, "--workers must be at most 1024 (got \(options.workers))")
+        }
+        if options.probe != nil, options.workers != 1 || (options.group?.size ?? 1) > 1 {
+            throw SpindleError(.invalidValue, "a scaling probe needs a run of one worker in one process (got \(options.workers) workers)")
         }
         self.options = options
         process = options.group?.rank ?? 0
@@ -212,7 +217,8 @@ public final class SimulationBuilder {
         return Simulation(
             map: map, plans: plans, executors: Array(executors.prefix(activeWorkers)),
             stopTime: options.stopTime, requestedWorkers: options.workers, notes: notes, numa: options.numa,
-            timeWindows: options.timeWindows, group: processes > 1 ? options.group : nil, workersPerProcess: workersPerProcess,
+            timeWindows: options.timeWindows, probe: options.probe, group: processes > 1 ? options.group : nil,
+            workersPerProcess: workersPerProcess,
             processOfPartition: placements.map(\.process))
     }
 }

@@ -114,6 +114,9 @@ struct RunCommand: DistributedCommand {
 
 /// The `--profile` table.
 enum ProfileTable {
+    /// Above this many partitions the table gives their spread instead of a row each.
+    static let maxPartitionRows = 64
+
     static func render(_ p: RunProfile) -> String {
         var lines = [
             "profile: \(Units.format(p.wallSeconds, 3)) s wall, \(CLI.rate(p.eventsPerSecond))events/s, \(p.ranks.map { "\(p.activeWorkers) worker(s) on \($0.count) ranks (\(p.requestedWorkers) per rank requested)" } ?? "\(p.activeWorkers) of \(p.requestedWorkers) worker(s) active"), lookahead \(p.lookaheadPs.map { Units.formatTime($0) } ?? "none (one partition)"), NUMA \(p.numa), peak memory \(Units.formatBytes(p.peakMemoryBytes))",
@@ -123,20 +126,30 @@ enum ProfileTable {
             lines.append(
                 "  "
                     + [
-                        CLI.pad(String(w.worker), 6), CLI.pad(w.partitions.map(String.init).joined(separator: ","), 12),
+                        CLI.pad(String(w.worker), 6), CLI.pad(ranges(w.partitions), 12),
                         CLI.pad(String(w.events), 11), CLI.pad(CLI.rate(w.eventsPerSecond), 10),
                         CLI.pad(Units.format(w.barrierWaitShare * 100, 1) + " %", 13), CLI.pad(String(w.windows), 8),
                         CLI.pad(String(w.cpu), 4), CLI.pad(String(w.numaNode), 5), w.pinned ? "yes" : "no",
                     ].joined(separator: " "))
         }
-        lines.append("  partition  worker  events      events/s   busy")
-        for q in p.partitions {
+        if p.partitions.count > maxPartitionRows {
+            // Many chips: the spread, not a row each (the JSON has every partition).
+            let events = p.partitions.map(\.events).sorted()
+            let busy = p.partitions.map(\.busyShare).sorted()
             lines.append(
-                "  "
-                    + [
-                        CLI.pad(String(q.partition), 9), CLI.pad(String(q.worker), 7), CLI.pad(String(q.events), 11),
-                        CLI.pad(CLI.rate(q.eventsPerSecond), 10), Units.format(q.busyShare * 100, 1) + " %",
-                    ].joined(separator: " "))
+                "  partitions: \(p.partitions.count); events min \(events.first!), median \(events[events.count / 2]), max \(events.last!); "
+                    + "busy min \(Units.format(busy.first! * 100, 1)) %, max \(Units.format(busy.last! * 100, 1)) % (every partition is in the JSON)"
+            )
+        } else {
+            lines.append("  partition  worker  events      events/s   busy")
+            for q in p.partitions {
+                lines.append(
+                    "  "
+                        + [
+                            CLI.pad(String(q.partition), 9), CLI.pad(String(q.worker), 7), CLI.pad(String(q.events), 11),
+                            CLI.pad(CLI.rate(q.eventsPerSecond), 10), Units.format(q.busyShare * 100, 1) + " %",
+                        ].joined(separator: " "))
+            }
         }
         if let ranks = p.ranks {
             lines.append(
@@ -150,7 +163,7 @@ enum ProfileTable {
                             CLI.pad(String(r.events), 11), CLI.pad(CLI.rate(r.eventsPerSecond), 10),
                             CLI.pad(Units.format(r.exchangeShare * 100, 1) + " %", 9),
                             CLI.pad(Units.format(r.reductionWaitShare * 100, 1) + " %", 12),
-                            CLI.pad(Units.formatBytes(UInt64(r.bytesSentPerWindow)), 13), CLI.pad(String(r.windows), 8), String(r.numaNode),
+                            CLI.pad(Units.format(r.eventsSentPerWindow, 4) + " ev", 12), CLI.pad(String(r.windows), 8), String(r.numaNode),
                         ].joined(separator: " "))
             }
         }

@@ -3,8 +3,9 @@ import Testing
 
 /// The commands the README and the Docs show, as written.
 enum DocumentedCommands {
-    /// `spindle ...` lines of the fenced shell blocks of a Markdown file (a block under `section`, if given),
-    /// with trailing `# comments` removed.
+    /// `spindle ...` and `mpirun ... spindle ...` lines of the fenced blocks of a Markdown file (a block under
+    /// `section`, if given), with trailing `# comments` removed. Lines with a prompt (`$ mpirun ...`, for
+    /// machines this one is not) are examples, not commands.
     static func commands(in file: String, section: String? = nil) -> [String] {
         guard var text = try? String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8) else { return [] }
         if let section, let r = text.range(of: section) {
@@ -19,7 +20,7 @@ enum DocumentedCommands {
                 continue
             }
             let l = line.trimmingCharacters(in: .whitespaces)
-            guard inBlock, l.hasPrefix("spindle ") || l == "spindle" else { continue }
+            guard inBlock, l.hasPrefix("spindle ") || l == "spindle" || l.hasPrefix("mpirun ") else { continue }
             out.append(l.components(separatedBy: "  #")[0].components(separatedBy: " # ")[0].trimmingCharacters(in: .whitespaces))
         }
         return out
@@ -154,10 +155,23 @@ struct DocumentedCommandsTests {
             for c in DocumentedCommands.commands(in: doc) where !commands.contains(c) { commands.append(c) }
         }
         #expect(commands.count >= 25)
+        for doc in ["Docs/distributed.md"] {
+            for c in DocumentedCommands.commands(in: doc) where !commands.contains(c) { commands.append(c) }
+        }
+        #expect(commands.contains { $0.hasPrefix("mpirun ") })
         for command in commands {
             let process = Process()
-            process.executableURL = binary
-            process.arguments = Array(DocumentedCommands.words(command).dropFirst())
+            let words = DocumentedCommands.words(command)
+            if words[0] == "mpirun" {
+                // As written, with the binary for `spindle` and Open MPI's consent to run as root.
+                let mpirun = try #require(MPI.mpirun, "mpirun is not installed")
+                process.executableURL = URL(fileURLWithPath: mpirun)
+                process.arguments = Array(words.dropFirst()).map { $0 == "spindle" ? binary.path : $0 }
+                process.environment = MPI.environment
+            } else {
+                process.executableURL = binary
+                process.arguments = Array(words.dropFirst())
+            }
             process.currentDirectoryURL = dir
             let err = Pipe()
             process.standardOutput = FileHandle.nullDevice

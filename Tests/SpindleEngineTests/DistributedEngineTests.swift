@@ -1,3 +1,4 @@
+import Foundation
 import SpindleCore
 import Testing
 
@@ -96,5 +97,45 @@ struct DistributedEngineTests {
         #expect(back.outcomes[0].counters[0].id == ComponentID(9))
         #expect(back.outcomes[0].partitions[0].busyNs == 77)
         #expect(back.outcomes[0].finalTime == 1_234)
+    }
+
+    @Test("Agreeing on failure: every process gets the lowest failing rank's message, or all go on")
+    func agreement() async throws {
+        func agree(_ errors: [String?]) async -> [String?] {
+            let groups = LocalProcessGroup.make(size: errors.count)
+            return await withTaskGroup(of: (Int, String?).self) { tasks in
+                for (r, g) in groups.enumerated() {
+                    tasks.addTask {
+                        await withCheckedContinuation { c in
+                            Thread {
+                                do {
+                                    try g.agree(errors[r])
+                                    c.resume(returning: (r, nil))
+                                } catch {
+                                    c.resume(returning: (r, (error as? DistributedFailure)?.description ?? "\(error)"))
+                                }
+                            }.start()
+                        }
+                    }
+                }
+                var out = [String?](repeating: nil, count: errors.count)
+                for await (r, e) in tasks { out[r] = e }
+                return out
+            }
+        }
+        #expect(await agree([nil, nil, nil]) == [nil, nil, nil])
+        #expect(await agree([nil, "error: b", "error: c"]) == Array(repeating: "rank 1: error: b", count: 3))
+        #expect(await agree(["error: a", nil]) == ["error: a", "error: a"])
+    }
+
+    @Test("Point-to-point messages between simulated processes arrive by tag, with their source")
+    func messages() async {
+        let groups = LocalProcessGroup.make(size: 3)
+        groups[1].send([1, 2, 3], to: 0, tag: 5)
+        groups[2].send([9], to: 0, tag: 6)
+        let six = groups[0].receive(tag: 6)
+        let five = groups[0].receive(tag: 5)
+        #expect(six.source == 2 && six.bytes == [9])
+        #expect(five.source == 1 && five.bytes == [1, 2, 3])
     }
 }

@@ -40,6 +40,64 @@ struct PartitionerTests {
         }
     }
 
+    @Test("Staged: a pipeline's stages are shared evenly over the ranks, in contiguous runs, replica j of every stage together")
+    func stagedByHand() {
+        // 2 stages x 4 replicas over 2 ranks: each rank gets 2 replicas of each stage, the same replicas.
+        let two = StagedPartitioner(classes: [0, 0, 0, 0, 1, 1, 1, 1]).assign(weights: Array(repeating: 1, count: 8), workers: 2)
+        #expect(two == [0, 0, 1, 1, 0, 0, 1, 1])
+        // One class (data parallel): contiguous runs, as balanced contiguous would give.
+        #expect(
+            StagedPartitioner(classes: [0, 0, 0, 0, 0, 0]).assign(weights: Array(repeating: 1, count: 6), workers: 3) == [0, 0, 1, 1, 2, 2])
+        // Classes smaller than the rank count: spread, and shifted so every rank gets some.
+        #expect(StagedPartitioner(classes: [0, 0, 1, 1]).assign(weights: Array(repeating: 1, count: 4), workers: 4) == [0, 2, 1, 3])
+    }
+
+    @Test("Staged: every rank used, every class shared to within one partition (300 random cases)")
+    func stagedRandom() {
+        var rng = RandomStream(seed: 5)
+        for _ in 0..<300 {
+            let stages = 1 + Int(rng.nextBelow(6))
+            let replicas = 1 + Int(rng.nextBelow(12))
+            let workers = 1 + Int(rng.nextBelow(20))
+            let classes = (0..<stages).flatMap { s in [Int](repeating: s, count: replicas) }
+            let a = StagedPartitioner(classes: classes).assign(weights: classes.map { _ in 1 }, workers: workers)
+            let k = min(workers, classes.count)
+            #expect(Set(a) == Set(0..<k), "\(stages) x \(replicas) over \(workers)")
+            if replicas >= k {
+                for s in 0..<stages {
+                    var count = [Int](repeating: 0, count: k)
+                    for (p, c) in classes.enumerated() where c == s { count[a[p]] += 1 }
+                    #expect(count.max()! - count.min()! <= 1, "stage \(s) of \(stages) x \(replicas) over \(workers): \(count)")
+                }
+            }
+        }
+    }
+
+    @Test("The scaling probe: one rank sees every event and no cut; two ranks split the work and cut some events")
+    func probe() async throws {
+        let model = PHOLD(partitions: 4, componentsPerPartition: 8, population: 4, endTime: 100_000, seed: 3)
+        let probe = ScalingProbe(layouts: [
+            .init(ranks: 1, rankOf: [0, 0, 0, 0]), .init(ranks: 2, rankOf: [0, 0, 1, 1]), .init(ranks: 4, rankOf: [0, 1, 2, 3]),
+        ])
+        var options = EngineOptions(workers: 1, stopTime: model.endTime)
+        options.probe = probe
+        let result = try await model.build(options: options).run()
+        let f = probe.figures
+        #expect(f[0].events == result.events && f[0].windows == result.windows)
+        #expect(f[0].busiestRankEventsPerWindowSum == result.events && f[0].cutEvents == 0)
+        #expect(f[1].busiestRankEventsPerWindowSum >= result.events / 2 && f[1].busiestRankEventsPerWindowSum < result.events)
+        #expect(f[1].cutEvents > 0 && f[2].cutEvents > f[1].cutEvents)
+        #expect(f[2].windowsWithCut <= f[2].windows)
+        #expect(throws: SpindleError.self) {
+            try model.build(
+                options: {
+                    var o = options
+                    o.workers = 2
+                    return o
+                }())
+        }
+    }
+
     /// The smallest largest sum over cuts of `w` into exactly `runs` non-empty contiguous runs, by dynamic
     /// programming over prefixes.
     func optimum(_ w: [Double], runs: Int) -> Double {

@@ -60,11 +60,8 @@ public struct AcceleratorModel: Sendable {
         // stages are busy one after another, and runs of whole stages leave a worker idle (measured in
         // Docs/performance.md); round-robin interleaves them.
         let builder = try SimulationBuilder(options: options)
-        // Between processes, chips go in contiguous runs balanced by their estimated events: neighbours in the
-        // package stay together (fewer events cross processes, where each costs far more than between
-        // threads), and a process's share of the work is even. Within a process, round-robin as above.
         if let group = options.group, group.size > 1 {
-            builder.planProcesses(weights: EventEstimate.perChip(schedule, on: t), partitioner: BalancedContiguousPartitioner())
+            builder.planProcesses(weights: EventEstimate.perChip(schedule, on: t), partitioner: Self.rankPartitioner(schedule))
         }
         let w = t.noc.width, h = t.noc.height
         let perChip = w * h + t.tiles.count + t.dram.count + 1
@@ -197,6 +194,26 @@ public struct AcceleratorModel: Sendable {
         }
         builder.schedule(to: coordinatorID, at: 0, Message(.start))
         return try builder.build()
+    }
+
+    /// How the chips of a distributed run go to ranks: chips that run the same steps (a pipeline stage, or all
+    /// chips of a data-parallel plan) form a class, and every rank gets an even, contiguous share of every class
+    /// (`StagedPartitioner`): per-window work stays balanced while a pipeline's stages take turns, and a stage's
+    /// neighbouring replicas stay together. Within a rank, chips go to its workers round-robin.
+    public static func rankPartitioner(_ schedule: Schedule) -> StagedPartitioner {
+        var classOf: [[Int]: Int] = [:]
+        let classes = schedule.chips.map { steps in
+            let signature = steps.map(\.label)
+            if let c = classOf[signature] { return c }
+            classOf[signature] = classOf.count
+            return classOf.count - 1
+        }
+        return StagedPartitioner(classes: classes)
+    }
+
+    /// The rank of each chip in a distributed run of `ranks` ranks.
+    public static func rankLayout(_ schedule: Schedule, on topology: Topology, ranks: Int) -> [Int] {
+        rankPartitioner(schedule).assign(weights: EventEstimate.perChip(schedule, on: topology), workers: ranks)
     }
 
     /// Delay of a control message between the coordinator (on chip 0) and chip c's controller: per
