@@ -140,6 +140,16 @@ public final class Simulation: Sendable {
     ) async -> SimulationResult {
         let hierarchical = group.map { HierarchicalTransport(group: $0, workersPerProcess: workersPerProcess, map: map) }
         let transport: any WindowTransport = hierarchical ?? SharedMemoryTransport(ranks: plans.count)
+        if let group {
+            // Start together: processes finish building at different times, and the wall time and the profile's
+            // waiting shares should count from a common start.
+            await withCheckedContinuation { continuation in
+                Thread {
+                    _ = group.allGather([])
+                    continuation.resume()
+                }.start()
+            }
+        }
         let start = monotonicNs()
         let cells = progressCells
         let watcher: Task<Void, Never>? = progress.map { report in
