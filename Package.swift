@@ -86,6 +86,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
+        .testTarget(name: "SpindleDistributedTests", dependencies: ["SpindleDistributed"], swiftSettings: strict),
         .testTarget(
             name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], swiftSettings: strict),
         .testTarget(

@@ -22,7 +22,7 @@ struct BenchRanks: AsyncParsableCommand {
     @Option(help: "Rank counts to model, comma-separated.")
     var ranks = "2,16,64,256"
     @Option(help: "Microseconds of one window exchange between two ranks (one round of the collective).")
-    var exchangeUs = 1.2
+    var exchangeUs = 1.3
     @Option(help: "Microseconds of one point-to-point message (default: --exchange-us).")
     var messageUs: Double?
     @Option(help: "Bandwidth of a rank's link in GB/s, for the events that cross ranks.")

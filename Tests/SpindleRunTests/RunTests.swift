@@ -256,8 +256,12 @@ struct RunTests {
             // build would take minutes for the whole network).
             if scenario.topology.chips > 8 {
                 let whole = try ScenarioRunner.prepare(scenario)
-                #expect(whole.mapping.plan.replicas == scenario.topology.chips, "\(f)")
+                let plan = whole.mapping.plan
+                #expect(plan.stages * plan.replicas * plan.split == scenario.topology.chips, "\(f) leaves chips idle: \(plan)")
                 #expect(whole.predictedLatencyPs > 0, "\(f)")
+                // The cluster-sized scenarios (1,024 chips) are mapped only: building them takes minutes in a
+                // debug build; the distributed tests and the documented commands run their small siblings.
+                if scenario.topology.chips > 64 { continue }
                 scenario.network.layers = Array(scenario.network.layers.prefix(3))
             }
             let r = try await ScenarioRunner.run(scenario, options: EngineOptions(workers: 2))
