@@ -52,10 +52,14 @@ public final class ScalingProbe: @unchecked Sendable {  // safe: see the proof b
     private var cutThisWindow: [Bool]
     private var windows: UInt64 = 0
     private var events: UInt64 = 0
+    /// The ranks of each layout that had events in the current window.
+    private var touched: [[Int]]
 
     public init(layouts: [Layout]) {
         self.layouts = layouts
-        window = layouts.map { [UInt64](repeating: 0, count: $0.ranks) }
+        // Buckets for the ranks that hold partitions (a layout may name more ranks than there are partitions).
+        window = layouts.map { [UInt64](repeating: 0, count: ($0.rankOf.max() ?? 0) + 1) }
+        touched = layouts.map { _ in [] }
         totals = window
         sumOfMax = Array(repeating: 0, count: layouts.count)
         cut = sumOfMax
@@ -81,27 +85,30 @@ public final class ScalingProbe: @unchecked Sendable {  // safe: see the proof b
         }
     }
 
-    /// Ends a window: `handled[p]` is partition p's running event count.
+    /// Ends a window, reading each partition's running event count.
     func endWindow(_ partitions: [EventContext]) {
         if last.isEmpty { last = Array(repeating: 0, count: partitions.count) }
         windows &+= 1
-        for k in layouts.indices {
-            for r in window[k].indices { window[k][r] = 0 }
-        }
         for (i, ctx) in partitions.enumerated() {
             let delta = ctx.eventsHandled &- last[i]
             guard delta > 0 else { continue }
             last[i] = ctx.eventsHandled
             events &+= delta
             let p = Int(ctx.partition.raw)
-            for k in layouts.indices { window[k][layouts[k].rankOf[p]] &+= delta }
+            for k in layouts.indices {
+                let r = layouts[k].rankOf[p]
+                if window[k][r] == 0 { touched[k].append(r) }
+                window[k][r] &+= delta
+            }
         }
         for k in layouts.indices {
             var top: UInt64 = 0
-            for r in window[k].indices {
+            for r in touched[k] {
                 top = max(top, window[k][r])
                 totals[k][r] &+= window[k][r]
+                window[k][r] = 0
             }
+            touched[k].removeAll(keepingCapacity: true)
             sumOfMax[k] &+= top
             if cutThisWindow[k] {
                 cutWindows[k] &+= 1

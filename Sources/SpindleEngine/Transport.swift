@@ -2,10 +2,11 @@ import SpindleCore
 
 /// Moves cross-partition events between ranks at window boundaries.
 ///
-/// A rank is one worker (in-process) or one process (MPI). Each window, every rank calls `exchange`
-/// exactly once; the call is a collective: it returns when all ranks have called it. Events may arrive in
-/// any order, because partitions order them by their unique key; the transport need not sort.
-/// An MPI transport implements this with one all-to-all of serialized events and one min-reduction.
+/// A rank here is one worker, numbered over all processes of the run. Each window, every worker calls
+/// `exchange` exactly once; the call is a collective: it returns when all workers have called it. Events may
+/// arrive in any order, because partitions order them by their unique key; the transport need not sort.
+/// `SharedMemoryTransport` serves the workers of one process; `HierarchicalTransport` adds one
+/// `ProcessGroup.exchange` per process per window for runs over several processes.
 public protocol WindowTransport: Sendable {
     /// Number of ranks taking part.
     var ranks: Int { get }

@@ -298,9 +298,17 @@ struct BenchExchange: DistributedCommand {
         return out
     }
 
+    @OptionGroup var long: LongWorkFlags
+
     func run(world: MPIWorld?) async throws {
         try await CLI.guarded {
             let sizes = try sizes()
+            // Each window moves every size's events to every other rank; about 2 us plus 1 GB/s is a fast guess.
+            let peers = Double(max((world?.group.size ?? 2) - 1, 1))
+            let seconds = sizes.reduce(0.0) { $0 + Double(self.windows) * 1.1 * (2e-6 + Double($1) * peers * 64 / 1e9) }
+            try long.check(
+                "timing \(sizes.count) exchange size(s) over \(self.windows) windows", units: seconds, unitName: "seconds of exchanges",
+                perSecond: 1, hint: "Lower --windows or the sizes in --events")
             let groups: [any ProcessGroup] = world.map { [$0.group] } ?? LocalProcessGroup.make(size: 2)
             let windows = self.windows
             var results: [ExchangeBenchmark.Result] = []

@@ -21,9 +21,10 @@ extension DistributedCommand {
 
 /// The CLI's side of distributed runs: which processes print, and agreeing on input errors.
 enum Distributed {
-    /// Silences stdout and stderr of every process but rank 0, so a job prints each line once.
+    /// Silences stdout and stderr of every process but rank 0, so a job prints each line once; with
+    /// `SPINDLE_RANK_OUTPUT=1` in the environment every rank keeps its output (to debug one rank).
     static func silenceFollowers(_ environment: LaunchEnvironment) {
-        guard !environment.isLeader else { return }
+        guard !environment.isLeader, ProcessInfo.processInfo.environment["SPINDLE_RANK_OUTPUT"] != "1" else { return }
         let null = open("/dev/null", O_WRONLY)
         guard null >= 0 else { return }
         dup2(null, STDOUT_FILENO)
