@@ -137,6 +137,28 @@ struct DistributedTests {
         #expect(r.stdout.isEmpty)
     }
 
+    @Test("A launcher whose processes MPI does not see as one job: explained, exit 2")
+    func mismatchedLauncher() throws {
+        // What a foreign launcher looks like from inside: its environment says 3 processes, MPI sees a job of one.
+        let process = Process()
+        process.executableURL = try MPI.binary()
+        process.arguments = ["run", "--workers", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        var env = MPI.environment
+        env["OMPI_COMM_WORLD_SIZE"] = "3"
+        env["OMPI_COMM_WORLD_RANK"] = "0"
+        process.environment = env
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("started 3 processes"), "\(text)")
+        #expect(text.contains("Docs/distributed.md"))
+    }
+
     @Test("A 2-rank sweep writes the same files as a serial sweep, and resumes")
     func sweep() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-mpi-sweep-\(UUID().uuidString)").path
