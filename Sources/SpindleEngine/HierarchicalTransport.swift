@@ -100,8 +100,12 @@ final class HierarchicalTransport: WindowTransport, @unchecked Sendable {  // sa
             }
         }
         if !inbox[l].isEmpty {
-            incoming.append(contentsOf: inbox[l])
-            inbox[l].removeAll(keepingCapacity: true)
+            if incoming.isEmpty {
+                swap(&incoming, &inbox[l])  // no copy: the caller empties `incoming` before the next exchange
+            } else {
+                incoming.append(contentsOf: inbox[l])
+                inbox[l].removeAll(keepingCapacity: true)
+            }
         }
         return next
     }
