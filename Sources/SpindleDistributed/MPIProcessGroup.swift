@@ -56,7 +56,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {  // safe
         outgoing: inout [[Event]], localNext: Picoseconds, incoming: inout [Event], timing: inout ExchangeTiming
     ) -> Picoseconds {
         #if SPINDLE_MPI
-            let t0 = monotonicNanoseconds()
+            let t0 = monotonicNs()
             for q in 0..<size {
                 header[2 * q] = UInt64(outgoing[q].count)
                 header[2 * q + 1] = localNext
@@ -75,7 +75,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {  // safe
                 receiveOffsets[q] = Int64(receiveBytes)
                 receiveBytes += Int(peerHeader[2 * q]) * wire
             }
-            let t1 = monotonicNanoseconds()
+            let t1 = monotonicNs()
             timing.reduceNs &+= t1 &- t0
             guard sendBytes > 0 || receiveBytes > 0 else { return next }
             ensureCapacity(send: sendBytes, receive: receiveBytes)
@@ -92,7 +92,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {  // safe
                 let events = receiveBuffer.bindMemory(to: Event.self, capacity: receiveBytes / wire)
                 incoming.append(contentsOf: UnsafeBufferPointer(start: events, count: receiveBytes / wire))
             }
-            timing.transferNs &+= monotonicNanoseconds() &- t1
+            timing.transferNs &+= monotonicNs() &- t1
             return next
         #else
             return localNext
@@ -158,11 +158,4 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {  // safe
             preconditionFailure("no MPI in this build")
         #endif
     }
-}
-
-/// Monotonic wall clock in nanoseconds.
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }

@@ -143,12 +143,7 @@ public final class Simulation: Sendable {
         if let group {
             // Start together: processes finish building at different times, and the wall time and the profile's
             // waiting shares should count from a common start.
-            await withCheckedContinuation { continuation in
-                Thread {
-                    _ = group.allGather([])
-                    continuation.resume()
-                }.start()
-            }
+            _ = await onOwnThread(named: "spindle-start") { group.allGather([]) }
         }
         let start = monotonicNs()
         let cells = progressCells
@@ -184,14 +179,9 @@ public final class Simulation: Sendable {
         for e in executors { e.stop() }
         let wall = Double(monotonicNs() - start) / 1e9
         guard let group, let hierarchical else { return assemble(outcomes, wall: wall) }
-        // The gather blocks until every process arrives: on a thread of its own, not one of Swift's
-        // cooperative threads (processes simulated in one process would otherwise starve each other).
-        return await withCheckedContinuation { continuation in
-            let thread = Thread { [self] in
-                continuation.resume(returning: gather(outcomes, group: group, transport: hierarchical, started: start))
-            }
-            thread.name = "spindle-gather"
-            thread.start()
+        // The gather blocks until every process arrives.
+        return await onOwnThread(named: "spindle-gather") { [self] in
+            gather(outcomes, group: group, transport: hierarchical, started: start)
         }
     }
 

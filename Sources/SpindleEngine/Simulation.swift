@@ -188,13 +188,18 @@ public final class SimulationBuilder {
         // Each process runs as many workers as it has partitions, up to `workers`, and at least one (which, in
         // a process without partitions, only takes part in the window exchanges).
         var workersPerProcess = [Int](repeating: 1, count: processes)
+        var used = [Set<Int>](repeating: [], count: processes)
+        for p in placements { used[p.process].insert(p.localWorker) }
         for q in 0..<processes {
-            let used = Set(placements.filter { $0.process == q }.map(\.localWorker))
-            precondition(used.isEmpty || used.count == used.max()! + 1, "every worker below the highest one used must run a partition")
-            workersPerProcess[q] = max(1, used.count)
+            precondition(
+                used[q].isEmpty || used[q].count == used[q].max()! + 1, "every worker below the highest one used must run a partition")
+            workersPerProcess[q] = max(1, used[q].count)
         }
-        let base = workersPerProcess.prefix(process).reduce(0, +)
-        let workerOf = placements.map { workersPerProcess.prefix($0.process).reduce(0, +) + $0.localWorker }
+        // Global worker numbers: each process's workers follow those of the processes below it.
+        var bases = [Int](repeating: 0, count: processes)
+        for q in 1..<max(processes, 1) { bases[q] = bases[q - 1] + workersPerProcess[q - 1] }
+        let base = bases[process]
+        let workerOf = placements.map { bases[$0.process] + $0.localWorker }
         let activeWorkers = workersPerProcess[process]
         let map = SimulationMap(
             partitionOf: partitionOf, localIndexOf: localIndexOf, workerOf: workerOf, lookahead: lookahead)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -99,9 +100,20 @@ public final class ProgressCell: Sendable {
     }
 }
 
+/// Runs blocking work (a collective that waits for other processes) on a thread of its own and awaits its
+/// result, so that it never holds one of Swift's cooperative threads: processes simulated as threads of one
+/// process would otherwise starve each other.
+public func onOwnThread<T: Sendable>(named name: String, _ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.name = name
+        thread.start()
+    }
+}
+
 /// Monotonic wall clock in nanoseconds.
 @inline(__always)
-func monotonicNs() -> UInt64 {
+public func monotonicNs() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)

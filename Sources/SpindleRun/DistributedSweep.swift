@@ -106,7 +106,7 @@ enum DistributedSweep {
         var message = request(kind: 0)
         while true {
             let outgoing = message
-            let answer = await offThread {
+            let answer = await onOwnThread(named: "spindle-sweep-request") {
                 group.send(outgoing, to: 0, tag: requestTag)
                 return group.receive(tag: answerTag).bytes
             }
@@ -118,10 +118,5 @@ enum DistributedSweep {
                 message = request(kind: 2, index: i, body: Data(((error as? SpindleError)?.description ?? "error: \(error)").utf8))
             }
         }
-    }
-
-    /// Runs blocking work on a thread of its own, off Swift's cooperative threads.
-    static func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { c in Thread { c.resume(returning: body()) }.start() }
     }
 }

@@ -39,11 +39,18 @@ public enum ScalingStudy {
         }
     }
 
+    /// How chips are laid out on ranks.
+    public enum Layout: String, Sendable, Codable {
+        /// Every rank an even, contiguous share of every pipeline stage: what distributed runs use.
+        case staged
+        /// Contiguous runs of chips balanced by estimated events (whole stages per rank), for comparison.
+        case contiguous
+    }
+
     /// The model's answer for one rank count.
     public struct Prediction: Sendable, Codable, Equatable {
         public var ranks: Int
-        /// `staged` (the layout distributed runs use) or `contiguous` (whole runs of chips, for comparison).
-        public var layout: String
+        public var layout: Layout
         public var measured: ScalingProbe.Figures
         /// Load balance: events / (R x sum of the busiest rank's events per window).
         public var balance: Double
@@ -80,10 +87,10 @@ public enum ScalingStudy {
 
     /// The rank of each chip in a distributed run of `ranks` ranks (as `AcceleratorModel.build` lays them), or
     /// in contiguous runs balanced by estimated events (`contiguous`, for comparison).
-    public static func layout(_ prepared: ScenarioRunner.Prepared, ranks: Int, contiguous: Bool = false) -> ScalingProbe.Layout {
+    public static func layout(_ prepared: ScenarioRunner.Prepared, ranks: Int, _ kind: Layout = .staged) -> ScalingProbe.Layout {
         let schedule = prepared.schedule, topology = prepared.scenario.topology
         let rankOf =
-            contiguous
+            kind == .contiguous
             ? BalancedContiguousPartitioner().assign(weights: EventEstimate.perChip(schedule, on: topology), workers: ranks)
             : AcceleratorModel.rankLayout(schedule, on: topology, ranks: ranks)
         return ScalingProbe.Layout(ranks: ranks, rankOf: rankOf)
@@ -94,8 +101,9 @@ public enum ScalingStudy {
     public static func run(
         _ prepared: ScenarioRunner.Prepared, ranks: [Int], network: Network, compareContiguous: Bool = false
     ) async throws(SpindleError) -> Result {
-        var layouts = ranks.map { (name: "staged", layout: layout(prepared, ranks: $0)) }
-        if compareContiguous { layouts += ranks.map { (name: "contiguous", layout: layout(prepared, ranks: $0, contiguous: true)) } }
+        var kinds = ranks.map { (kind: Layout.staged, ranks: $0) }
+        if compareContiguous { kinds += ranks.map { (kind: Layout.contiguous, ranks: $0) } }
+        let layouts = kinds.map { (name: $0.kind, layout: layout(prepared, ranks: $0.ranks, $0.kind)) }
         let probe = ScalingProbe(layouts: layouts.map(\.layout))
         var options = EngineOptions(workers: 1)
         options.probe = probe
@@ -115,7 +123,7 @@ public enum ScalingStudy {
 
     /// The model for one layout's measured figures.
     public static func predict(
-        _ f: ScalingProbe.Figures, layout: String = "staged", secondsPerEvent: Double, serialSeconds: Double, network: Network
+        _ f: ScalingProbe.Figures, layout: Layout = .staged, secondsPerEvent: Double, serialSeconds: Double, network: Network
     ) -> Prediction {
         let rounds = f.ranks > 1 ? Double(Int.bitWidth - (f.ranks - 1).leadingZeroBitCount) : 0
         let compute = Double(f.busiestRankEventsPerWindowSum) * secondsPerEvent

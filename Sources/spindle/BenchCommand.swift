@@ -317,9 +317,8 @@ struct BenchExchange: DistributedCommand {
                 let all = await withTaskGroup(of: (Int, ExchangeBenchmark.Result).self) { tasks in
                     for (i, g) in groups.enumerated() {
                         tasks.addTask {
-                            await withCheckedContinuation { c in
-                                Thread { c.resume(returning: (i, ExchangeBenchmark.run(group: g, windows: windows, eventsPerPeer: n))) }
-                                    .start()
+                            await onOwnThread(named: "spindle-exchange-\(i)") {
+                                (i, ExchangeBenchmark.run(group: g, windows: windows, eventsPerPeer: n))
                             }
                         }
                     }

@@ -79,7 +79,8 @@ struct BenchRanks: AsyncParsableCommand {
                 print(
                     "  "
                         + [
-                            CLI.pad(String(p.ranks), 6), CLI.pad(p.layout, 11), CLI.pad(Units.format(p.balance * 100, 1) + " %", 8),
+                            CLI.pad(String(p.ranks), 6), CLI.pad(p.layout.rawValue, 11),
+                            CLI.pad(Units.format(p.balance * 100, 1) + " %", 8),
                             CLI.pad(Units.format(Double(p.measured.cutEvents) / Double(max(p.measured.windows, 1)), 4), 18),
                             CLI.pad(Units.format(p.computeSeconds, 2), 10), CLI.pad(Units.format(p.exchangeSeconds, 2), 11),
                             CLI.pad(Units.format(p.transferSeconds, 3), 11), CLI.pad(Units.format(p.seconds, 2), 12),

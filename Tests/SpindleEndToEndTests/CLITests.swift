@@ -28,11 +28,17 @@ func spindleBinary() throws -> URL {
     return url
 }
 
-func spindle(_ arguments: [String]) throws -> CLIResult {
+func spindle(_ arguments: [String]) throws -> CLIResult { try runProcess(try spindleBinary(), arguments) }
+
+/// Runs `executable` with `arguments` from `directory` (the package root) and captures its output and status.
+func runProcess(
+    _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: String = packageRoot
+) throws -> CLIResult {
     let process = Process()
-    process.executableURL = try spindleBinary()
+    process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

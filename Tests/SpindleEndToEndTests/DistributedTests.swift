@@ -21,40 +21,14 @@ enum MPI {
     /// Runs `mpirun -q --oversubscribe -n ranks [mca...] spindle arguments...`.
     static func run(_ ranks: Int, _ arguments: [String], mca: [String] = [], directory: String = packageRoot) throws -> CLIResult {
         let mpirun = try #require(mpirun, "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun)
         // Waiting ranks yield their core: the tests share this machine's cores with each other.
-        process.arguments =
-            ["-q", "--oversubscribe", "--mca", "mpi_yield_when_idle", "1", "-n", String(ranks)] + mca + [try binary().path] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let options = ["-q", "--oversubscribe", "--mca", "mpi_yield_when_idle", "1", "-n", String(ranks)] + mca
+        return try runProcess(
+            URL(fileURLWithPath: mpirun), options + [try binary().path] + arguments, environment: environment, directory: directory)
     }
 
     /// Runs the binary alone (no launcher).
-    static func alone(_ arguments: [String]) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    static func alone(_ arguments: [String]) throws -> CLIResult { try runProcess(try binary(), arguments) }
 
     /// The JSON result without its `run` key (wall-clock facts), as canonical bytes.
     static func model(_ text: String) throws -> Data {
@@ -140,21 +114,12 @@ struct DistributedTests {
     @Test("A launcher whose processes MPI does not see as one job: explained, exit 2")
     func mismatchedLauncher() throws {
         // What a foreign launcher looks like from inside: its environment says 3 processes, MPI sees a job of one.
-        let process = Process()
-        process.executableURL = try MPI.binary()
-        process.arguments = ["run", "--workers", "1"]
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         var env = MPI.environment
         env["OMPI_COMM_WORLD_SIZE"] = "3"
         env["OMPI_COMM_WORLD_RANK"] = "0"
-        process.environment = env
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2)
+        let r = try runProcess(try MPI.binary(), ["run", "--workers", "1"], environment: env)
+        let text = r.stderr
+        #expect(r.status == 2)
         #expect(text.contains("started 3 processes"), "\(text)")
         #expect(text.contains("Docs/distributed.md"))
     }
