@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(name: "SpindleEngineTests", dependencies: ["SpindleEngine"], swiftSettings: strict),
         .testTarget(name: "SpindleDistributedTests", dependencies: ["SpindleDistributed"], swiftSettings: strict),
         .testTarget(
-            name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], swiftSettings: strict),
+            name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         .testTarget(
             name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
             resources: [.copy("Fixtures")], swiftSettings: strict),

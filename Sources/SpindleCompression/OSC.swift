@@ -3,7 +3,7 @@ import Foundation
 import SpindleCore
 import SpindleWorkload
 
-/// Settings of one-step compression (OSC), as Spindle defines it (SAC.md §3).
+/// Settings of one-step compression (OSC), as Spindle defines it (Docs/compression.md).
 public struct OSCOptions: Sendable, Equatable {
     public enum Quantizer: String, Sendable, CaseIterable { case pow2, levels }
     public enum Scale: String, Sendable, CaseIterable {

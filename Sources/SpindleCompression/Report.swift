@@ -42,7 +42,8 @@ public struct LayerCompression: Sendable, Codable, Equatable {
     public var structure: LayerStructure
     /// SED passes run, summed over blocks (0 for other methods).
     public var passes: Int
-    /// Basic operations of the compression itself (SAC.md §3.5 cost model).
+    /// Basic operations of the compression itself: OSC n log2 n comparisons + 2n per kernel of n weights; SED
+    /// 2 T k^3 per k-wide kernel, T the passes run.
     public var operations: UInt64
 
     public var totalBits: UInt64 { bits.values.reduce(0, +) }

@@ -1,9 +1,10 @@
 /// A physical dimension that a configuration value may carry, with the units Spindle accepts for it.
 public enum UnitKind: String, Sendable, CaseIterable {
-    case time, frequency, bandwidth, size, energy, length
+    case time, frequency, bandwidth, size, energy, length, voltage, area
 
     /// Accepted unit spellings and their factor to the base unit
-    /// (time: ps, frequency: GHz, bandwidth: GB/s = bytes/ns, size: bytes, energy: pJ, length: mm).
+    /// (time: ps, frequency: GHz, bandwidth: GB/s = bytes/ns, size: bytes, energy: pJ, length: mm, voltage: V,
+    /// area: square micrometres).
     public var units: [(String, Double)] {
         switch self {
         case .time: return [("ps", 1), ("ns", 1e3), ("us", 1e6), ("ms", 1e9), ("s", 1e12)]
@@ -16,6 +17,8 @@ public enum UnitKind: String, Sendable, CaseIterable {
             ]
         case .energy: return [("pJ", 1), ("fJ", 1e-3), ("nJ", 1e3), ("uJ", 1e6)]
         case .length: return [("mm", 1), ("um", 1e-3), ("cm", 10)]
+        case .voltage: return [("V", 1), ("mV", 1e-3)]
+        case .area: return [("um2", 1), ("mm2", 1e6)]
         }
     }
 
@@ -30,6 +33,8 @@ public enum UnitKind: String, Sendable, CaseIterable {
         case .size: return 1...1_099_511_627_776  // 1 B to 1 TiB
         case .energy: return 1e-6...1e6  // 1 aJ to 1 uJ per action
         case .length: return 1e-3...1e4  // 1 um to 10 m
+        case .voltage: return 0.3...2.0  // the supply range the node-scaling fits cover
+        case .area: return 1e-6...1e9  // 1e-6 um2 to 1000 mm2
         }
     }
 
@@ -42,6 +47,8 @@ public enum UnitKind: String, Sendable, CaseIterable {
         case .size: return "from 1 B to 1 TiB"
         case .energy: return "from 1e-6 pJ to 1 uJ (1e6 pJ) per action"
         case .length: return "from 1 um to 10 m"
+        case .voltage: return "from 0.3 V to 2 V"
+        case .area: return "from 1e-6 um2 to 1000 mm2"
         }
     }
 
@@ -54,6 +61,8 @@ public enum UnitKind: String, Sendable, CaseIterable {
         case .size: return "B"
         case .energy: return "pJ"
         case .length: return "mm"
+        case .voltage: return "V"
+        case .area: return "um2"
         }
     }
 

@@ -73,7 +73,7 @@ struct CostModel {
             pj += Double(j.weightBytes + j.inputBytes) * dramReadPJ + Double(j.outputBytes) * dramWritePJ
             let hops = Double(t.dram[j.dramChannel].at.distance(to: tile.at))
             pj += Double(moved) * 8 * ((hops + 1) * router + hops * link)
-            pj += Double(2 * (j.weightBytes + j.inputBytes) + j.outputBytes) * bufferPJ[j.tile]
+            pj += Double(2 * (j.weightBytes + j.inputBytes) + j.outputBytes + j.bufferRereadBytes) * bufferPJ[j.tile]
         }
         let dram = t.dram.indices.map { Units.transferPs(bytes: channel[$0], gbPerSecond: t.dram[$0].bandwidthGBps) }.max() ?? 0
         return (2 * t.controlLatencyPs + (t.dram.first?.latencyPs ?? 0) + dram + compute, pj)

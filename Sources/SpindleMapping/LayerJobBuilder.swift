@@ -113,6 +113,9 @@ struct LayerJobBuilder {
             case .exchange, .program, .control:
                 preconditionFailure("no tile jobs for \(phase)")
             }
+            if type.kind == .smartdeal && (phase == .forward || phase == .backwardData) {
+                smartdealDataflow(&j, type: type, layer: layer, share: share, samples: samples, phase: phase, encoding: c)
+            }
             var cut = try passes(j, type: type, layer: layer, tile: i)
             if let first = cut.firstIndex(where: { $0.programWeights > 0 }) { cut[first].programRound = true }
             perTile.append(cut)
@@ -179,6 +182,7 @@ struct LayerJobBuilder {
                 x.outputBytes = max(1, split(j.outputBytes, total, p))
                 x.macs = split(j.macs, total, p)
                 x.rebuildOps = split(j.rebuildOps, total, p)
+                x.bufferRereadBytes = split(j.bufferRereadBytes, total, p)
                 x.fpMuls = split(j.fpMuls, total, p)
                 x.fpAdds = split(j.fpAdds, total, p)
                 x.gemmFilters = max(1, Int(split(UInt64(j.gemmFilters), best.wk, wc)))
@@ -188,5 +192,37 @@ struct LayerJobBuilder {
             }
         }
         return out
+    }
+}
+
+extension LayerJobBuilder {
+    /// A SmartDeal tile's dataflow (SmartExchange's): zero activation rows skipped with their MACs; on an
+    /// organised tile (slices x lines x MACs), weight rows rebuilt for every output-row segment a line
+    /// computes (the rebuilt row is broadcast to the line's MACs, then replaced), and the buffer re-reads
+    /// this implies: each input row once per group of `slices` output channels and per kernel row that uses
+    /// it (inputs whose Ce row is zero for the group are skipped by the index selector), and the Ce codes and
+    /// index once per output-row segment. Partial sums stay in the MACs (output-stationary), so outputs are
+    /// written once.
+    func smartdealDataflow(
+        _ j: inout TileJob, type: TileType, layer: Layer, share: Int, samples: Int, phase: Phase, encoding c: WeightEncoding?
+    ) {
+        let o = type.smartdeal
+        let live = 1 - o.zeroActivationRows
+        j.macs = UInt64((Double(j.macs) * live).rounded())
+        guard o.isOrganised else {
+            j.rebuildOps = UInt64((Double(j.rebuildOps) * live).rounded())
+            return
+        }
+        let outH = phase == .forward ? layer.outHeight : layer.inHeight
+        let outW = phase == .forward ? layer.outWidth : layer.inWidth
+        let segments = UInt64(samples * max(outH, 1)) * UInt64((max(outW, 1) + o.macsPerLine - 1) / o.macsPerLine)
+        let rowsUsed = c?.macFraction ?? 1
+        j.rebuildOps = UInt64((Double(j.rebuildOps) * Double(segments) * live).rounded())
+        let groups = Double((share + o.slices - 1) / o.slices)
+        let rowReuse = max(1, Double(layer.kernel) / Double(max(layer.stride, 1)))
+        let inputReads = Double(j.inputBytes) * groups * rowReuse * rowsUsed * live
+        let weightReads = Double(j.weightBytes) * Double(segments) * live
+        let once = Double(j.inputBytes + j.weightBytes)
+        j.bufferRereadBytes = UInt64(max(0, (inputReads + weightReads - once).rounded()))
     }
 }

@@ -158,6 +158,12 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var crossbarLifetimeIterations: Double?
     public var layers: [LayerRow]
     public var technology: [TechnologyRow]
+    /// The process point every CMOS figure was scaled to (`65 nm 1.00 V`), or `nil` when figures stay at
+    /// their own nodes.
+    public var technologyBasis: String?
+    /// One chip's area (`nil`: the technology table has no areas).
+    public var area: AreaSummary?
+    public var efficiency: Efficiency?
     public var warnings: [String]
     /// SHA-256 of every input that determines this result (see `Scenario.inputHash`); a stored result is
     /// reused only when it matches.
@@ -166,7 +172,9 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var run: RunFacts?
 
     enum CodingKeys: String, CodingKey {
-        case scenario, topology, model, mode, plan, throughput, batch, chips, tiles, events, macs, layers, technology, warnings, run
+        case scenario, topology, model, mode, plan, throughput, batch, chips, tiles, events, macs, layers, technology, warnings, run, area
+        case efficiency
+        case technologyBasis = "technology_basis"
         case latencyPs = "latency_ps"
         case predictedLatencyPs = "predicted_latency_ps"
         case predictedEnergyPJ = "predicted_energy_pj"
@@ -298,6 +306,24 @@ extension RunReport {
                     + pad(l.crossbars > 0 ? String(l.crossbars) : "-", 6, right: true) + pad(String(l.macs), 14, right: true)
                     + pad(Units.formatTime(l.busyPs), 12, right: true) + pad(Units.formatEnergy(l.energyPJ), 12, right: true)
                     + pad(Units.formatTime(l.predictedPs), 12, right: true))
+        }
+        if let e = efficiency {
+            lines.append("")
+            let basis = technologyBasis.map { " (priced at \($0))" } ?? ""
+            lines.append("efficiency\(basis), 2 ops per dense MAC")
+            lines.append(
+                pad("  energy per MAC", 22) + Units.format(e.pjPerMAC, 3) + " pJ (on chip " + Units.format(e.pjPerMACOnChip, 3) + " pJ)")
+            lines.append(
+                pad("  GOPS/W", 22) + Units.format(e.gopsPerWatt, 1) + " (on chip " + Units.format(e.gopsPerWattOnChip, 1) + ")")
+            if let a = area {
+                lines.append(
+                    pad("  chip area", 22) + Units.format(a.coreMM2, 3) + " mm2 core + " + Units.format(a.edgeMM2, 3) + " mm2 edge"
+                        + (a.nodeNm.map { " at \($0) nm" } ?? " (mixed nodes)")
+                        + (a.missing.isEmpty ? "" : "; no area for " + a.missing.joined(separator: ", ")))
+            }
+            if let g = e.gopsPerMM2 {
+                lines.append(pad("  GOPS/mm2", 22) + Units.format(g, 2) + " achieved (" + Units.format(e.gops, 1) + " GOPS)")
+            }
         }
         for w in warnings { lines.append("warning: \(w)") }
         if let run {

@@ -75,7 +75,14 @@ public enum ScenarioRunner {
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
         try checkScale(scenario)
-        var mapping = try Mapper(options: scenario.mapping).map(encodedNetwork(scenario), batch: scenario.batch, on: scenario.topology)
+        return try prepare(scenario, encodedNetwork: encodedNetwork(scenario))
+    }
+
+    /// Maps `network`, the scenario's network with its encodings already attached (`encodedNetwork`), onto
+    /// the scenario's topology: for callers that compress once for several scenarios.
+    public static func prepare(_ scenario: Scenario, encodedNetwork network: Network) throws(SpindleError) -> Prepared {
+        try checkScale(scenario)
+        var mapping = try Mapper(options: scenario.mapping).map(network, batch: scenario.batch, on: scenario.topology)
         // A legal plan that leaves most of the machine idle is worth saying out loud.
         let used = mapping.schedule.chips.filter { steps in steps.contains { !$0.jobs.isEmpty } }.count
         if scenario.topology.chips > 1 && 2 * used <= scenario.topology.chips {
@@ -164,7 +171,7 @@ public enum ScenarioRunner {
         }
         var warnings: [String] = prepared.mapping.notes
         let nodes = topology.technology.nodes
-        if nodes.count > 1 {
+        if nodes.count > 1 && topology.technology.basis == nil {
             warnings.append(
                 "technology '\(topology.technology.name)' mixes nodes " + nodes.map { "\($0) nm" }.joined(separator: ", ")
                     + "; energies are used at their own node, without scaling")
@@ -207,6 +214,24 @@ public enum ScenarioRunner {
                 ? endurance / Double(account.cellWrites) : nil,
             layers: layers, technology: technology, warnings: warnings, run: facts)
         report.inputHash = scenario.inputHash
+        report.technologyBasis = topology.technology.basis?.description
+        let chipArea = AreaModel.chip(topology)
+        report.area = chipArea.map { a in
+            AreaSummary(
+                coreMM2: a.coreMM2, edgeMM2: a.edgeMM2, nodeNm: a.nodeNm,
+                items: a.items.map {
+                    .init(component: $0.component, area: $0.area, count: $0.count, mm2: $0.totalUm2 / 1e6, core: $0.core, source: $0.source)
+                },
+                missing: a.missing)
+        }
+        if let a = chipArea, a.nodeNm == nil {
+            report.warnings.append(
+                "technology '\(topology.technology.name)' gives areas at nodes " + a.nodes.map { "\($0) nm" }.joined(separator: ", ")
+                    + "; they are summed without scaling (set technology_basis to put them on one node)")
+        }
+        report.efficiency = Efficiency(
+            workloadMACs: layers.map(\.macs).reduce(0, +), energyPJ: total, dramPJ: account.byComponent["dram"] ?? 0, latencyPs: latency,
+            chips: topology.chips, coreMM2: chipArea?.coreMM2)
         return report
     }
 

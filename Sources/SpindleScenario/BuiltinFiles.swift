@@ -66,7 +66,8 @@ public enum BuiltinFiles {
         # (".bits" = one bit, ".bytes" = one byte, "mac" = one multiply-accumulate).
         # Numbers and sources as collected in Spindle's energy reference; [INF] marks our arithmetic on them.
         # node_nm: off-chip for DRAM; none for device (cell) energies that have no logic node.
-        # Nodes are mixed (45, 32 and 65 nm); reports say so. No scaling between nodes is applied.
+        # Nodes are mixed (45, 32 and 65 nm); reports say so. A topology's technology_basis scales every CMOS figure to
+        # one node (Stillmaker & Baas 2017); without it figures are used at their own node.
         name: horowitz45
         description: Horowitz ISSCC 2014 arithmetic and SRAM (45 nm), ISAAC periphery, LPDDR4 DRAM
         actions:
@@ -205,6 +206,95 @@ public enum BuiltinFiles {
             width_bits: 64
             node_nm: 45
             source: "Horowitz, Computing's Energy Problem, ISSCC 2014: 1 MB SRAM, 100 pJ per 64-bit access"
+        # Supply voltages of the nodes above, which node scaling (technology_basis) needs.
+        voltages:
+          - node_nm: 45
+            vdd: 0.9 V
+            source: "Horowitz, Computing's Energy Problem, ISSCC 2014: figures for 45 nm at 0.9 V"
+          - node_nm: 32
+            vdd: 0.9 V
+            source: "[SPINDLE] assumed: ISAAC (ISCA 2016) states no supply voltage for its 32 nm periphery; 0.9 V is typical of 32 nm"
+          - node_nm: 65
+            vdd: 1.0 V
+            source: "[SPINDLE] assumed: ISAAC's 65 nm chip-to-chip link states no voltage; 1.0 V as Eyeriss's 65 nm chip (eyeriss.mit.edu)"
+        # Component areas (square micrometres) for the area model. DRAM PHYs and package link ports have no sourced
+        # area and are left out (reports list them).
+        areas:
+          - name: mac
+            area: 417 um2
+            per: unit(8 b multiplier, 16 b adder)
+            node_nm: 45
+            source: "Accelergy intmac (Aladdin table), timeloop-accelergy-exercises 01_accelergy_timeloop_2020_ispass/timeloop+accelergy/ref-output/intmac ART: 417.0 um2"
+          - name: rf.byte
+            area: 10.07 um2
+            per: byte of PE register file
+            node_nm: 45
+            source: "Accelergy Eyeriss-like ART (04_eyeriss_like): ifmap, weights and psum spads 379.68 + 3634.68 + 414.68 um2 for 440 B [INF: per byte]"
+          - name: adc.4b
+            area: 361.04 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.5b
+            area: 476.91 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.6b
+            area: 626.91 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.7b
+            area: 845.18 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.8b
+            area: 1200 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC 8-bit 1.2 GS/s SAR ADC (Kull et al., ISSCC'13), 9600 um2 for 8 ADCs, Accelergy hwcomponents-library isaac.py"
+          - name: adc.9b
+            area: 1827.91 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: adc.10b
+            area: 3002.01 um2
+            per: ADC (1.2 GS/s)
+            node_nm: 32
+            source: "ISAAC ADC (Kull et al., ISSCC'13) scaled by resolution per Saberi et al. 2011, Accelergy hwcomponents-library isaac.py"
+          - name: dac
+            area: 0.166 um2
+            per: 1-bit row DAC
+            node_nm: 32
+            source: "ISAAC DAC, 170 um2 for 128 x 8 1-bit DACs, Accelergy hwcomponents-library isaac.py"
+          - name: shift_add
+            area: 60 um2
+            per: 16-bit shift-and-add unit
+            node_nm: 32
+            source: "ISAAC shift-and-add, Accelergy hwcomponents-library isaac.py"
+          - name: xbar.cell
+            area: 0.0589 um2
+            per: crossbar cell
+            node_nm: 32
+            source: "NVSim sample_STTRAM.cell, 57.5 F^2 [INF: at F = 32 nm, the node of the crossbar periphery: 57.5 x 0.032^2 um2]"
+          - name: router.bit
+            area: 585.9 um2
+            per: bit of flit width
+            node_nm: 32
+            source: "ISAAC router (shared by 4 tiles), 150000 um2 for 256-bit flits, Accelergy hwcomponents-library isaac.py [INF: per bit]"
+        # Buffer area per capacity (CACTI through Accelergy, 45 nm), interpolated log-log like the energy curve.
+        sram_area_curve:
+          - capacity: 8 KiB
+            area: 77093.2 um2
+            node_nm: 45
+            source: "Accelergy Eyeriss-like ART (04_eyeriss_like), weights_glb 64 b x 1024 (CACTI): 77093.2 um2"
+          - capacity: 100 KiB
+            area: 979377 um2
+            node_nm: 45
+            source: "Accelergy Eyeriss-like ART (04_eyeriss_like), shared_glb 25 banks x 512 x 64 b (CACTI): 979377 um2"
         """#,
     ]
 }

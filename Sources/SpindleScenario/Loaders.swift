@@ -74,7 +74,9 @@ public struct FileSource: Sendable {
 /// Loads technology tables (`topologies/tech/*.yaml`).
 public enum TechnologyLoader {
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Technology {
-        let root = try source.load(path).mapping(allowed: ["name", "description", "actions", "sram_curve"], required: ["name", "actions"])
+        let root = try source.load(path).mapping(
+            allowed: ["name", "description", "actions", "sram_curve", "voltages", "areas", "sram_area_curve"],
+            required: ["name", "actions"])
         let name = try root.required("name").name()
         var actions: [TechnologyAction] = []
         var seen: Set<String> = []
@@ -114,7 +116,8 @@ public enum TechnologyLoader {
                 "two sram_curve points have the same capacity (\(Units.formatBytes(UInt64(a.capacityBytes))))",
                 expected: "one point per capacity")
         }
-        let tech = Technology(name: name, actions: actions, sramCurve: curve)
+        var tech = Technology(name: name, actions: actions, sramCurve: curve)
+        try loadAreasAndVoltages(root, into: &tech)
         var required = Technology.requiredActions
         if curve.isEmpty { required += [Action.bufferRead(bankKiB: nil).name, Action.bufferWrite(bankKiB: nil).name] }
         let missing = required.filter { tech.actions[$0] == nil }
@@ -130,6 +133,44 @@ public enum TechnologyLoader {
 }
 
 extension TechnologyLoader {
+    /// The optional `voltages` (supply voltage per node, for node scaling), `areas` (component areas) and
+    /// `sram_area_curve` (buffer area by capacity) sections.
+    static func loadAreasAndVoltages(_ root: YAMLMapping, into tech: inout Technology) throws(SpindleError) {
+        for item in try root["voltages"]?.list() ?? [] {
+            let m = try item.mapping(allowed: ["node_nm", "vdd", "source"], required: ["node_nm", "vdd", "source"])
+            let node = try m.required("node_nm").int(in: 1...1000)
+            guard tech.voltages[node] == nil else { throw try m.required("node_nm").error("the voltage of \(node) nm is given twice") }
+            tech.voltages[node] = NodeVoltage(
+                nodeNm: node, vdd: try m.required("vdd").quantity(.voltage), source: try m.required("source").string())
+        }
+        let names = AreaName.allCases.map(\.name)
+        for item in try root["areas"]?.list() ?? [] {
+            let m = try item.mapping(
+                allowed: ["name", "area", "per", "node_nm", "source"], required: ["name", "area", "per", "node_nm", "source"])
+            let nameNode = try m.required("name")
+            let name = try nameNode.choice(names)
+            guard tech.areas[name] == nil else { throw nameNode.error("area '\(name)' is defined twice") }
+            tech.areas[name] = AreaEntry(
+                name: name, areaUm2: try m.required("area").quantity(.area), per: try m.required("per").string(),
+                nodeNm: try nodeNm(m.required("node_nm")), source: try m.required("source").string())
+        }
+        var curve: [AreaEntry] = []
+        for item in try root["sram_area_curve"]?.list() ?? [] {
+            let m = try item.mapping(
+                allowed: ["capacity", "area", "node_nm", "source"], required: ["capacity", "area", "node_nm", "source"])
+            curve.append(
+                AreaEntry(
+                    name: "sram", areaUm2: try m.required("area").quantity(.area), per: "buffer", nodeNm: try nodeNm(m.required("node_nm")),
+                    source: try m.required("source").string(), capacityBytes: try m.required("capacity").quantity(.size)))
+        }
+        curve.sort { $0.capacityBytes! < $1.capacityBytes! }
+        for (a, b) in zip(curve, curve.dropFirst()) where a.capacityBytes == b.capacityBytes {
+            throw try root.required("sram_area_curve").error(
+                "two sram_area_curve points have the same capacity", expected: "one point per capacity")
+        }
+        tech.sramAreaCurve = curve
+    }
+
     static func nodeNm(_ v: YAMLValue) throws(SpindleError) -> Int? {
         if let s = try? v.string(), s == "off-chip" || s == "none" { return nil }
         return try v.int(in: 1...1000)
@@ -138,10 +179,15 @@ extension TechnologyLoader {
 
 /// Loads topology files (`topologies/*.yaml`).
 public enum TopologyLoader {
-    static let keys = ["name", "description", "technology", "chips", "noc", "package", "control_latency", "tile_types", "tiles", "dram"]
+    static let keys = [
+        "name", "description", "technology", "technology_basis", "chips", "noc", "package", "control_latency", "tile_types", "tiles",
+        "dram",
+    ]
     static let tileKeys = [
         "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
         "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow", "buffer_banks", "rf_accesses_per_mac",
+        "rf_bytes_per_mac", "slices", "lines", "macs_per_line", "mac", "activation_bits", "booth_nonzero_fraction", "zero_activation_rows",
+        "input_buffer", "index_buffer", "weight_buffer", "output_buffer",
     ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
@@ -149,13 +195,28 @@ public enum TopologyLoader {
         let root = try doc.mapping(allowed: keys, required: ["name", "technology", "noc", "tile_types", "tiles", "dram"])
         let name = try root.required("name").name()
         let techPath = source.resolve(try root.required("technology").string(), from: path)
-        let technology: Technology
+        var technology: Technology
         do {
             technology = try TechnologyLoader.load(techPath, source: source)
         } catch let e where e.kind == .fileNotFound {
             throw SpindleError(
                 .fileNotFound, "the technology file '\(techPath)' named here does not exist",
                 at: try root.required("technology").location)
+        }
+        if let b = root["technology_basis"] {
+            let m = try b.mapping(allowed: ["node_nm", "vdd"], required: ["node_nm", "vdd"])
+            let node = try m.required("node_nm").int(in: 1...1000)
+            guard NodeScaling.covers(node) else {
+                throw try m.required("node_nm").error(
+                    "technology_basis node_nm is \(node), which the scaling equations do not cover",
+                    choices: NodeScaling.nodes.map(String.init))
+            }
+            do {
+                technology = try technology.scaled(to: ProcessPoint(nodeNm: node, vdd: try m.required("vdd").quantity(.voltage)))
+            } catch {
+                throw SpindleError(
+                    error.kind, error.message, at: b.location, expected: error.expected, choices: error.choices, hint: error.hint)
+            }
         }
         let chips = try root["chips"]?.int(in: 1...4096) ?? 1
 
@@ -230,6 +291,7 @@ public enum TopologyLoader {
                 let t = try node.mapping(
                     allowed: [
                         "kind", "macs_per_cycle", "clock", "buffer", "buffer_banks", "rows", "columns", "dataflow", "rf_accesses_per_mac",
+                        "rf_bytes_per_mac",
                     ],
                     required: ["kind", "clock", "buffer"])
                 let array = ["rows", "columns", "dataflow"].filter { t[$0] != nil }
@@ -249,15 +311,10 @@ public enum TopologyLoader {
                     type.macsPerCycle = rows * columns
                 }
                 type.rfAccessesPerMAC = try t["rf_accesses_per_mac"]?.int(in: 0...64) ?? 0
+                type.rfBytesPerMAC = Int(try t["rf_bytes_per_mac"]?.bytes(in: 1...1_048_576) ?? 0)
                 types[key] = type
             case .smartdeal:
-                let keys = ["kind", "macs_per_cycle", "clock", "buffer", "rebuild_per_cycle"]
-                let t = try node.mapping(allowed: keys + ["buffer_banks"], required: keys)
-                var type = TileType(
-                    name: key, kind: kind, macsPerCycle: try t.required("macs_per_cycle").int(in: 1...1_000_000),
-                    clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: try t.required("buffer").bytes())
-                type.rebuildPerCycle = try t.required("rebuild_per_cycle").int(in: 1...1_000_000)
-                types[key] = type
+                types[key] = try smartdealTile(key, node)
             case .spinCrossbar:
                 let keys = [
                     "kind", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits", "adc_bits",
@@ -378,5 +435,69 @@ public enum TopologyLoader {
         let x = try items[0].int(in: 0...(noc.width - 1))
         let y = try items[1].int(in: 0...(noc.height - 1))
         return MeshPosition(x: x, y: y)
+    }
+}
+
+extension TopologyLoader {
+    /// A SmartDeal tile: `macs_per_cycle` alone, or `slices` x `lines` x `macs_per_line` (then `macs_per_cycle`,
+    /// if given, must equal the product); one `buffer`, or buffers by data type (their sum is the buffer).
+    static func smartdealTile(_ key: String, _ node: YAMLValue) throws(SpindleError) -> TileType {
+        let organisation = ["slices", "lines", "macs_per_line"]
+        let buffers = ["input_buffer", "index_buffer", "weight_buffer", "output_buffer"]
+        let t = try node.mapping(
+            allowed: [
+                "kind", "macs_per_cycle", "clock", "buffer", "rebuild_per_cycle", "buffer_banks", "mac", "activation_bits",
+                "booth_nonzero_fraction", "zero_activation_rows",
+            ] + organisation + buffers,
+            required: ["kind", "clock", "rebuild_per_cycle"])
+        var o = SmartDealOrganisation()
+        let given = organisation.filter { t[$0] != nil }
+        guard given.isEmpty || given.count == 3 else {
+            throw node.error(
+                "a SmartDeal tile gives all of slices, lines and macs_per_line, or none (it has \(given.joined(separator: ", ")))")
+        }
+        if given.count == 3 {
+            o.slices = try t.required("slices").int(in: 1...65_536)
+            o.lines = try t.required("lines").int(in: 1...65_536)
+            o.macsPerLine = try t.required("macs_per_line").int(in: 1...65_536)
+        }
+        var macs = o.slices * o.lines * o.macsPerLine
+        if let m = t["macs_per_cycle"] {
+            let n = try m.int(in: 1...1_000_000)
+            if macs > 0 && n != macs {
+                throw m.error(
+                    "macs_per_cycle is \(n), but \(o.slices) slices x \(o.lines) lines x \(o.macsPerLine) MACs make \(macs)",
+                    expected: "\(macs), or leave macs_per_cycle out")
+            }
+            macs = n
+        }
+        guard macs > 0 else { throw node.error("a SmartDeal tile needs 'macs_per_cycle', or 'slices', 'lines' and 'macs_per_line'") }
+        if let m = t["mac"] {
+            o.mac = SmartDealOrganisation.MACStyle(rawValue: try m.choice(SmartDealOrganisation.MACStyle.allCases.map(\.rawValue)))!
+        }
+        o.activationBits = try t["activation_bits"]?.int(in: 1...32) ?? 8
+        o.boothNonZeroFraction = try t["booth_nonzero_fraction"]?.double(in: 0.01...1) ?? 1
+        o.zeroActivationRows = try t["zero_activation_rows"]?.double(in: 0...0.99) ?? 0
+        o.inputBuffer = try t["input_buffer"]?.bytes() ?? 0
+        o.indexBuffer = try t["index_buffer"]?.bytes() ?? 0
+        o.weightBuffer = try t["weight_buffer"]?.bytes() ?? 0
+        o.outputBuffer = try t["output_buffer"]?.bytes() ?? 0
+        let split = o.inputBuffer + o.indexBuffer + o.weightBuffer + o.outputBuffer
+        let buffer: UInt64
+        switch (t["buffer"], split > 0) {
+        case (let b?, false): buffer = try b.bytes()
+        case (nil, true): buffer = split
+        case (let b?, true):
+            throw b.error("give one 'buffer' or buffers by data type (input_buffer, index_buffer, weight_buffer, output_buffer), not both")
+        case (nil, false): throw node.error("a SmartDeal tile needs a 'buffer', or buffers by data type")
+        }
+        var type = TileType(
+            name: key, kind: .smartdeal, macsPerCycle: macs, clockGHz: try t.required("clock").quantity(.frequency), bufferBytes: buffer)
+        type.rebuildPerCycle = try t.required("rebuild_per_cycle").int(in: 1...1_000_000)
+        type.smartdeal = o
+        // Partitioned buffers: an access touches one partition, priced at their mean size.
+        let parts = UInt64(o.buffers(total: buffer).count)
+        if parts > 1 && buffer % parts == 0 && buffer / parts >= 1_024 { type.bufferBanks = Int(parts) }
+        return type
     }
 }

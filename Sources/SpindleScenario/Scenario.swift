@@ -96,7 +96,7 @@ public enum ScenarioLoader {
     public static let defaultScenario = "builtin:scenarios/quickstart.yaml"
     static let keys = [
         "name", "description", "topology", "model", "model_format", "layers", "bits", "batch", "seed", "mode", "mapping", "training",
-        "compression", "sweep",
+        "compression", "technology_basis", "sweep",
     ]
 
     /// Loads a scenario; `overrides` (a sweep point) replace fields of the scenario, or of its topology when
@@ -122,7 +122,14 @@ public enum ScenarioLoader {
             }
         }
         let root = try source.load(path).overriding(scenarioOverrides).mapping(allowed: keys, required: ["name", "topology", "model"])
-        let compression = try loadCompression(root["compression"])
+        if let b = root["technology_basis"] {
+            // Prices the scenario's topology at one process point, as the topology's own key would.
+            let m = try b.mapping(allowed: ["node_nm", "vdd"], required: ["node_nm", "vdd"])
+            let node = try m.required("node_nm").int(in: 1...1000), vdd = try m.required("vdd").quantity(.voltage)
+            source.topologyOverrides.append(
+                Override(path: ["technology_basis"], value: "{node_nm: \(node), vdd: \(vdd) V}", location: b.location))
+        }
+        var compression = try loadCompression(root["compression"])
         let topologyNode = try root.required("topology")
         let topologyPath = source.resolve(try topologyNode.string(), from: path)
         let topology: Topology
@@ -135,6 +142,16 @@ public enum ScenarioLoader {
         }
         var network = try loadModel(root.required("model"), format: root["model_format"], scenarioFile: path, source: source)
         if let filter = root["layers"] { network = try selectLayers(network, filter) }
+        if let p = try root["compression"]?.anyMapping()["row_prune"], (try? p.string()) == "reference", compression?.method == .smartdeal {
+            // SmartDeal's released per-layer list for CIFAR ResNet-18.
+            let names = network.weightShapes.map(\.name)
+            guard names.count == SmartDealOptions.resnet18CifarRowPrune.count else {
+                throw p.error(
+                    "row_prune 'reference' is SmartDeal's list for CIFAR ResNet-18 (\(SmartDealOptions.resnet18CifarRowPrune.count) layers); this network has \(names.count)",
+                    expected: "model: resnet18-cifar, or a ratio such as 0.3")
+            }
+            compression?.smartDeal.rowPrune = Dictionary(uniqueKeysWithValues: zip(names, SmartDealOptions.resnet18CifarRowPrune))
+        }
         if let b = root["bits"] {
             // One width for every weight and activation (the zoo's networks are 8-bit).
             let bits = try b.int(in: 1...32)
@@ -223,7 +240,7 @@ public enum ScenarioLoader {
             var settings = CompressionSettings(method: .smartdeal)
             settings.smartDeal.threshold = try m["threshold"]?.double(in: 0...1e6) ?? settings.smartDeal.threshold
             settings.smartDeal.basisBits = try m["basis_bits"]?.int(in: 1...32) ?? 8
-            if let p = m["row_prune"] {
+            if let p = m["row_prune"], (try? p.string()) != "reference" {
                 let ratio = try p.double(in: 0...1)
                 guard ratio < 1 else {
                     throw p.error("row_prune 1.0 removes every row of every layer", expected: "a ratio from 0 up to, not including, 1")

@@ -75,7 +75,8 @@ struct RunModelTests {
         let pe = TileType(name: "pe", kind: .peArray, macsPerCycle: 16, clockGHz: 1, bufferBytes: 1 << 20)
         let job = ResolvedJob(
             tile: slot.id, dram: p[2], index: 0, label: 3, tileLabel: 0, weightBytes: 512, inputBytes: 256, outputBytes: 300, macs: 1_600,
-            rebuildOps: 0, programWeights: 0, programRound: false, crossbarsUsed: 0, crossbarWeightBits: 0, digital: false, fpMuls: 0,
+            rebuildOps: 0, bufferRereadBytes: 0, programWeights: 0, programRound: false, crossbarsUsed: 0, crossbarWeightBits: 0,
+            digital: false, fpMuls: 0,
             fpAdds: 0, gemm: nil)
         h.add(
             ComputeTile(

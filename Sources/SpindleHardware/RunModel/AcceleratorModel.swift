@@ -122,7 +122,8 @@ public struct AcceleratorModel: Sendable {
                         tile: tileID(c, j.tile), dram: dramID(c, j.dramChannel), index: tileJobs[j.tile].count, label: step.label,
                         tileLabel: local,
                         weightBytes: j.weightBytes, inputBytes: j.inputBytes, outputBytes: j.outputBytes, macs: j.macs,
-                        rebuildOps: j.rebuildOps, programWeights: j.programWeights, programRound: j.programRound,
+                        rebuildOps: j.rebuildOps, bufferRereadBytes: j.bufferRereadBytes, programWeights: j.programWeights,
+                        programRound: j.programRound,
                         crossbarsUsed: j.crossbarsUsed,
                         crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, fpMuls: j.fpMuls, fpAdds: j.fpAdds,
                         gemm: j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil)

@@ -119,7 +119,7 @@ actor ComputeTile: Component {
         count(Local.fpMul, j.fpMuls, label: l)
         count(Local.fpAdd, j.fpAdds, label: l)
         count(Local.bufferWrite, receivedBytes, label: l)
-        count(Local.bufferRead, receivedBytes, label: l)
+        count(Local.bufferRead, receivedBytes + j.bufferRereadBytes, label: l)
         // Each programming round rewrites the cells of the layer's share once (endurance).
         if type.crossbar != nil && j.programRound { count(Local.programRounds, 1, label: l) }
         totalMacs += j.macs

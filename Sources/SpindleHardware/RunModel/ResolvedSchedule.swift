@@ -15,6 +15,7 @@ struct ResolvedJob: Sendable {
     var outputBytes: UInt64
     var macs: UInt64
     var rebuildOps: UInt64
+    var bufferRereadBytes: UInt64
     var programWeights: UInt64
     var programRound: Bool
     var crossbarsUsed: Int

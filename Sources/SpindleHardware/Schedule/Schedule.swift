@@ -33,6 +33,10 @@ public struct TileJob: Sendable, Hashable {
     public var crossbarWeightBits = 0
     /// Computed on the tile's digital MAC unit even on a crossbar tile (weight gradients, updates).
     public var digital = false
+    /// Buffer reads beyond one read of every byte the job receives: operands the tile's dataflow re-reads
+    /// from its buffer (SmartDeal tiles: inputs per output-channel group and kernel row, Ce per output-row
+    /// segment).
+    public var bufferRereadBytes: UInt64 = 0
     /// Floating-point work outside the MAC array (optimizer updates): multiplies and adds.
     public var fpMuls: UInt64 = 0
     public var fpAdds: UInt64 = 0

@@ -51,17 +51,108 @@ public struct SRAMPoint: Sendable, Equatable {
     var perByte: Double { energyPJ / (Double(widthBits) / 8) }
 }
 
-/// A technology table: every action's energy with its source.
+/// The supply voltage the figures of one node were obtained at, with its source (node scaling needs it).
+public struct NodeVoltage: Sendable, Equatable {
+    public var nodeNm: Int
+    public var vdd: Double
+    public var source: String
+    public init(nodeNm: Int, vdd: Double, source: String) {
+        self.nodeNm = nodeNm
+        self.vdd = vdd
+        self.source = source
+    }
+}
+
+/// A technology table: every action's energy with its source, the components' areas, and the voltage of
+/// each node its figures come from.
 public struct Technology: Sendable {
     public var name: String
     public var actions: [String: TechnologyAction]
     /// SRAM access energy by capacity; when present, each buffer is priced at its own size.
     public var sramCurve: [SRAMPoint]
+    /// Component areas by name (`AreaName`); empty when the table models no area.
+    public var areas: [String: AreaEntry] = [:]
+    /// Buffer (SRAM) area per byte by capacity, interpolated like the energy curve.
+    public var sramAreaCurve: [AreaEntry] = []
+    /// Supply voltage by node, for node scaling.
+    public var voltages: [Int: NodeVoltage] = [:]
+    /// The process point every CMOS figure was scaled to (`nil`: figures at their own nodes).
+    public private(set) var basis: ProcessPoint?
 
     public init(name: String, actions: [TechnologyAction], sramCurve: [SRAMPoint] = []) {
         self.name = name
         self.actions = Dictionary(actions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.sramCurve = sramCurve.sorted { $0.capacityBytes < $1.capacityBytes }
+    }
+
+    /// The table with every CMOS energy and area moved to `basis` by `NodeScaling` (Stillmaker and Baas).
+    ///
+    /// Off-chip figures (DRAM) and device figures (MRAM cells), which have no node, stay as they are. Each
+    /// scaled entry keeps its source and says how it was scaled. Throws when a node has no voltage in the
+    /// table, or lies outside the scaling equations.
+    public func scaled(to basis: ProcessPoint) throws(SpindleError) -> Technology {
+        func point(_ node: Int, _ what: String) throws(SpindleError) -> ProcessPoint {
+            guard NodeScaling.covers(node) else {
+                throw SpindleError(
+                    .invalidValue, "technology '\(name)': \(what) is at \(node) nm, which the scaling equations do not cover",
+                    choices: NodeScaling.nodes.map { "\($0) nm" })
+            }
+            guard let v = voltages[node] else {
+                throw SpindleError(
+                    .missingKey, "technology '\(name)' has figures at \(node) nm (\(what)) but no supply voltage for that node",
+                    expected: "an entry under 'voltages' with node_nm: \(node), vdd and its source",
+                    hint: "Scaling energy between nodes needs the voltage each figure was obtained at")
+            }
+            return ProcessPoint(nodeNm: node, vdd: v.vdd)
+        }
+        guard NodeScaling.covers(basis.nodeNm) else {
+            throw SpindleError(
+                .invalidValue, "the technology basis \(basis.nodeNm) nm lies outside the scaling equations",
+                choices: NodeScaling.nodes.map { "\($0) nm" })
+        }
+        func note(_ from: ProcessPoint, _ factor: Double) -> String {
+            " [scaled x\(Units.format(factor, 3)) from \(from) to \(basis), Stillmaker & Baas 2017]"
+        }
+        var t = self
+        for (key, a) in actions {
+            guard let node = a.nodeNm, node != basis.nodeNm || voltages[node]?.vdd != basis.vdd else { continue }
+            let from = try point(node, "action \(a.name)")
+            guard let f = NodeScaling.energyFactor(from: from, to: basis) else {
+                throw SpindleError(.invalidValue, "the energy fit is not positive at \(from) or \(basis) (outside its voltage range)")
+            }
+            var b = a
+            b.energyPJ = a.energyPJ * f
+            b.nodeNm = basis.nodeNm
+            b.source = a.source + note(from, f)
+            t.actions[key] = b
+        }
+        for (i, p) in sramCurve.enumerated() {
+            guard let node = p.nodeNm, node != basis.nodeNm || voltages[node]?.vdd != basis.vdd else { continue }
+            let from = try point(node, "an sram_curve point")
+            guard let f = NodeScaling.energyFactor(from: from, to: basis) else {
+                throw SpindleError(.invalidValue, "the energy fit is not positive at \(from) or \(basis) (outside its voltage range)")
+            }
+            t.sramCurve[i].energyPJ = p.energyPJ * f
+            t.sramCurve[i].nodeNm = basis.nodeNm
+            t.sramCurve[i].source = p.source + note(from, f)
+        }
+        func scaleArea(_ e: AreaEntry) throws(SpindleError) -> AreaEntry {
+            guard let node = e.nodeNm, node != basis.nodeNm else { return e }
+            guard let f = NodeScaling.areaFactor(fromNm: node, toNm: basis.nodeNm) else {
+                throw SpindleError(
+                    .invalidValue, "technology '\(name)': area \(e.name) is at \(node) nm, which the scaling equations do not cover",
+                    choices: NodeScaling.nodes.map { "\($0) nm" })
+            }
+            var s = e
+            s.areaUm2 = e.areaUm2 * f
+            s.nodeNm = basis.nodeNm
+            s.source = e.source + " [area scaled x\(Units.format(f, 3)) from \(node) nm to \(basis.nodeNm) nm, Stillmaker & Baas 2017]"
+            return s
+        }
+        for (key, e) in areas { t.areas[key] = try scaleArea(e) }
+        t.sramAreaCurve = try sramAreaCurve.map { (e: AreaEntry) throws(SpindleError) in try scaleArea(e) }
+        t.basis = basis
+        return t
     }
 
     /// The actions every run needs priced; tile types add their own (`TileType.actions`). Buffers need
@@ -91,4 +182,22 @@ public struct Technology: Sendable {
 
     /// Technology nodes used by the table, sorted; more than one means the profile mixes nodes.
     public var nodes: [Int] { Array(Set(actions.values.compactMap(\.nodeNm) + sramCurve.compactMap(\.nodeNm))).sorted() }
+
+    /// Nodes of the area figures, sorted.
+    public var areaNodes: [Int] { Array(Set(areas.values.compactMap(\.nodeNm) + sramAreaCurve.compactMap(\.nodeNm))).sorted() }
+
+    /// Buffer area in square micrometres per byte at `capacity` bytes (log-log interpolation of the area
+    /// curve, extended beyond its ends); `nil` without a curve.
+    public func sramAreaPerByte(capacity: Double) -> Double? {
+        let c = sramAreaCurve
+        guard let first = c.first, let firstCapacity = first.capacityBytes else { return nil }
+        if c.count == 1 { return first.areaUm2 / firstCapacity }
+        var i = 0
+        while i < c.count - 2 && capacity > (c[i + 1].capacityBytes ?? 0) { i += 1 }
+        let a = c[i], b = c[i + 1]
+        let ca = a.capacityBytes!, cb = b.capacityBytes!
+        let pa = a.areaUm2 / ca, pb = b.areaUm2 / cb
+        let slope = log(pb / pa) / log(cb / ca)
+        return pa * exp(slope * log(capacity / ca))
+    }
 }

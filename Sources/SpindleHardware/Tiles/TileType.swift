@@ -32,6 +32,10 @@ public struct TileType: Sendable, Equatable {
     /// Register-file accesses per MAC (PE arrays with per-PE register files, e.g. row-stationary Eyeriss:
     /// weight, input and partial-sum reads and the partial-sum write); counted as `rf.access`.
     public var rfAccessesPerMAC = 0
+    /// Register-file bytes per MAC unit (area only; Eyeriss: 522 B per PE).
+    public var rfBytesPerMAC = 0
+    /// SmartDeal tiles: slices, lines, MAC style and buffers.
+    public var smartdeal = SmartDealOrganisation()
     /// PE-array tiles with a systolic array: rows, columns and dataflow (`nil`: ideal MACs per cycle).
     public var systolic: (rows: Int, columns: Int, dataflow: SystolicDataflow)?
 
@@ -40,7 +44,7 @@ public struct TileType: Sendable, Equatable {
             && a.bufferBytes == b.bufferBytes && a.crossbar == b.crossbar && a.crossbars == b.crossbars
             && a.rebuildPerCycle == b.rebuildPerCycle && a.bufferBanks == b.bufferBanks && a.systolic?.rows == b.systolic?.rows
             && a.systolic?.columns == b.systolic?.columns && a.systolic?.dataflow == b.systolic?.dataflow
-            && a.rfAccessesPerMAC == b.rfAccessesPerMAC
+            && a.rfAccessesPerMAC == b.rfAccessesPerMAC && a.rfBytesPerMAC == b.rfBytesPerMAC && a.smartdeal == b.smartdeal
     }
 
     public init(
@@ -124,11 +128,12 @@ public struct TileType: Sendable, Equatable {
             return
         }
         if kind == .smartdeal {
-            // The rebuild engine turns Ce rows into weight rows before the PE lines use them (not overlapped).
             let cycle = Units.cyclePs(gHz: clockGHz)
             let rebuild = (rebuildOps + UInt64(max(rebuildPerCycle, 1)) - 1) / UInt64(max(rebuildPerCycle, 1))
-            let compute = (macs + UInt64(macsPerCycle) - 1) / UInt64(macsPerCycle)
-            w.durationPs += (rebuild + compute) * cycle
+            let compute = UInt64((Double(macs) * smartdeal.cyclesPerMAC / Double(macsPerCycle)).rounded(.up))
+            // Organised tiles rebuild in one engine while the other feeds the line (ping-pong): the slower of
+            // the two sets the time. Otherwise the rebuild precedes the compute.
+            w.durationPs += (smartdeal.isOrganised ? max(rebuild, compute) : rebuild + compute) * cycle
             w.macs = macs
             return
         }
