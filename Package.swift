@@ -68,10 +68,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "SpindleValidation",
+            dependencies: [
+                "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleScenario", "SpindleReport", "SpindleRun",
+            ],
+            swiftSettings: strict),
+        .target(
             name: "Spindle",
             dependencies: [
                 "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
-                "SpindleScenario", "SpindleReport", "SpindleRun",
+                "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleValidation",
             ],
             swiftSettings: strict),
         // The CLI and the tests name every module they use, not only the re-exporting umbrella: incremental
@@ -81,7 +87,7 @@ let package = Package(
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
                 "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleStudies", "SpindleDistributed",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SpindleValidation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
@@ -124,6 +130,10 @@ let package = Package(
                 "SpindleHardware", "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "SpindleValidationTests",
+            dependencies: ["SpindleTestSupport", "SpindleCore", "SpindleReport", "SpindleRun", "SpindleValidation"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleEndToEndTests", dependencies: ["spindle"],
             swiftSettings: strict),

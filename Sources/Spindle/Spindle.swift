@@ -6,6 +6,7 @@
 @_exported import SpindleReport
 @_exported import SpindleRun
 @_exported import SpindleScenario
+@_exported import SpindleValidation
 @_exported import SpindleWorkload
 
 /// The umbrella module: `import Spindle` gives the whole library.

@@ -16,7 +16,7 @@ func expectClean(_ cases: [FuzzCase]) {
 struct FuzzTests {
     @Test("Mutated scenarios, topologies and technology tables")
     func yaml() {
-        expectClean(FuzzCorpus.yamlCases(count: 60 * fuzzScale, seed: 11 + UInt64(fuzzScale)))
+        expectClean(FuzzCorpus.yamlCases(count: 70 * fuzzScale, seed: 11 + UInt64(fuzzScale)))
     }
 
     @Test("Mutated DRAMsim3, BookSim2 and SCALE-Sim inputs")

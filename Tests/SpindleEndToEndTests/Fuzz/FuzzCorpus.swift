@@ -87,6 +87,24 @@ enum FuzzCorpus {
     static let topologyPath = packageRoot + "/topologies/four-chip-4x4.yaml"
     static let techPath = packageRoot + "/topologies/tech/horowitz45.yaml"
 
+    /// tiny-cnn, SmartDeal-compressed and priced at 65 nm, on `topology`.
+    static func smartdealScenario(topology: String) -> String {
+        """
+        name: fuzz-smartdeal
+        topology: \(topology)
+        model: tiny-cnn
+        batch: 2
+        seed: 1
+        compression:
+          method: smartdeal
+          row_prune: 0.3
+        technology_basis:
+          node_nm: 65
+          vdd: 1.0 V
+
+        """
+    }
+
     static func scenario(topology: String) -> String {
         """
         name: fuzz
@@ -163,13 +181,13 @@ enum FuzzCorpus {
             of: "technology: tech/horowitz45.yaml", with: "technology: \(techPath)")
         let tech = file("topologies/tech/horowitz45.yaml")
         for n in 0..<count {
-            switch n % 6 {
+            switch n % 7 {
             case 0:
                 let (text, what) = mutateSome(scenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
                 cases.append(
                     FuzzCase(name: "scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
             case 1, 4:
-                let (text, what) = mutateSome(n % 6 == 1 ? topology : spin, values: yamlValues, separators: [":"], rng: &rng)
+                let (text, what) = mutateSome(n % 7 == 1 ? topology : spin, values: yamlValues, separators: [":"], rng: &rng)
                 cases.append(
                     FuzzCase(
                         name: "topology #\(n): \(what)",
@@ -188,6 +206,15 @@ enum FuzzCorpus {
                 cases.append(
                     FuzzCase(
                         name: "training scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8)], arguments: runArguments("s.yaml")))
+            case 6:
+                let sd = file("topologies/papers/smartdeal-accelerator.yaml").replacingOccurrences(
+                    of: "technology: ../tech/horowitz45.yaml", with: "technology: \(techPath)")
+                let (text, what) = mutateSome(sd, values: yamlValues, separators: [":"], rng: &rng)
+                cases.append(
+                    FuzzCase(
+                        name: "SmartDeal accelerator #\(n): \(what)",
+                        files: ["s.yaml": Data(smartdealScenario(topology: "t.yaml").utf8), "t.yaml": Data(text.utf8)],
+                        arguments: runArguments("s.yaml")))
             default:
                 let (text, what) = mutateSome(sweepScenario(topology: topologyPath), values: yamlValues, separators: [":"], rng: &rng)
                 cases.append(

@@ -27,6 +27,21 @@ enum KnownCases {
             arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: message)
     }
 
+    static let smartdeal = FuzzCorpus.file("topologies/papers/smartdeal-accelerator.yaml")
+        .replacingOccurrences(of: "technology: ../tech/horowitz45.yaml", with: "technology: \(FuzzCorpus.techPath)")
+
+    /// The SmartDeal accelerator with one change, under a SmartDeal-compressed scenario.
+    static func smartdealCase(_ name: String, _ from: String, _ to: String, message: String) -> FuzzCase {
+        precondition(smartdeal.contains(from), "the SmartDeal topology has no '\(from)'")
+        return FuzzCase(
+            name: name,
+            files: [
+                "s.yaml": Data(FuzzCorpus.smartdealScenario(topology: "t.yaml").utf8),
+                "t.yaml": Data(smartdeal.replacingOccurrences(of: from, with: to).utf8),
+            ],
+            arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: message)
+    }
+
     static func ini(_ name: String, _ from: String, _ to: String, message: String) -> FuzzCase {
         precondition(ddr4.contains(from))
         return FuzzCase(
@@ -80,6 +95,49 @@ enum KnownCases {
                     "tech.yaml": Data(
                         FuzzCorpus.file("topologies/tech/horowitz45.yaml").replacingFirst("energy: ", with: "energy: 1e15 pJ #").utf8),
                 ], arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: "energy"),
+            // Node scaling, areas and SmartDeal tiles.
+            scenarioCase("a technology basis at 28 nm", "technology_basis:\n  node_nm: 28\n  vdd: 0.9 V\n", message: "scaling equations"),
+            scenarioCase("a technology basis at 5 V", "technology_basis:\n  node_nm: 65\n  vdd: 5 V\n", message: "vdd"),
+            scenarioCase("a technology basis without a voltage", "technology_basis:\n  node_nm: 65\n", message: "vdd"),
+            FuzzCase(
+                name: "a technology basis over a table without voltages",
+                files: [
+                    "s.yaml": Data((FuzzCorpus.scenario(topology: "t.yaml") + "technology_basis:\n  node_nm: 65\n  vdd: 1 V\n").utf8),
+                    "t.yaml": Data(
+                        topology.replacingOccurrences(of: "technology: \(FuzzCorpus.techPath)", with: "technology: tech.yaml").utf8),
+                    "tech.yaml": Data(
+                        FuzzCorpus.file("topologies/tech/horowitz45.yaml").replacingOccurrences(
+                            of: "node_nm: 45\n    vdd: 0.9 V", with: "node_nm: 44\n    vdd: 0.9 V"
+                        ).utf8),
+                ], arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: "supply voltage"),
+            FuzzCase(
+                name: "an area in picojoules",
+                files: [
+                    "s.yaml": Data(FuzzCorpus.scenario(topology: "t.yaml").utf8),
+                    "t.yaml": Data(
+                        topology.replacingOccurrences(of: "technology: \(FuzzCorpus.techPath)", with: "technology: tech.yaml").utf8),
+                    "tech.yaml": Data(
+                        FuzzCorpus.file("topologies/tech/horowitz45.yaml").replacingFirst("area: 417 um2", with: "area: 417 pJ").utf8),
+                ], arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: "area"),
+            smartdealCase(
+                "a SmartDeal tile with slices but no lines", "    lines: 8                # PE lines per slice (dim_C)\n", "",
+                message: "slices, lines and macs_per_line"),
+            smartdealCase(
+                "a SmartDeal tile whose MACs disagree", "    slices: 16", "    macs_per_cycle: 100\n    slices: 16",
+                message: "macs_per_cycle"),
+            smartdealCase(
+                "a SmartDeal tile with two kinds of buffer", "    input_buffer: 128 KiB", "    buffer: 1 MiB\n    input_buffer: 128 KiB",
+                message: "not both"),
+            smartdealCase("a SmartDeal tile with an unknown MAC style", "mac: parallel", "mac: analog", message: "bit-serial"),
+            smartdealCase(
+                "all activation rows zero", "    mac: parallel", "    zero_activation_rows: 1.0\n    mac: parallel",
+                message: "zero_activation_rows"),
+            scenarioCase(
+                "the CIFAR ResNet-18 row-pruning list on another network", "", message: "reference",
+                base: FuzzCorpus.scenario(topology: FuzzCorpus.topologyPath).replacingOccurrences(
+                    of: "method: osc\n  keep: 0.25\n  magnitude_bits: 4", with: "method: smartdeal\n  row_prune: reference")),
+            option(["validate", "--suite", "papers", "--scenarios", "/no/such/folder"], message: "not a folder"),
+            option(["validate", "--suite", "everything"], message: "papers"),
             // Scenario values.
             scenarioCase(
                 "row_prune 1.0 prunes every row", "", message: "row_prune",
