@@ -48,8 +48,8 @@ public struct SmartDealOrganisation: Sendable, Equatable {
         return parts.allSatisfy { $0.1 == 0 } ? [("shared", total)] : parts.filter { $0.1 > 0 }.map { (name: $0.0, bytes: $0.1) }
     }
 
-    /// Cycles one MAC takes: 1 when parallel; bit-serial: the non-zero Booth digits of one activation
-    /// (ceil(bits / 2) digits x the non-zero fraction, at least 1/digits of a cycle's worth on average).
+    /// Cycles one MAC takes on average: 1 when parallel; bit-serial: the non-zero radix-4 Booth digits of one
+    /// activation (ceil(bits / 2) digits x the non-zero fraction), at least 1.
     public var cyclesPerMAC: Double {
         guard mac == .bitSerial else { return 1 }
         let digits = Double((activationBits + 1) / 2)
