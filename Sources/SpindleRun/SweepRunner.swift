@@ -232,7 +232,7 @@ struct SweepSummary: Sendable {
         header =
             (["point"] + keys + [
                 "plan", "latency_ps", "energy_pj", "throughput_per_s", "dram_read_bytes", "dram_write_bytes", "package_bytes", "macs",
-                "events", "input_hash",
+                "events", "gops_per_w", "gops_per_w_on_chip", "chip_core_mm2", "gops_per_mm2", "input_hash",
             ]).joined(separator: ",")
         rows = Array(repeating: nil, count: count)
     }
@@ -244,7 +244,9 @@ struct SweepSummary: Sendable {
             ([String(i + 1)] + quoted + [
                 "\"\(report.plan)\"", String(report.latencyPs), String(report.energyPJ.total), String(report.throughput),
                 String(report.dataBytes.dramRead), String(report.dataBytes.dramWrite), String(report.dataBytes.package),
-                String(report.macs), String(report.events), report.inputHash ?? "",
+                String(report.macs), String(report.events), report.efficiency.map { String($0.gopsPerWatt) } ?? "",
+                report.efficiency.map { String($0.gopsPerWattOnChip) } ?? "", report.area.map { String($0.coreMM2) } ?? "",
+                report.efficiency?.gopsPerMM2.map { String($0) } ?? "", report.inputHash ?? "",
             ]).joined(separator: ",")
     }
 
