@@ -13,7 +13,8 @@ public actor SuiteRuns {
     public let directory: String
     let options: EngineOptions
     private var reports: [String: RunReport] = [:]
-    private var compressions: [String: CompressionReport] = [:]
+    /// Compressions done so far, found by equality of everything that determines them.
+    private var compressions: [(shapes: [WeightShape], settings: CompressionSettings, seed: UInt64, report: CompressionReport)] = []
     /// Called with the name of each run as it starts (progress for people).
     private let started: (@Sendable (String) -> Void)?
 
@@ -46,11 +47,12 @@ public actor SuiteRuns {
 
     /// The compression of seeded synthetic weights of `shapes` (computed once per shapes, settings and seed).
     public func compression(_ shapes: [WeightShape], settings: CompressionSettings, seed: UInt64, source: String) -> CompressionReport {
-        let key = "\(shapes)|\(settings)|\(seed)"
-        if let r = compressions[key] { return r }
+        if let done = compressions.first(where: { $0.shapes == shapes && $0.settings == settings && $0.seed == seed }) {
+            return done.report
+        }
         started?("compress \(source) (\(settings.method.rawValue))")
         let r = Compressor.run(Compressor.synthetic(shapes, seed: seed), settings: settings, source: source).report
-        compressions[key] = r
+        compressions.append((shapes, settings, seed, r))
         return r
     }
 }
