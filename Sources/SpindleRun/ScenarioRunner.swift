@@ -174,7 +174,7 @@ public enum ScenarioRunner {
         if nodes.count > 1 && topology.technology.basis == nil {
             warnings.append(
                 "technology '\(topology.technology.name)' mixes nodes " + nodes.map { "\($0) nm" }.joined(separator: ", ")
-                    + "; energies are used at their own node, without scaling")
+                    + "; energies are used at their own node, without scaling (set technology_basis to price them at one node)")
         }
         let ratio = Double(latency) / Double(max(prepared.predictedLatencyPs, 1))
         if ratio > 3 || ratio < 1.0 / 3 {

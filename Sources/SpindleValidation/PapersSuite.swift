@@ -169,7 +169,6 @@ public enum PapersSuite {
         var one = osc
         one.osc.keep = 1.0 / 9
         var ratios: [Double] = [], ones: [Double] = []
-        var costOSC: UInt64 = 0
         for name in sacModels {
             // The layers the SAC scenarios run: AlexNet's and VGG-16's convolutions (as Eyeriss), all of ResNet-18.
             var net = ModelZoo.network(named: name)!
@@ -179,7 +178,8 @@ public enum PapersSuite {
         }
         // Compression cost on CIFAR ResNet-18: OSC against SED (the iterative decomposition O(T k^3) describes).
         let r18 = ModelZoo.network(named: "resnet18-cifar")!
-        costOSC = await runs.compression(r18.weightShapes, settings: osc, seed: 1, source: r18.name).layers.map(\.operations).reduce(0, +)
+        let costOSC = await runs.compression(r18.weightShapes, settings: osc, seed: 1, source: r18.name).layers.map(\.operations).reduce(
+            0, +)
         let reference = Dictionary(uniqueKeysWithValues: zip(r18.weightShapes.map(\.name), SmartDealOptions.resnet18CifarRowPrune))
         let sed = await runs.compression(
             r18.weightShapes, settings: sdSettings(rowPrune: reference, basisBits: 32), seed: 1, source: r18.name)

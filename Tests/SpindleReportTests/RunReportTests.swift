@@ -4,14 +4,16 @@ import Testing
 
 @Suite("Saved results")
 struct RunReportTests {
-    func fixture() throws -> Data {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures/quickstart-result", withExtension: "json"))
+    func fixture(_ name: String = "quickstart-result") throws -> Data {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: "json"))
         return try Data(contentsOf: url)
     }
 
-    @Test("A saved result decodes, and encodes back to the same JSON")
-    func roundTrip() throws {
-        let data = try fixture()
+    @Test(
+        "A saved result decodes, and encodes back to the same JSON (0.2.0, and 0.3.0 with area and efficiency)",
+        arguments: ["quickstart-result", "quickstart-result-0.3.0"])
+    func roundTrip(name: String) throws {
+        let data = try fixture(name)
         let report = try JSONDecoder().decode(RunReport.self, from: data)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -19,6 +21,12 @@ struct RunReportTests {
         let a = try JSONSerialization.jsonObject(with: data) as! NSDictionary
         let b = try JSONSerialization.jsonObject(with: again) as! NSDictionary
         #expect(a == b)
+        if name.hasSuffix("0.3.0") {
+            #expect(report.area != nil && report.efficiency != nil)
+            #expect(
+                abs(report.efficiency!.pjPerMAC * Double(report.efficiency!.workloadMACs) - report.energyPJ.total) < 1e-6
+                    * report.energyPJ.total)
+        }
     }
 
     @Test("The figures of a saved result agree with each other")
