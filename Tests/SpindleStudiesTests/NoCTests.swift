@@ -63,6 +63,16 @@ struct NoCTests {
         #expect(abs(r.acceptedFlitRate - reference) < 0.03, "\(r.acceptedFlitRate)")
     }
 
+    @Test("A zero credit delay returns credits in the next cycle: never slower than a delay of 1, faster than 8")
+    func zeroCreditDelay() throws {
+        // Two VCs of 2 flits make credits the bottleneck under load.
+        let base = ["injection_rate=0.25", "max_samples=2", "num_vcs=2", "vc_buf_size=2"]
+        let zero = try runMesh(base + ["credit_delay=0"]), one = try runMesh(base + ["credit_delay=1"])
+        let eight = try runMesh(base + ["credit_delay=8"])
+        #expect(zero.averagePacketLatency == one.averagePacketLatency)
+        #expect(zero.averagePacketLatency < eight.averagePacketLatency)
+    }
+
     @Test("Torus and ring routes do not deadlock under load and are shorter than the mesh's")
     func torusAndRing() throws {
         let torus = try runMesh(["topology=torus", "injection_rate=0.3", "max_samples=2"])

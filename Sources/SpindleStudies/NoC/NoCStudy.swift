@@ -17,6 +17,8 @@ public struct NoCStudyConfig: Sendable, Equatable {
     /// Offered load per node per cycle (packets, or flits with `injectionInFlits`).
     public var injectionRate = 0.1
     public var injectionInFlits = false
+    /// Cycles from freeing a buffer slot to the upstream router seeing its credit; 0 and 1 both mean the next
+    /// cycle (this cycle's credits have been applied when the slot is freed).
     public var creditDelay = 2
     public var allocationIterations = 2
     public var warmupCycles = 3_000
@@ -505,7 +507,8 @@ public struct NoCNetwork {
                 // A credit back upstream for the freed buffer slot.
                 let upstream = Int(neighbours[r * ports + i])
                 let upSlot = (upstream * ports + NoCNetwork.opposite(i)) * vcs + chosen % vcs
-                let bucket = (now + config.creditDelay) % bucketCount
+                // This cycle's bucket was applied when the cycle began: a credit lands in the next cycle at the earliest.
+                let bucket = (now + max(1, config.creditDelay)) % bucketCount
                 creditBuckets[bucket].append(Int32(upSlot))
             }
             if o != 0 {
