@@ -74,14 +74,18 @@ public enum ScenarioRunner {
 
     /// Maps the scenario's network onto its topology.
     public static func prepare(_ scenario: Scenario) throws(SpindleError) -> Prepared {
-        try checkScale(scenario)
-        return try prepare(scenario, encodedNetwork: encodedNetwork(scenario))
+        try checkScale(scenario)  // before compressing: a scenario too large fails at once
+        return try map(scenario, encodedNetwork(scenario))
     }
 
     /// Maps `network`, the scenario's network with its encodings already attached (`encodedNetwork`), onto
     /// the scenario's topology: for callers that compress once for several scenarios.
     public static func prepare(_ scenario: Scenario, encodedNetwork network: Network) throws(SpindleError) -> Prepared {
         try checkScale(scenario)
+        return try map(scenario, network)
+    }
+
+    private static func map(_ scenario: Scenario, _ network: Network) throws(SpindleError) -> Prepared {
         var mapping = try Mapper(options: scenario.mapping).map(network, batch: scenario.batch, on: scenario.topology)
         // A legal plan that leaves most of the machine idle is worth saying out loud.
         let used = mapping.schedule.chips.filter { steps in steps.contains { !$0.jobs.isEmpty } }.count

@@ -123,11 +123,10 @@ public enum ScenarioLoader {
         }
         let root = try source.load(path).overriding(scenarioOverrides).mapping(allowed: keys, required: ["name", "topology", "model"])
         if let b = root["technology_basis"] {
-            // Prices the scenario's topology at one process point, as the topology's own key would.
-            let m = try b.mapping(allowed: ["node_nm", "vdd"], required: ["node_nm", "vdd"])
-            let node = try m.required("node_nm").int(in: 1...1000), vdd = try m.required("vdd").quantity(.voltage)
-            source.topologyOverrides.append(
-                Override(path: ["technology_basis"], value: "{node_nm: \(node), vdd: \(vdd) V}", location: b.location))
+            // Prices the scenario's topology at one process point: the topology's own key, checked by its loader.
+            // A value from --set or a sweep is blamed on that, not on the scenario's line.
+            let blame = overrides.last { $0.path.first == "technology_basis" }?.blame ?? b.location
+            source.topologyOverrides.append(Override(path: ["technology_basis"], value: try b.yamlText(), location: blame))
         }
         var compression = try loadCompression(root["compression"])
         let topologyNode = try root.required("topology")

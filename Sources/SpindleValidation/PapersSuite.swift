@@ -76,87 +76,71 @@ public enum PapersSuite {
         )
     }
 
+    /// A change to a dense-against-SmartDeal comparison: overrides for both runs, and for the dense run alone.
+    struct Variation {
+        var change: String
+        var both: [(String, String)] = []
+        var dense: [(String, String)] = []
+    }
+
+    /// Two rows (DRAM included, excluded) of the energy ratio dense / SmartDeal of one scenario, with a
+    /// sensitivity per variation.
+    static func smartdealEnergyRows(
+        _ runs: SuiteRuns, file: String, id: String, claim: String, paper: Double, paperText: String, what: String,
+        assumptions: [String], variations: [Variation]
+    ) async throws(SpindleError) -> [ClaimRow] {
+        func ratio(_ v: Variation) async throws(SpindleError) -> (all: Double, onChip: Double) {
+            ratios(try await runs.report(file, [("compression.method", "dense")] + v.both + v.dense), try await runs.report(file, v.both))
+        }
+        let main = try await ratio(Variation(change: ""))
+        var changed: [(String, (all: Double, onChip: Double))] = []
+        for v in variations { changed.append((v.change, try await ratio(v))) }
+        return [(false, main.all), (true, main.onChip)].map { onChip, value in
+            ClaimRow(
+                id: id + (onChip ? ".on-chip" : ""), claim: claim, paper: paper, paperText: paperText, spindle: value, unit: "x",
+                definition: "energy of \(what), dense / SmartDeal, DRAM " + (onChip ? "excluded" : "included"),
+                scenario: "scenarios/papers/\(file) (and compression.method=dense)", setting: .undefined, assumptions: assumptions,
+                sensitivity: changed.map { change, r in
+                    let v = onChip ? r.onChip : r.all
+                    return .init(change: change, spindle: v, ratio: v / paper)
+                })
+        }
+    }
+
     static func smartdealInference(_ runs: SuiteRuns) async throws(SpindleError) -> [ClaimRow] {
-        let file = "smartdeal-inference.yaml"
-        let dense = [("compression.method", "dense")]
-        func pair(_ extra: [(String, String)], dense denseExtra: [(String, String)] = []) async throws(SpindleError) -> (Double, Double) {
-            let r = ratios(try await runs.report(file, dense + extra + denseExtra), try await runs.report(file, extra))
-            return (r.all, r.onChip)
-        }
-        let main = try await pair([])
-        let batch8 = try await pair([("batch", "8")])
-        let zeros = try await pair([("tile_types.sd.zero_activation_rows", "0.5")])
-        let wide = try await pair([], dense: [("bits", "16")])
-        let paper = 2.44
-        let assumptions = [
-            "the baseline: the same accelerator with dense 8-bit weights (the paper's baseline is not known)",
-            "CIFAR ResNet-18 at batch 1; SmartDeal at the released row-pruning list, B at 8 bits",
-            "SmartExchange's organisation (16 slices x 8 lines x 8 MACs, 500 MHz, buffers by data type); sizes assumed",
-            "Horowitz 45 nm arithmetic and SRAM, LPDDR4 DRAM at 8 pJ/bit",
-        ]
-        func sens(_ i: KeyPath<(Double, Double), Double>) -> [ClaimRow.Sensitivity] {
-            [
-                .init(change: "batch 8 instead of 1", spindle: batch8[keyPath: i], ratio: batch8[keyPath: i] / paper),
-                .init(
-                    change: "half the activation rows all zero (skipped with their weight rows)", spindle: zeros[keyPath: i],
-                    ratio: zeros[keyPath: i] / paper),
-                .init(change: "baseline at 16-bit weights and activations", spindle: wide[keyPath: i], ratio: wide[keyPath: i] / paper),
-            ]
-        }
-        return [
-            ClaimRow(
-                id: "smartdeal.inference.energy", claim: "SmartDeal: up to 2.44x inference energy efficiency on hardware (\(sdSource))",
-                paper: paper, paperText: "up to 2.44x", spindle: main.0, unit: "x",
-                definition: "energy of one inference, dense / SmartDeal, DRAM included",
-                scenario: "scenarios/papers/\(file) (and compression.method=dense)",
-                setting: .undefined, assumptions: assumptions, sensitivity: sens(\.0)),
-            ClaimRow(
-                id: "smartdeal.inference.energy.on-chip",
-                claim: "SmartDeal: up to 2.44x inference energy efficiency on hardware (\(sdSource))",
-                paper: paper, paperText: "up to 2.44x", spindle: main.1, unit: "x",
-                definition: "energy of one inference, dense / SmartDeal, DRAM excluded",
-                scenario: "scenarios/papers/\(file) (and compression.method=dense)",
-                setting: .undefined, assumptions: assumptions, sensitivity: sens(\.1)),
-        ]
+        try await smartdealEnergyRows(
+            runs, file: "smartdeal-inference.yaml", id: "smartdeal.inference.energy",
+            claim: "SmartDeal: up to 2.44x inference energy efficiency on hardware (\(sdSource))", paper: 2.44, paperText: "up to 2.44x",
+            what: "one inference",
+            assumptions: [
+                "the baseline: the same accelerator with dense 8-bit weights (the paper's baseline is not known)",
+                "CIFAR ResNet-18 at batch 1; SmartDeal at the released row-pruning list, B at 8 bits",
+                "SmartExchange's organisation (16 slices x 8 lines x 8 MACs, 500 MHz, buffers by data type); sizes assumed",
+                "Horowitz 45 nm arithmetic and SRAM, LPDDR4 DRAM at 8 pJ/bit",
+            ],
+            variations: [
+                Variation(change: "batch 8 instead of 1", both: [("batch", "8")]),
+                Variation(
+                    change: "half the activation rows all zero (skipped with their weight rows)",
+                    both: [("tile_types.sd.zero_activation_rows", "0.5")]),
+                Variation(change: "baseline at 16-bit weights and activations", dense: [("bits", "16")]),
+            ])
     }
 
     static func smartdealTraining(_ runs: SuiteRuns) async throws(SpindleError) -> [ClaimRow] {
-        let file = "smartdeal-training.yaml"
-        let dense = [("compression.method", "dense")]
-        func pair(_ extra: [(String, String)], dense denseExtra: [(String, String)] = []) async throws(SpindleError) -> (Double, Double) {
-            let r = ratios(try await runs.report(file, dense + extra + denseExtra), try await runs.report(file, extra))
-            return (r.all, r.onChip)
-        }
-        let main = try await pair([])
-        let fp32 = try await pair([], dense: [("bits", "32")])
-        let grad8 = try await pair([("training.gradient_bits", "8")])
-        let paper = 4.48
-        let assumptions = [
-            "the baseline: dense training on the same accelerator with 8-bit weights and activations, fp32 gradients and momentum (the paper's baseline is not known)",
-            "one iteration of CIFAR ResNet-18 at batch 16, momentum SGD; SmartDeal updates B in full precision and Ce by exponent shifts, with no fp copy of W",
-            "SmartExchange's organisation for the accelerator; Horowitz 45 nm, LPDDR4",
-        ]
-        func sens(_ i: KeyPath<(Double, Double), Double>) -> [ClaimRow.Sensitivity] {
-            [
-                .init(
-                    change: "baseline in fp32 (32-bit weights and activations)", spindle: fp32[keyPath: i], ratio: fp32[keyPath: i] / paper),
-                .init(change: "8-bit weight gradients in both", spindle: grad8[keyPath: i], ratio: grad8[keyPath: i] / paper),
-            ]
-        }
-        return [
-            ClaimRow(
-                id: "smartdeal.training.energy", claim: "SmartDeal: 4.48x reduction in training energy (\(sdSource))", paper: paper,
-                paperText: "4.48x", spindle: main.0, unit: "x",
-                definition: "energy of one training iteration, dense / SmartDeal, DRAM included",
-                scenario: "scenarios/papers/\(file) (and compression.method=dense)", setting: .undefined, assumptions: assumptions,
-                sensitivity: sens(\.0)),
-            ClaimRow(
-                id: "smartdeal.training.energy.on-chip", claim: "SmartDeal: 4.48x reduction in training energy (\(sdSource))", paper: paper,
-                paperText: "4.48x", spindle: main.1, unit: "x",
-                definition: "energy of one training iteration, dense / SmartDeal, DRAM excluded",
-                scenario: "scenarios/papers/\(file) (and compression.method=dense)", setting: .undefined, assumptions: assumptions,
-                sensitivity: sens(\.1)),
-        ]
+        try await smartdealEnergyRows(
+            runs, file: "smartdeal-training.yaml", id: "smartdeal.training.energy",
+            claim: "SmartDeal: 4.48x reduction in training energy (\(sdSource))", paper: 4.48, paperText: "4.48x",
+            what: "one training iteration",
+            assumptions: [
+                "the baseline: dense training on the same accelerator with 8-bit weights and activations, fp32 gradients and momentum (the paper's baseline is not known)",
+                "one iteration of CIFAR ResNet-18 at batch 16, momentum SGD; SmartDeal updates B in full precision and Ce by exponent shifts, with no fp copy of W",
+                "SmartExchange's organisation for the accelerator; Horowitz 45 nm, LPDDR4",
+            ],
+            variations: [
+                Variation(change: "baseline in fp32 (32-bit weights and activations)", dense: [("bits", "32")]),
+                Variation(change: "8-bit weight gradients in both", both: [("training.gradient_bits", "8")]),
+            ])
     }
 
     // MARK: SAC
@@ -240,26 +224,20 @@ public enum PapersSuite {
             }
             for onChip in [false, true] {
                 let v = power(s, e, onChip: onChip)
-                let sens: [ClaimRow.Sensitivity] =
+                // AlexNet's row shows what moves it: (change, spin chip, Eyeriss) as run.
+                let changes: [(String, RunReport, RunReport)] =
                     model == "alexnet"
                     ? [
-                        .init(
-                            change: "spin chip at 16-bit weights and inputs (Eyeriss's width)",
-                            spindle: power(wide, eyeriss, onChip: onChip), ratio: power(wide, eyeriss, onChip: onChip) / 2),
-                        .init(
-                            change: "spin chip with 8-bit ADCs", spindle: power(adc8, eyeriss, onChip: onChip),
-                            ratio: power(adc8, eyeriss, onChip: onChip) / 2),
-                        .init(
-                            change: "Eyeriss priced at 45 nm (its table's own node)", spindle: power(sac, ownNodes, onChip: onChip),
-                            ratio: power(sac, ownNodes, onChip: onChip) / 2),
-                        .init(
-                            change: "spin chip without OSC (dense 8-bit weights)", spindle: power(denseSpin, eyeriss, onChip: onChip),
-                            ratio: power(denseSpin, eyeriss, onChip: onChip) / 2),
-                        .init(
-                            change: "spin chip without OSC, at 16-bit weights and inputs, with 8-bit ADCs",
-                            spindle: power(isoWidth, eyeriss, onChip: onChip),
-                            ratio: power(isoWidth, eyeriss, onChip: onChip) / 2),
+                        ("spin chip at 16-bit weights and inputs (Eyeriss's width)", wide, eyeriss),
+                        ("spin chip with 8-bit ADCs", adc8, eyeriss),
+                        ("Eyeriss priced at 45 nm (its table's own node)", sac, ownNodes),
+                        ("spin chip without OSC (dense 8-bit weights)", denseSpin, eyeriss),
+                        ("spin chip without OSC, at 16-bit weights and inputs, with 8-bit ADCs", isoWidth, eyeriss),
                     ] : []
+                let sens = changes.map { change, spin, baseline in
+                    let r = power(spin, baseline, onChip: onChip)
+                    return ClaimRow.Sensitivity(change: change, spindle: r, ratio: r / 2)
+                }
                 rows.append(
                     ClaimRow(
                         id: "sac.power.\(model)" + (onChip ? ".on-chip" : ""),

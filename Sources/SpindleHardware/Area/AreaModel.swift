@@ -112,18 +112,3 @@ public enum AreaModel {
             nodes: nodes.sorted())
     }
 }
-
-extension PackageSpec {
-    /// Link ports of one chip: its links to other chips (the most any chip has).
-    public func portsPerChip(chips: Int) -> Int {
-        guard chips > 1 else { return 0 }
-        switch shape {
-        case .fullyConnected: return chips - 1
-        case .ring: return chips == 2 ? 1 : 2
-        case .mesh, .torus:
-            let w = max(1, width), h = (chips + w - 1) / w
-            func degree(_ n: Int) -> Int { shape == .torus ? (n > 2 ? 2 : n - 1) : min(2, n - 1) }
-            return degree(w) + degree(h)
-        }
-    }
-}

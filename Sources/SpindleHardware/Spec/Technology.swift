@@ -113,28 +113,27 @@ public struct Technology: Sendable {
         func note(_ from: ProcessPoint, _ factor: Double) -> String {
             " [scaled x\(Units.format(factor, 3)) from \(from) to \(basis), Stillmaker & Baas 2017]"
         }
+        /// The factor and source note for an energy at `node` (`nil`: already at the basis, or no node).
+        func energyScaling(_ node: Int?, _ what: String) throws(SpindleError) -> (factor: Double, note: String)? {
+            guard let node, node != basis.nodeNm || voltages[node]?.vdd != basis.vdd else { return nil }
+            let from = try point(node, what)
+            guard let f = NodeScaling.energyFactor(from: from, to: basis) else {
+                throw SpindleError(.invalidValue, "the energy fit is not positive at \(from) or \(basis) (outside its voltage range)")
+            }
+            return (f, note(from, f))
+        }
         var t = self
         for (key, a) in actions {
-            guard let node = a.nodeNm, node != basis.nodeNm || voltages[node]?.vdd != basis.vdd else { continue }
-            let from = try point(node, "action \(a.name)")
-            guard let f = NodeScaling.energyFactor(from: from, to: basis) else {
-                throw SpindleError(.invalidValue, "the energy fit is not positive at \(from) or \(basis) (outside its voltage range)")
-            }
-            var b = a
-            b.energyPJ = a.energyPJ * f
-            b.nodeNm = basis.nodeNm
-            b.source = a.source + note(from, f)
-            t.actions[key] = b
+            guard let s = try energyScaling(a.nodeNm, "action \(a.name)") else { continue }
+            t.actions[key]!.energyPJ = a.energyPJ * s.factor
+            t.actions[key]!.nodeNm = basis.nodeNm
+            t.actions[key]!.source = a.source + s.note
         }
         for (i, p) in sramCurve.enumerated() {
-            guard let node = p.nodeNm, node != basis.nodeNm || voltages[node]?.vdd != basis.vdd else { continue }
-            let from = try point(node, "an sram_curve point")
-            guard let f = NodeScaling.energyFactor(from: from, to: basis) else {
-                throw SpindleError(.invalidValue, "the energy fit is not positive at \(from) or \(basis) (outside its voltage range)")
-            }
-            t.sramCurve[i].energyPJ = p.energyPJ * f
+            guard let s = try energyScaling(p.nodeNm, "an sram_curve point") else { continue }
+            t.sramCurve[i].energyPJ = p.energyPJ * s.factor
             t.sramCurve[i].nodeNm = basis.nodeNm
-            t.sramCurve[i].source = p.source + note(from, f)
+            t.sramCurve[i].source = p.source + s.note
         }
         func scaleArea(_ e: AreaEntry) throws(SpindleError) -> AreaEntry {
             guard let node = e.nodeNm, node != basis.nodeNm else { return e }
@@ -163,14 +162,19 @@ public struct Technology: Sendable {
     /// Energy per byte of a buffer of `capacity` bytes: log-log interpolation between the two nearest
     /// curve points (the end segments extend beyond the curve); equal for reads and writes.
     public func sramPerByte(capacity: Double) -> Double? {
-        let c = sramCurve
-        guard let first = c.first else { return nil }
-        if c.count == 1 { return first.perByte }
+        Self.logLog(sramCurve.map { (x: $0.capacityBytes, y: $0.perByte) }, at: capacity)
+    }
+
+    /// Log-log interpolation of `points` (sorted by x, distinct x) at `x`, the end segments extended; `nil`
+    /// without points.
+    static func logLog(_ points: [(x: Double, y: Double)], at x: Double) -> Double? {
+        guard let first = points.first else { return nil }
+        if points.count == 1 { return first.y }
         var i = 0
-        while i < c.count - 2 && capacity > c[i + 1].capacityBytes { i += 1 }
-        let a = c[i], b = c[i + 1]
-        let slope = log(b.perByte / a.perByte) / log(b.capacityBytes / a.capacityBytes)
-        return a.perByte * exp(slope * log(capacity / a.capacityBytes))
+        while i < points.count - 2 && x > points[i + 1].x { i += 1 }
+        let a = points[i], b = points[i + 1]
+        let slope = log(b.y / a.y) / log(b.x / a.x)
+        return a.y * exp(slope * log(x / a.x))
     }
 
     /// The actions of reading and writing a buffer bank of `bankBytes`: one fixed `sram` price, or, with an
@@ -183,21 +187,9 @@ public struct Technology: Sendable {
     /// Technology nodes used by the table, sorted; more than one means the profile mixes nodes.
     public var nodes: [Int] { Array(Set(actions.values.compactMap(\.nodeNm) + sramCurve.compactMap(\.nodeNm))).sorted() }
 
-    /// Nodes of the area figures, sorted.
-    public var areaNodes: [Int] { Array(Set(areas.values.compactMap(\.nodeNm) + sramAreaCurve.compactMap(\.nodeNm))).sorted() }
-
     /// Buffer area in square micrometres per byte at `capacity` bytes (log-log interpolation of the area
     /// curve, extended beyond its ends); `nil` without a curve.
     public func sramAreaPerByte(capacity: Double) -> Double? {
-        let c = sramAreaCurve
-        guard let first = c.first, let firstCapacity = first.capacityBytes else { return nil }
-        if c.count == 1 { return first.areaUm2 / firstCapacity }
-        var i = 0
-        while i < c.count - 2 && capacity > (c[i + 1].capacityBytes ?? 0) { i += 1 }
-        let a = c[i], b = c[i + 1]
-        let ca = a.capacityBytes!, cb = b.capacityBytes!
-        let pa = a.areaUm2 / ca, pb = b.areaUm2 / cb
-        let slope = log(pb / pa) / log(cb / ca)
-        return pa * exp(slope * log(capacity / ca))
+        Self.logLog(sramAreaCurve.compactMap { e in e.capacityBytes.map { (x: $0, y: e.areaUm2 / $0) } }, at: capacity)
     }
 }

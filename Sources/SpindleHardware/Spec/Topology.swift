@@ -104,6 +104,19 @@ public struct PackageSpec: Sendable, Equatable {
         self.width = width
     }
 
+    /// Link ports of one chip: its links to other chips (the most any chip has).
+    public func portsPerChip(chips: Int) -> Int {
+        guard chips > 1 else { return 0 }
+        switch shape {
+        case .fullyConnected: return chips - 1
+        case .ring: return chips == 2 ? 1 : 2
+        case .mesh, .torus:
+            let w = max(1, width), h = (chips + w - 1) / w
+            func degree(_ n: Int) -> Int { shape == .torus ? (n > 2 ? 2 : n - 1) : min(2, n - 1) }
+            return degree(w) + degree(h)
+        }
+    }
+
     /// Chip-to-chip links on the shortest route between chips `a` and `b` of `chips`.
     public func hops(_ a: Int, _ b: Int, chips: Int) -> Int {
         if a == b { return 0 }

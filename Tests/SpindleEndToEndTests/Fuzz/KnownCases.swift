@@ -10,14 +10,15 @@ enum KnownCases {
     static let cfg = FuzzCorpus.file(FuzzCorpus.fixtures + "scale-sim/scale-v2.cfg")
     static let conv = FuzzCorpus.file(FuzzCorpus.fixtures + "scale-sim/alexnet_part.csv")
 
-    static func topologyCase(_ name: String, _ from: String, _ to: String, message: String) -> FuzzCase {
-        precondition(topology.contains(from), "the base topology has no '\(from)'")
+    /// `base` (the four-chip topology unless given) with one change, under `scenario`.
+    static func topologyCase(
+        _ name: String, _ from: String, _ to: String, message: String, base: String = topology,
+        scenario: String = FuzzCorpus.scenario(topology: "t.yaml")
+    ) -> FuzzCase {
+        precondition(base.contains(from), "the base topology has no '\(from)'")
         return FuzzCase(
             name: name,
-            files: [
-                "s.yaml": Data(FuzzCorpus.scenario(topology: "t.yaml").utf8),
-                "t.yaml": Data(topology.replacingOccurrences(of: from, with: to).utf8),
-            ],
+            files: ["s.yaml": Data(scenario.utf8), "t.yaml": Data(base.replacingOccurrences(of: from, with: to).utf8)],
             arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: message)
     }
 
@@ -32,14 +33,7 @@ enum KnownCases {
 
     /// The SmartDeal accelerator with one change, under a SmartDeal-compressed scenario.
     static func smartdealCase(_ name: String, _ from: String, _ to: String, message: String) -> FuzzCase {
-        precondition(smartdeal.contains(from), "the SmartDeal topology has no '\(from)'")
-        return FuzzCase(
-            name: name,
-            files: [
-                "s.yaml": Data(FuzzCorpus.smartdealScenario(topology: "t.yaml").utf8),
-                "t.yaml": Data(smartdeal.replacingOccurrences(of: from, with: to).utf8),
-            ],
-            arguments: FuzzCorpus.runArguments("s.yaml"), mustFail: true, message: message)
+        topologyCase(name, from, to, message: message, base: smartdeal, scenario: FuzzCorpus.smartdealScenario(topology: "t.yaml"))
     }
 
     static func ini(_ name: String, _ from: String, _ to: String, message: String) -> FuzzCase {
