@@ -70,7 +70,9 @@ let package = Package(
         .target(
             name: "SpindleValidation",
             dependencies: [
-                "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleScenario", "SpindleReport", "SpindleRun",
+                "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleStudies",
+                "SpindleScenario",
+                "SpindleReport", "SpindleRun",
             ],
             swiftSettings: strict),
         .target(

@@ -30,7 +30,7 @@ struct NoCCommand: AsyncParsableCommand {
         try await CLI.guarded {
             let c = try BookSimConfig.load(config, overrides: overrides)
             let routers = pow(Double(c.k), Double(c.n))
-            let cycles = Double(c.warmupCycles + c.measureCycles + c.drainCycles)
+            let cycles = Double(c.sampling.maximumCycles)
             try long.check(
                 "simulating \(Int(routers)) routers for up to \(Int(cycles)) cycles", units: routers * cycles, unitName: "router-cycles",
                 perSecond: 5e5, hint: "Lower k, sample_period, max_samples or warmup_periods")
@@ -38,7 +38,7 @@ struct NoCCommand: AsyncParsableCommand {
             var network = NoCNetwork(config: c)
             let status = StatusLine()
             let r = network.run { f in
-                status.show("simulating the network: at most \(Units.format(f * 100, 0)) % of the longest possible run")
+                status.show("simulating the network: \(Units.format(f * 100, 0)) % of max_samples")
             }
             status.clear()
             let wall = CLI.seconds(since: clock)

@@ -1,0 +1,53 @@
+import Foundation
+import SpindleCore
+import SpindleStudies
+import SpindleWorkload
+
+/// The SCALE-Sim rungs of the ladder: the golden AlexNet Conv1 reports on a 32 x 32 weight-stationary array.
+public enum ScaleSimLadder {
+    public static let folder = "scale-sim"
+
+    /// The second line of a SCALE-Sim report as numbers (after the layer id).
+    static func golden(_ path: String) throws(SpindleError) -> [Double] {
+        let lines = TextLines.split(try InputFile.text(path, what: "SCALE-Sim report")).filter { !$0.isEmpty }
+        guard lines.count >= 2 else { throw SpindleError(.syntax, "expected a header and one row", at: SourceLocation(file: path)) }
+        return lines[1].split(separator: ",").dropFirst().compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    public static func rows(directory: String) throws(SpindleError) -> [LadderRow] {
+        let base = directory + "/" + folder
+        var cfg = try ScaleSimConfig.parse(try InputFile.text(base + "/scale-v2.cfg"), file: base + "/scale-v2.cfg")
+        cfg.dataflow = "ws"  // the golden case; the shipped v2 cfg says os
+        let layers = try ScaleSimTopology.parse(
+            try InputFile.text(base + "/alexnet_part.csv"), file: base + "/alexnet_part.csv", gemm: false)
+        guard let layer = layers.first else { return [] }
+        let r = try ScaleSimArray.run(layer, config: cfg)
+        let compute = try golden(base + "/golden_v2/COMPUTE_REPORT.csv")
+        let access = try golden(base + "/golden_v2/DETAILED_ACCESS_REPORT.csv")
+        let name = "AlexNet Conv1, 32x32 WS"
+        var rows: [LadderRow] = []
+        func row(_ metric: String, _ unit: String, _ reference: Double, _ spindle: Double, _ tolerance: LadderRow.Tolerance, _ file: String)
+        {
+            rows.append(
+                LadderRow(
+                    peer: "SCALE-Sim v2", name: name, metric: metric, unit: unit, reference: reference, spindle: spindle,
+                    tolerance: tolerance,
+                    source: "\(folder)/golden_v2/\(file)"))
+        }
+        guard compute.count >= 5, access.count >= 18 else {
+            throw SpindleError(.syntax, "the golden reports have too few columns", at: SourceLocation(file: base + "/golden_v2"))
+        }
+        row("total cycles", "cycles", compute[0], Double(r.totalCycles), .exact, "COMPUTE_REPORT.csv")
+        row("stall cycles", "cycles", compute[1], Double(r.stallCycles), .exact, "COMPUTE_REPORT.csv")
+        row("overall utilisation", "%", compute[2], r.overallUtilisation, .relative(1e-9), "COMPUTE_REPORT.csv")
+        row("mapping efficiency", "%", compute[3], r.mappingEfficiency, .relative(1e-9), "COMPUTE_REPORT.csv")
+        row("compute utilisation", "%", compute[4], r.computeUtilisation, .relative(1e-9), "COMPUTE_REPORT.csv")
+        row("SRAM IFMAP reads", "words", access[2], Double(r.sramIfmapReads), .exact, "DETAILED_ACCESS_REPORT.csv")
+        row("SRAM filter reads", "words", access[5], Double(r.sramFilterReads), .exact, "DETAILED_ACCESS_REPORT.csv")
+        row("SRAM OFMAP writes", "words", access[8], Double(r.sramOfmapWrites), .exact, "DETAILED_ACCESS_REPORT.csv")
+        row("DRAM IFMAP reads", "words", access[11], Double(r.dramIfmapReads), .exact, "DETAILED_ACCESS_REPORT.csv")
+        row("DRAM filter reads", "words", access[14], Double(r.dramFilterReads), .exact, "DETAILED_ACCESS_REPORT.csv")
+        row("DRAM OFMAP writes", "words", access[17], Double(r.dramOfmapWrites), .relative(0.01), "DETAILED_ACCESS_REPORT.csv")
+        return rows
+    }
+}
