@@ -179,6 +179,12 @@ extension TechnologyLoader {
 
 /// Loads topology files (`topologies/*.yaml`).
 public enum TopologyLoader {
+    /// A DRAMsim3 config a run prices with: its currents must give positive command energies.
+    static func pricedDRAM(_ config: DRAMConfig, file: String) throws(SpindleError) -> DRAMConfig {
+        try config.requirePositiveEnergies(file: file)
+        return config
+    }
+
     static let keys = [
         "name", "description", "technology", "technology_basis", "chips", "noc", "package", "control_latency", "tile_types", "tiles",
         "dram",
@@ -405,7 +411,9 @@ public enum TopologyLoader {
                 }
                 dram.append(
                     DRAMChannelSpec(
-                        at: at, jedec: try DRAMIni.parse(try source.text(configPath, what: "DRAMsim3 config"), file: configPath)))
+                        at: at,
+                        jedec: try Self.pricedDRAM(
+                            try DRAMIni.parse(try source.text(configPath, what: "DRAMsim3 config"), file: configPath), file: configPath)))
             }
         }
         guard !dram.isEmpty else { throw try root.required("dram").error("the topology has no DRAM channel", expected: "at least one") }

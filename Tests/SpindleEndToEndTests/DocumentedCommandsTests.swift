@@ -147,8 +147,11 @@ struct DocumentedCommandsTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-docs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        for folder in ["scenarios", "topologies", "examples"] {
-            try FileManager.default.copyItem(atPath: packageRoot + "/" + folder, toPath: dir.path + "/" + folder)
+        // The ladder (`spindle validate`) reads the peer reference data shipped with the studies' tests.
+        for folder in ["scenarios", "topologies", "examples", "Tests/SpindleStudiesTests/Fixtures"] {
+            let target = dir.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: packageRoot + "/" + folder, toPath: target.path)
         }
         var commands = DocumentedCommands.commands(in: "README.md", section: "## Using it")
         for doc in ["Docs/tutorial.md", "Docs/user-guide.md", "Docs/compression.md", "Docs/performance.md"] {

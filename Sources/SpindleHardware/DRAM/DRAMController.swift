@@ -1,11 +1,16 @@
 import SpindleCore
 
-/// A cycle-level DRAM channel controller: per-bank command queues, FR-FCFS scheduling, open-page row
-/// buffers, JEDEC timing between commands, rank-level staggered refresh and write draining.
+/// A cycle-level DRAM channel controller with DRAMsim3's scheduling: command queues per bank or per rank,
+/// open-page row buffers, JEDEC timing between commands, rank-level staggered refresh and write draining.
 ///
 /// Time is in DRAM clock cycles. Reads complete when their burst has been transferred; writes count as
-/// done when the controller accepts them (as DRAMsim3 does). One command is issued per cycle, and one
-/// transaction per cycle moves from the transaction queues into a bank's command queue.
+/// done when the controller accepts them, and a read of an address with a write waiting completes the
+/// next cycle (as DRAMsim3 does). Each cycle one transaction moves from the read queue (or, while writes
+/// drain, the write buffer) into its command queue, and one command issues (two on HBM: a row and a column
+/// command). The scheduler visits the command queues round robin and issues the first command in queue
+/// order that is ready: a read or write to an open row, an activate for a closed bank, or a precharge
+/// that no earlier entry of the queue needs and that closes a row with no pending hits, or with four hits
+/// already served.
 ///
 /// A value type on purpose: its per-cycle work touches many fields, and as a struct those accesses are
 /// checked for exclusivity at compile time instead of at run time (which cost half the time as a class).
@@ -21,7 +26,6 @@ public struct DRAMController {
         /// Global bank index: rank * banks + bankGroup * banksPerGroup + bank.
         var bank: Int
         var row: Int
-        var openedForIt = false
         var tag = 0
     }
 
@@ -41,6 +45,8 @@ public struct DRAMController {
         public var activeCycles = 0
         public var idleCycles = 0
 
+        public init() {}
+
         enum CodingKeys: String, CodingKey {
             case cycles
             case readsDone = "reads_done"
@@ -56,6 +62,22 @@ public struct DRAMController {
             case activeCycles = "rank_active_cycles"
             case idleCycles = "rank_idle_cycles"
         }
+
+        /// Adds another channel's counts (cycles are kept: channels run side by side).
+        public mutating func add(_ o: Statistics) {
+            readsDone += o.readsDone
+            writesDone += o.writesDone
+            readCommands += o.readCommands
+            writeCommands += o.writeCommands
+            readRowHits += o.readRowHits
+            writeRowHits += o.writeRowHits
+            activates += o.activates
+            precharges += o.precharges
+            refreshes += o.refreshes
+            readLatencySum += o.readLatencySum
+            activeCycles += o.activeCycles
+            idleCycles += o.idleCycles
+        }
     }
 
     public private(set) var now = 0
@@ -63,7 +85,10 @@ public struct DRAMController {
     let ranks: Int, banksPerRank: Int
     var openRow: [Int]
     var nextACT: [Int], nextPRE: [Int], nextRD: [Int], nextWR: [Int]
-    var recentACTs: [[Int]]
+    /// Reads and writes served by each bank since its row opened.
+    var rowHits: [Int]
+    /// Per rank, DRAMsim3's activation windows: expiry times of recent activates (tFAW, and t32AW on GDDR).
+    var fourWindow: [[Int]], thirtyTwoWindow: [[Int]]
     var rankBusyUntil: [Int]
     var refreshPending: [Bool]
     var nextRefreshRank = 0
@@ -71,16 +96,28 @@ public struct DRAMController {
     var readQueue: [Entry] = []
     var writeBuffer: [Entry] = []
     var writeDraining = 0
+    /// One queue per bank (rank * banks + bank) or per rank.
     var commandQueues: [[Entry]]
     /// Entries in all command queues together.
     var queuedCommands = 0
-    var roundRobin = 0
-    var inFlight: [(done: Int, arrival: Int, tag: Int)] = []
+    /// The queue the scheduler visited last.
+    var queueIndex = 0
+    /// Reads accepted and not yet complete, by address: their arrivals and tags (merged reads share one).
+    var pendingReads: [UInt64: [(arrival: Int, tag: Int)]] = [:]
+    /// Writes waiting in the write buffer or a command queue, by address.
+    var pendingWrites: [UInt64: Int] = [:]
+    var inFlight: [(done: Int, address: UInt64)] = []
+    /// Reads that hit a waiting write: they complete the next cycle.
+    var forwarded: [(done: Int, arrival: Int, tag: Int)] = []
     /// Reads completed since the caller last emptied it: (tag, cycle).
     public var completedReads: [(tag: Int, cycle: Int)] = []
     /// Whether nothing is queued or in flight.
+    ///
+    /// A few writes (at most 8) may wait in the write buffer: as in DRAMsim3 they drain only when it fills,
+    /// or when more than 8 wait and the command queues are empty, so time can pass without them.
     public var isIdle: Bool {
-        readQueue.isEmpty && writeBuffer.isEmpty && inFlight.isEmpty && queuedCommands == 0
+        readQueue.isEmpty && inFlight.isEmpty && forwarded.isEmpty && queuedCommands == 0 && writeDraining == 0
+            && writeBuffer.count <= 8 && writeBuffer.count < config.transactionQueueSize
     }
     // Address fields: (shift, mask) by name.
     let fields: [String: (Int, UInt64)]
@@ -91,15 +128,17 @@ public struct DRAMController {
         banksPerRank = config.banks
         let n = ranks * banksPerRank
         openRow = Array(repeating: -1, count: n)
+        rowHits = Array(repeating: 0, count: n)
         nextACT = Array(repeating: 0, count: n)
         nextPRE = Array(repeating: 0, count: n)
         nextRD = Array(repeating: 0, count: n)
         nextWR = Array(repeating: 0, count: n)
-        recentACTs = Array(repeating: [], count: ranks)
+        fourWindow = Array(repeating: [], count: ranks)
+        thirtyTwoWindow = Array(repeating: [], count: ranks)
         rankBusyUntil = Array(repeating: 0, count: ranks)
         refreshPending = Array(repeating: false, count: ranks)
         refreshInterval = max(1, config.tREFI / ranks)
-        commandQueues = Array(repeating: [], count: n)
+        commandQueues = Array(repeating: [], count: config.queueStructure == .perBank ? n : ranks)
         // Field widths; the lowest bits address the bytes of one request.
         func bits(_ v: Int) -> Int {
             var b = 0
@@ -107,8 +146,8 @@ public struct DRAMController {
             return b
         }
         let widths: [String: Int] = [
-            "ro": bits(config.rows), "ch": 0, "ra": bits(ranks), "ba": bits(config.banksPerGroup), "bg": bits(config.bankGroups),
-            "co": bits(config.columns) - bits(config.burstLength),
+            "ro": bits(config.rows), "ch": bits(config.channels), "ra": bits(ranks), "ba": bits(config.banksPerGroup),
+            "bg": bits(config.bankGroups), "co": bits(config.physicalColumns) - bits(config.burstLength),
         ]
         var shift = bits(config.requestBytes)
         var f: [String: (Int, UInt64)] = [:]
@@ -134,7 +173,12 @@ public struct DRAMController {
         isWrite ? writeBuffer.count < config.transactionQueueSize : readQueue.count < config.transactionQueueSize
     }
 
-    /// Adds a transaction (the caller checked `willAccept`).
+    /// The queue an entry waits in.
+    @inline(__always) func queue(of e: Entry) -> Int { config.queueStructure == .perBank ? e.bank : e.rank }
+
+    /// Adds a transaction (the caller checked `willAccept`). A write to an address with a write waiting
+    /// merges with it; a read of such an address completes the next cycle; a read of an address already
+    /// being read shares that read.
     public mutating func add(address: UInt64, isWrite: Bool, tag: Int = 0) {
         let rank = field(address, "ra") % ranks
         let bg = field(address, "bg"), ba = field(address, "ba")
@@ -142,9 +186,17 @@ public struct DRAMController {
             address: address, isWrite: isWrite, arrival: now, rank: rank, bankGroup: bg,
             bank: rank * banksPerRank + bg * config.banksPerGroup + ba, row: field(address, "ro"), tag: tag)
         if isWrite {
-            writeBuffer.append(e)
             stats.writesDone += 1
+            if pendingWrites[address] == nil {
+                pendingWrites[address] = 1
+                writeBuffer.append(e)
+            }
+        } else if pendingWrites[address] != nil {
+            forwarded.append((now + 1, now, tag))
+        } else if pendingReads[address] != nil {
+            pendingReads[address]!.append((now, tag))
         } else {
+            pendingReads[address] = [(now, tag)]
             readQueue.append(e)
         }
     }
@@ -157,15 +209,31 @@ public struct DRAMController {
             for i in inFlight.indices {
                 let r = inFlight[i]
                 if r.done <= now {
-                    stats.readsDone += 1
-                    stats.readLatencySum += r.done - r.arrival
-                    completedReads.append((r.tag, r.done))
+                    for waiting in pendingReads.removeValue(forKey: r.address) ?? [] {
+                        stats.readsDone += 1
+                        stats.readLatencySum += r.done - waiting.arrival
+                        completedReads.append((waiting.tag, r.done))
+                    }
                 } else {
                     inFlight[kept] = r
                     kept += 1
                 }
             }
             inFlight.removeLast(inFlight.count - kept)
+        }
+        if !forwarded.isEmpty {
+            var kept = 0
+            for r in forwarded {
+                if r.done <= now {
+                    stats.readsDone += 1
+                    stats.readLatencySum += r.done - r.arrival
+                    completedReads.append((r.tag, r.done))
+                } else {
+                    forwarded[kept] = r
+                    kept += 1
+                }
+            }
+            forwarded.removeLast(forwarded.count - kept)
         }
         if now > 0 && now % refreshInterval == 0 {
             refreshPending[nextRefreshRank] = true
@@ -214,6 +282,7 @@ public struct DRAMController {
                 stats.refreshes += 1
                 for b in banks(ofRank: r) where openRow[b] >= 0 {
                     openRow[b] = -1
+                    rowHits[b] = 0
                     stats.precharges += 1
                 }
                 rankBusyUntil[r] = max(rankBusyUntil[r], t + config.tRFC)
@@ -242,20 +311,28 @@ public struct DRAMController {
 
     // MARK: Scheduling
 
+    /// Moves one transaction into its command queue, as DRAMsim3: writes drain when the write buffer is
+    /// full, or when more than 8 wait and every command queue is empty, until as many have moved as were
+    /// waiting (or a write meets a pending read of its address); otherwise reads move, oldest first.
     mutating func scheduleTransaction() {
-        if writeDraining == 0 && (writeBuffer.count >= config.transactionQueueSize || (readQueue.isEmpty && !writeBuffer.isEmpty)) {
+        if writeDraining == 0 && (writeBuffer.count >= config.transactionQueueSize || (writeBuffer.count > 8 && queuedCommands == 0)) {
             writeDraining = writeBuffer.count
         }
         if writeDraining > 0 {
-            if let i = writeBuffer.firstIndex(where: { commandQueues[$0.bank].count < config.commandQueueSize }) {
-                commandQueues[writeBuffer[i].bank].append(writeBuffer.remove(at: i))
-                queuedCommands += 1
+            for i in writeBuffer.indices where commandQueues[queue(of: writeBuffer[i])].count < config.commandQueueSize {
+                if pendingReads[writeBuffer[i].address] != nil {
+                    writeDraining = 0
+                    break
+                }
                 writeDraining -= 1
+                commandQueues[queue(of: writeBuffer[i])].append(writeBuffer.remove(at: i))
+                queuedCommands += 1
+                break
             }
             return
         }
-        if let i = readQueue.firstIndex(where: { commandQueues[$0.bank].count < config.commandQueueSize }) {
-            commandQueues[readQueue[i].bank].append(readQueue.remove(at: i))
+        if let i = readQueue.firstIndex(where: { commandQueues[queue(of: $0)].count < config.commandQueueSize }) {
+            commandQueues[queue(of: readQueue[i])].append(readQueue.remove(at: i))
             queuedCommands += 1
         }
     }
@@ -267,7 +344,10 @@ public struct DRAMController {
         switch c {
         case .activate:
             if now < nextACT[b] { return false }
-            if config.tFAW > 0 && recentACTs[r].count >= 4 && now < recentACTs[r][recentACTs[r].count - 4] + config.tFAW { return false }
+            // As DRAMsim3 keeps them: an activate waits while the oldest remembered one has not expired and
+            // four (or 32) are remembered; each activate forgets at most one expired entry.
+            if let oldest = fourWindow[r].first, now < oldest, fourWindow[r].count >= 4 { return false }
+            if config.isGDDR, let oldest = thirtyTwoWindow[r].first, now < oldest, thirtyTwoWindow[r].count >= 32 { return false }
             return true
         case .precharge: return now >= nextPRE[b]
         case .read: return now >= nextRD[b]
@@ -275,8 +355,9 @@ public struct DRAMController {
         }
     }
 
+    /// Issues this cycle's command (and on HBM a second one of the other kind, row or column).
     mutating func issueCommand() {
-        // Refresh first: close the rank's banks, then refresh it.
+        // A pending refresh first: close the rank's banks, then refresh it; its queues wait meanwhile.
         for r in 0..<ranks where refreshPending[r] {
             let base = r * banksPerRank
             if let b = (base..<(base + banksPerRank)).first(where: { openRow[$0] >= 0 }) {
@@ -293,41 +374,61 @@ public struct DRAMController {
                 return
             }
         }
-        guard queuedCommands > 0 else { return }
-        let n = commandQueues.count
-        // First-ready: a row hit whose read or write can issue now.
-        for k in 0..<n {
-            let b = (roundRobin + k) % n
-            // A bank's queue holds one rank's requests, so readiness depends only on the command kind.
-            let row = openRow[b]
-            guard row >= 0, let r = commandQueues[b].first?.rank, !refreshPending[r] else { continue }
-            let canRead = ready(.read, bank: b, rank: r), canWrite = ready(.write, bank: b, rank: r)
-            guard canRead || canWrite else { continue }
-            if let i = commandQueues[b].firstIndex(where: { $0.row == row && ($0.isWrite ? canWrite : canRead) }) {
-                readWrite(b, i)
-                roundRobin = (b + 1) % n
-                return
-            }
+        guard queuedCommands > 0, let first = nextCommand(excluding: nil) else { return }
+        perform(first)
+        if config.dualCommandIssue, let second = nextCommand(excluding: first.command == .read || first.command == .write ? .column : .row)
+        {
+            perform(second)
         }
-        // First-come first-served: the oldest request of each queue opens its row.
-        for k in 0..<n {
-            let b = (roundRobin + k) % n
-            guard let e = commandQueues[b].first, !refreshPending[e.rank] else { continue }
-            if openRow[b] == e.row { continue }  // a hit waiting for timing
-            if openRow[b] >= 0 {
-                // Do not close a row that queued requests still hit.
-                if commandQueues[b].contains(where: { $0.row == openRow[b] }) { continue }
-                if ready(.precharge, bank: b, rank: e.rank) {
-                    precharge(b)
-                    roundRobin = (b + 1) % n
-                    return
-                }
-            } else if ready(.activate, bank: b, rank: e.rank) {
-                activate(b, row: e.row, rank: e.rank, bankGroup: e.bankGroup)
-                commandQueues[b][0].openedForIt = true
-                roundRobin = (b + 1) % n
-                return
+    }
+
+    enum CommandKind { case row, column }
+
+    /// The first ready command of the next queues in round-robin order (skipping `excluding`'s kind).
+    mutating func nextCommand(excluding: CommandKind?) -> (command: Command, queue: Int, index: Int)? {
+        let n = commandQueues.count
+        for _ in 0..<n {
+            queueIndex = (queueIndex + 1) % n
+            let q = queueIndex
+            guard let head = commandQueues[q].first, !refreshPending[head.rank] else { continue }
+            if let (c, i) = firstReady(q, excluding: excluding) { return (c, q, i) }
+        }
+        return nil
+    }
+
+    /// DRAMsim3's `GetFirstReadyInQueue`: the first entry in queue order whose next command can issue now.
+    func firstReady(_ q: Int, excluding: CommandKind?) -> (Command, Int)? {
+        let entries = commandQueues[q]
+        for (i, e) in entries.enumerated() {
+            let b = e.bank, open = openRow[b]
+            if refreshPending[e.rank] { continue }
+            if open == e.row {
+                guard excluding != .column else { continue }
+                let c: Command = e.isWrite ? .write : .read
+                guard ready(c, bank: b, rank: e.rank) else { continue }
+                // A write waits behind an earlier read of the same address.
+                if e.isWrite && entries[..<i].contains(where: { !$0.isWrite && $0.address == e.address }) { continue }
+                return (c, i)
             }
+            guard excluding != .row else { continue }
+            if open >= 0 {
+                guard ready(.precharge, bank: b, rank: e.rank) else { continue }
+                if entries[..<i].contains(where: { $0.bank == b }) { continue }
+                let pendingHits = entries[i...].contains { $0.bank == b && $0.row == open }
+                if pendingHits && rowHits[b] < 4 { continue }
+                return (.precharge, i)
+            }
+            if ready(.activate, bank: b, rank: e.rank) { return (.activate, i) }
+        }
+        return nil
+    }
+
+    mutating func perform(_ chosen: (command: Command, queue: Int, index: Int)) {
+        let e = commandQueues[chosen.queue][chosen.index]
+        switch chosen.command {
+        case .precharge: precharge(e.bank)
+        case .activate: activate(e.bank, row: e.row, rank: e.rank, bankGroup: e.bankGroup)
+        case .read, .write: readWrite(chosen.queue, chosen.index)
         }
     }
 
@@ -339,33 +440,45 @@ public struct DRAMController {
     mutating func activate(_ b: Int, row: Int, rank r: Int, bankGroup: Int) {
         let c = config
         openRow[b] = row
+        rowHits[b] = 0
         stats.activates += 1
         nextACT[b] = max(nextACT[b], now + c.tRC)
         nextPRE[b] = max(nextPRE[b], now + c.tRAS)
-        nextRD[b] = max(nextRD[b], now + c.tRCD - c.AL)
-        nextWR[b] = max(nextWR[b], now + c.tRCD - c.AL)
+        nextRD[b] = max(nextRD[b], now + c.activateToRead)
+        nextWR[b] = max(nextWR[b], now + c.activateToWrite)
         for o in banks(ofRank: r) where o != b {
             nextACT[o] = max(nextACT[o], now + (sameGroup(o, b) ? c.tRRDL : c.tRRDS))
         }
-        recentACTs[r].append(now)
-        if recentACTs[r].count > 4 { recentACTs[r].removeFirst() }
+        if let oldest = fourWindow[r].first, now >= oldest { fourWindow[r].removeFirst() }
+        fourWindow[r].append(now + c.tFAW)
+        if c.isGDDR {
+            if let oldest = thirtyTwoWindow[r].first, now >= oldest { thirtyTwoWindow[r].removeFirst() }
+            thirtyTwoWindow[r].append(now + c.t32AW)
+        }
     }
 
     mutating func precharge(_ b: Int) {
         openRow[b] = -1
+        rowHits[b] = 0
         stats.precharges += 1
         nextACT[b] = max(nextACT[b], now + config.tRP)
+        if config.tPPD > 0 {
+            for o in banks(ofRank: b / banksPerRank) where o != b { nextPRE[o] = max(nextPRE[o], now + config.tPPD) }
+        }
     }
 
-    mutating func readWrite(_ b: Int, _ i: Int) {
+    mutating func readWrite(_ q: Int, _ i: Int) {
         let c = config
-        let e = commandQueues[b].remove(at: i)
+        let e = commandQueues[q].remove(at: i)
         queuedCommands -= 1
-        let r = e.rank
+        let r = e.rank, b = e.bank
         let burst = c.burstCycles
+        let hit = rowHits[b] != 0
+        rowHits[b] += 1
         if e.isWrite {
+            pendingWrites[e.address] = nil
             stats.writeCommands += 1
-            if !e.openedForIt { stats.writeRowHits += 1 }
+            if hit { stats.writeRowHits += 1 }
             nextPRE[b] = max(nextPRE[b], now + c.writeLatency + burst + c.tWR)
             for o in banks(ofRank: r) {
                 let same = sameGroup(o, b)
@@ -374,16 +487,16 @@ public struct DRAMController {
             }
             for other in 0..<ranks where other != r {
                 for o in banks(ofRank: other) {
-                    nextWR[o] = max(nextWR[o], now + burst + c.tRTRS)
-                    nextRD[o] = max(nextRD[o], now + max(burst + c.tRTRS, c.writeLatency + burst + c.tRTRS - c.readLatency))
+                    nextWR[o] = max(nextWR[o], now + burst)
+                    nextRD[o] = max(nextRD[o], now + c.writeLatency + burst + c.tRTRS - c.readLatency)
                 }
             }
         } else {
             stats.readCommands += 1
-            if !e.openedForIt { stats.readRowHits += 1 }
-            inFlight.append((now + c.readLatency + burst, e.arrival, e.tag))
-            nextPRE[b] = max(nextPRE[b], now + c.AL + c.tRTP)
-            let readToWrite = c.readLatency + burst + 2 - c.writeLatency
+            if hit { stats.readRowHits += 1 }
+            inFlight.append((now + c.readLatency + burst, e.address))
+            nextPRE[b] = max(nextPRE[b], now + c.AL + (c.tRTPTiming ?? c.tRTP))
+            let readToWrite = c.readLatency + burst - c.writeLatency + c.tRTRS
             for o in banks(ofRank: r) {
                 nextRD[o] = max(nextRD[o], now + max(burst, sameGroup(o, b) ? c.tCCDL : c.tCCDS))
                 nextWR[o] = max(nextWR[o], now + readToWrite)

@@ -205,10 +205,15 @@ enum KnownCases {
                 "an odd-length address mapping", "address_mapping = rochrababgco", "address_mapping = rochrababgc",
                 message: "address_mapping"),
             ini("rows of 2^62", "rows = 65536", "rows = 4611686018427387904", message: "rows"),
-            ini("one row per bank (131,072 ranks)", "rows = 65536", "rows = 1", message: "ranks"),
+            ini("one row per bank (a rank under 1 MB)", "rows = 65536", "rows = 1", message: "less than 1 MB"),
+            ini("8,192 channels", "channels = 1", "channels = 8192", message: "channels"),
             ini("one column per row", "columns = 1024", "columns = 1", message: "burst"),
             ini("tREFI just over tRFC", "tREFI = 12480", "tREFI = 561", message: "always be refreshing"),
-            ini("IDD0 of 0", "IDD0 = 57", "IDD0 = 0", message: "negative activate energy"),
+            // DRAMsim3 runs such a config (its STT-MRAM configs have such currents): timing yes, energies flagged.
+            FuzzCase(
+                name: "IDD0 of 0 (a negative activate energy)",
+                files: ["d.ini": Data(ddr4.replacingOccurrences(of: "IDD0 = 57", with: "IDD0 = 0").utf8)],
+                arguments: ["dram", "d.ini", "--cycles", "2000"], message: "negative activate energy"),
             FuzzCase(
                 name: "bit-complement traffic on 9 nodes", files: ["m": Data(mesh.utf8)],
                 arguments: ["noc", "m", "k=3", "traffic=bitcomp"],
