@@ -27,6 +27,8 @@ struct ArrayCommand: AsyncParsableCommand {
     var dataflow: SystolicDataflow?
     @Option(help: "Write COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv here.")
     var out: String?
+    @Flag(help: "Count output-stationary SRAM OFMAP writes as SCALE-Sim does (each fold adds the array's rows + columns).")
+    var scalesimOsWrites = false
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
     @OptionGroup var long: LongWorkFlags
@@ -35,6 +37,7 @@ struct ArrayCommand: AsyncParsableCommand {
         try await CLI.guarded {
             var cfg = try ScaleSimConfig.parse(try InputFile.text(config, what: "SCALE-Sim config"), file: config)
             if let dataflow { cfg.dataflow = dataflow.rawValue }
+            cfg.osFoldEdgeWrites = scalesimOsWrites
             let layers = try ScaleSimTopology.parse(
                 try InputFile.text(topology, what: "SCALE-Sim topology CSV"), file: topology, gemm: gemm)
             let memory = layers.map { ScaleSimArray.memoryBytes($0, config: cfg) }.max() ?? 0

@@ -22,13 +22,16 @@ struct NoCCommand: AsyncParsableCommand {
     var config: String
     @Argument(help: "key=value overrides.")
     var overrides: [String] = []
+    @Flag(help: "Measure every sample period up to max_samples instead of stopping on BookSim2's convergence rule.")
+    var fixedSampling = false
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
     @OptionGroup var long: LongWorkFlags
 
     func run() async throws {
         try await CLI.guarded {
-            let c = try BookSimConfig.load(config, overrides: overrides)
+            var c = try BookSimConfig.load(config, overrides: overrides)
+            c.sampling.fixed = fixedSampling
             let routers = pow(Double(c.k), Double(c.n))
             let cycles = Double(c.sampling.maximumCycles)
             try long.check(

@@ -192,3 +192,47 @@ struct SystolicTileTests {
 
 /// SCALE-Sim's convolution header row.
 let convHeader = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
+
+@Suite("SCALE-Sim v3 configs")
+struct ScaleSimV3Tests {
+    @Test("v3 features that change the results are refused by name when switched on; their neutral settings run")
+    func v3Features() throws {
+        let base = try text(try scaleSimFixture("scale-v3.cfg"))
+        #expect(try ScaleSimConfig.parse(base, file: "v3").dataflow == "ws")
+        for (from, to, key) in [
+            ("InterfaceBandwidth: CALC", "InterfaceBandwidth: USER", "InterfaceBandwidth"),
+            ("UseRamulatorTrace: False", "UseRamulatorTrace: True", "UseRamulatorTrace"),
+            ("IfmapCustomLayout: False", "IfmapCustomLayout: True", "IfmapCustomLayout"),
+            ("SparsitySupport : false", "SparsitySupport : true", "SparsitySupport"),
+            ("MemoryBanks:   1", "MemoryBanks:   4", "MemoryBanks"),
+        ] {
+            #expect(base.contains(from), "\(from)")
+            do {
+                _ = try ScaleSimConfig.parse(base.replacingOccurrences(of: from, with: to), file: "v3")
+                Issue.record("accepted \(to)")
+            } catch {
+                #expect(error.kind == .unsupported && error.message.contains(key), "\(error)")
+            }
+        }
+        // Request buffers only matter under USER bandwidth: accepted.
+        #expect(throws: Never.self) {
+            _ = try ScaleSimConfig.parse(base.replacingOccurrences(of: "ReadRequestBuffer: 32", with: "ReadRequestBuffer: 8"), file: "v3")
+        }
+    }
+}
+
+extension ScaleSimV3Tests {
+    @Test("With the compatibility switch, output-stationary OFMAP writes gain the array's rows + columns per fold, as SCALE-Sim counts")
+    func osFoldEdgeWrites() throws {
+        var cfg = try ScaleSimConfig.parse(try text(try scaleSimFixture("scale-v2.cfg")), file: "v2")
+        #expect(cfg.dataflow == "os")
+        let layer = try ScaleSimTopology.parse(try text(try scaleSimFixture("alexnet_part.csv")), file: "a", gemm: false)[0]
+        let plain = try ScaleSimArray.run(layer, config: cfg)
+        cfg.osFoldEdgeWrites = true
+        let counted = try ScaleSimArray.run(layer, config: cfg)
+        let folds = ((layer.ofmapPixels + 31) / 32) * ((layer.filters + 31) / 32)
+        #expect(counted.sramOfmapWrites == plain.sramOfmapWrites + folds * 64)
+        #expect(plain.sramOfmapWrites == layer.ofmapPixels * layer.filters)
+        #expect(counted.totalCycles == plain.totalCycles && counted.dramOfmapWrites == plain.dramOfmapWrites)
+    }
+}

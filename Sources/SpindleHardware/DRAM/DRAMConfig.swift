@@ -67,6 +67,14 @@ public struct DRAMConfig: Sendable, Equatable {
             ? "channel_size \(channelSizeMB) MB is smaller than one rank (\(rankMiB) MB); as DRAMsim3, the channel has one rank of \(rankMiB) MB"
             : nil
     }
+    /// This config as one channel of its memory system (the address mapping's channel bits dropped), as a
+    /// run's DRAM channel uses it.
+    public var singleChannel: DRAMConfig {
+        var c = self
+        c.channels = 1
+        return c
+    }
+
     /// Commands whose energy the currents make negative (DRAMsim3's formulas), with the condition that
     /// fails: such a config still times correctly (DRAMsim3 runs it), but its energies mean nothing.
     public var negativeEnergies: [(command: String, energy: Double, condition: String)] {

@@ -42,7 +42,7 @@ actor DRAMChannel: Component {
         self.packetBytes = packetBytes
         self.controlLatencyPs = controlLatencyPs
         self.catalogue = catalogue
-        jedec = spec.jedec.map { DRAMController(config: $0) }
+        jedec = spec.jedec.map { DRAMController(config: $0.singleChannel) }
     }
 
     func handle(_ event: Event, _ context: EventContext) {

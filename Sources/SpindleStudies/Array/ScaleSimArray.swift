@@ -17,13 +17,18 @@ public struct ScaleSimConfig: Sendable, Equatable {
     public var bandwidth = 10
     public var dataflow = "ws"
     public var interfaceBandwidth = "CALC"
+    /// Count SRAM OFMAP writes as SCALE-Sim v2 and v3 do for output stationary: each fold adds the padded
+    /// array's rows + columns to the writes (their `systolic_compute_os` counts the fold's edge once more).
+    /// Off by default: those writes do not happen.
+    public var osFoldEdgeWrites = false
     public init() {}
 
     static let known: [String: [String]] = [
         "general": ["run_name"],
         "architecture_presets": [
             "ArrayHeight", "ArrayWidth", "IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB", "IfmapOffset", "FilterOffset",
-            "OfmapOffset", "Bandwidth", "Dataflow", "MemoryBanks", "ReadRequestBuffer", "WriteRequestBuffer",
+            "OfmapOffset", "Bandwidth", "Dataflow", "MemoryBanks", "ReadRequestBuffer", "WriteRequestBuffer", "OnChipMemoryBanks",
+            "OnChipMemoryBankPorts",
         ],
         "run_presets": ["InterfaceBandwidth", "UseRamulatorTrace"],
         "layout": [
@@ -87,8 +92,27 @@ public struct ScaleSimConfig: Sendable, Equatable {
                 guard ["CALC", "USER"].contains(value) else {
                     throw SpindleError(.invalidValue, "InterfaceBandwidth is '\(value)'", at: at, choices: ["CALC", "USER"])
                 }
+                guard value == "CALC" else {
+                    throw SpindleError(
+                        .unsupported,
+                        "InterfaceBandwidth USER is not modelled: under a user bandwidth SCALE-Sim v3 stalls the array on DRAM (its read and write request buffers and prefetch), which Spindle does not simulate yet",
+                        at: at, expected: "InterfaceBandwidth: CALC (stall-free cycles, DRAM traffic at the bandwidth it needs)")
+                }
                 c.interfaceBandwidth = value
-            default: break  // accepted, no effect on the modelled quantities
+            default:
+                // v3 features that change the results are refused by name when switched on.
+                let off: [String: (String, String)] = [
+                    "UseRamulatorTrace": ("False", "Ramulator DRAM traces"), "IfmapCustomLayout": ("False", "custom IFMAP SRAM layouts"),
+                    "FilterCustomLayout": ("False", "custom filter SRAM layouts"), "SparsitySupport": ("false", "N:M weight sparsity"),
+                    "MemoryBanks": ("1", "banked SRAM"), "OnChipMemoryBanks": ("1", "banked SRAM"),
+                ]
+                if let (neutral, feature) = off[key], value.lowercased() != neutral.lowercased() {
+                    throw SpindleError(
+                        .unsupported, "\(key) = \(value) asks for \(feature), which is not modelled", at: at, expected: "\(key): \(neutral)"
+                    )
+                }
+            // Other keys only matter with those features (request buffers and bank ports under USER
+            // bandwidth or layouts, the sparse representation under SparsitySupport): accepted.
             }
         }
         return c
@@ -324,7 +348,7 @@ public enum ScaleSimArray {
             sramFilterStart: firstFilter + 1, sramFilterStop: lastFilter + 1,
             sramFilterReads: os ? rowFolds * T * Sc : colFolds * T * Sr,
             sramOfmapStart: firstOfmap, sramOfmapStop: totalCycles,
-            sramOfmapWrites: os ? Sr * Sc : rowFolds * T * Sc,
+            sramOfmapWrites: os ? Sr * Sc + (c.osFoldEdgeWrites ? folds * (R + C) : 0) : rowFolds * T * Sc,
             dramIfmapReads: ifmapDRAM.reads, dramFilterReads: filterDRAM.reads,
             dramOfmapWrites: os ? Sr * Sc : rowFolds * T * Sc)
     }
