@@ -57,7 +57,7 @@ public enum BuiltinFiles {
             at: [[1, 1], [2, 1], [1, 2], [2, 2]]
         dram:
           - at: [0, 0]
-            preset: DDR4-3200       # JEDEC channel: 2 ranks x 16 banks, open page, FR-FCFS, refresh
+            preset: DDR4-3200       # JEDEC channel: 2 ranks x 16 banks, open page, DRAMsim3 scheduling, refresh
           - at: [3, 3]
             preset: DDR4-3200
         """#,

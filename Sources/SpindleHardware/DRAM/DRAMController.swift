@@ -102,6 +102,11 @@ public struct DRAMController {
     var queuedCommands = 0
     /// The queue the scheduler visited last.
     var queueIndex = 0
+    /// No queued command can issue before this cycle (a lower bound from the banks' timing, set after a
+    /// scan that found nothing; cleared when a command is queued or a refresh changes the banks). A
+    /// fruitless scan visits every queue once and leaves `queueIndex` where it was, so skipping it changes
+    /// nothing but the time taken.
+    var scanIdleUntil = 0
     /// Reads accepted and not yet complete, by address: their arrivals and tags (merged reads share one).
     var pendingReads: [UInt64: [(arrival: Int, tag: Int)]] = [:]
     /// Writes waiting in the write buffer or a command queue, by address.
@@ -237,6 +242,7 @@ public struct DRAMController {
         }
         if now > 0 && now % refreshInterval == 0 {
             refreshPending[nextRefreshRank] = true
+            scanIdleUntil = 0
             nextRefreshRank = (nextRefreshRank + 1) % ranks
         }
         issueCommand()
@@ -326,6 +332,7 @@ public struct DRAMController {
                 }
                 writeDraining -= 1
                 commandQueues[queue(of: writeBuffer[i])].append(writeBuffer.remove(at: i))
+                scanIdleUntil = 0
                 queuedCommands += 1
                 break
             }
@@ -333,6 +340,7 @@ public struct DRAMController {
         }
         if let i = readQueue.firstIndex(where: { commandQueues[queue(of: $0)].count < config.commandQueueSize }) {
             commandQueues[queue(of: readQueue[i])].append(readQueue.remove(at: i))
+            scanIdleUntil = 0
             queuedCommands += 1
         }
     }
@@ -363,6 +371,7 @@ public struct DRAMController {
             if let b = (base..<(base + banksPerRank)).first(where: { openRow[$0] >= 0 }) {
                 if ready(.precharge, bank: b, rank: r) {
                     precharge(b)
+                    scanIdleUntil = 0
                     return
                 }
                 continue
@@ -371,10 +380,15 @@ public struct DRAMController {
                 refreshPending[r] = false
                 stats.refreshes += 1
                 rankBusyUntil[r] = now + config.tRFC
+                scanIdleUntil = 0
                 return
             }
         }
-        guard queuedCommands > 0, let first = nextCommand(excluding: nil) else { return }
+        guard queuedCommands > 0, now >= scanIdleUntil else { return }
+        guard let first = nextCommand(excluding: nil) else {
+            scanIdleUntil = earliestIssue()
+            return
+        }
         perform(first)
         if config.dualCommandIssue, let second = nextCommand(excluding: first.command == .read || first.command == .write ? .column : .row)
         {
@@ -384,22 +398,40 @@ public struct DRAMController {
 
     enum CommandKind { case row, column }
 
+    /// A lower bound on the cycle at which some queued command can issue: each entry's next command's bank
+    /// timing and its rank's refresh, ignoring the activation windows and the precharge arbitration (which
+    /// can only make it later).
+    func earliestIssue() -> Int {
+        var earliest = Int.max
+        for q in commandQueues.indices {
+            for i in commandQueues[q].indices {
+                let e = commandQueues[q][i]
+                let b = e.bank, open = openRow[b]
+                let t = open == e.row ? (e.isWrite ? nextWR[b] : nextRD[b]) : open >= 0 ? nextPRE[b] : nextACT[b]
+                earliest = min(earliest, max(t, rankBusyUntil[e.rank]))
+            }
+        }
+        return max(earliest, now + 1)
+    }
+
     /// The first ready command of the next queues in round-robin order (skipping `excluding`'s kind).
     mutating func nextCommand(excluding: CommandKind?) -> (command: Command, queue: Int, index: Int)? {
         let n = commandQueues.count
         for _ in 0..<n {
             queueIndex = (queueIndex + 1) % n
             let q = queueIndex
-            guard let head = commandQueues[q].first, !refreshPending[head.rank] else { continue }
+            guard !commandQueues[q].isEmpty, !refreshPending[commandQueues[q][0].rank] else { continue }
             if let (c, i) = firstReady(q, excluding: excluding) { return (c, q, i) }
         }
         return nil
     }
 
     /// DRAMsim3's `GetFirstReadyInQueue`: the first entry in queue order whose next command can issue now.
+    /// (Elements are read in place by index: copying the queue out cost a retain and release per visit.)
     func firstReady(_ q: Int, excluding: CommandKind?) -> (Command, Int)? {
-        let entries = commandQueues[q]
-        for (i, e) in entries.enumerated() {
+        let count = commandQueues[q].count
+        for i in 0..<count {
+            let e = commandQueues[q][i]
             let b = e.bank, open = openRow[b]
             if refreshPending[e.rank] { continue }
             if open == e.row {
@@ -407,15 +439,33 @@ public struct DRAMController {
                 let c: Command = e.isWrite ? .write : .read
                 guard ready(c, bank: b, rank: e.rank) else { continue }
                 // A write waits behind an earlier read of the same address.
-                if e.isWrite && entries[..<i].contains(where: { !$0.isWrite && $0.address == e.address }) { continue }
+                if e.isWrite {
+                    var blocked = false
+                    for j in 0..<i where !commandQueues[q][j].isWrite && commandQueues[q][j].address == e.address {
+                        blocked = true
+                        break
+                    }
+                    if blocked { continue }
+                }
                 return (c, i)
             }
             guard excluding != .row else { continue }
             if open >= 0 {
                 guard ready(.precharge, bank: b, rank: e.rank) else { continue }
-                if entries[..<i].contains(where: { $0.bank == b }) { continue }
-                let pendingHits = entries[i...].contains { $0.bank == b && $0.row == open }
-                if pendingHits && rowHits[b] < 4 { continue }
+                var earlier = false
+                for j in 0..<i where commandQueues[q][j].bank == b {
+                    earlier = true
+                    break
+                }
+                if earlier { continue }
+                if rowHits[b] < 4 {
+                    var pendingHits = false
+                    for j in i..<count where commandQueues[q][j].bank == b && commandQueues[q][j].row == open {
+                        pendingHits = true
+                        break
+                    }
+                    if pendingHits { continue }
+                }
                 return (.precharge, i)
             }
             if ready(.activate, bank: b, rank: e.rank) { return (.activate, i) }
