@@ -47,7 +47,56 @@ public enum ScaleSimLadder {
         row("SRAM OFMAP writes", "words", access[8], Double(r.sramOfmapWrites), .exact, "DETAILED_ACCESS_REPORT.csv")
         row("DRAM IFMAP reads", "words", access[11], Double(r.dramIfmapReads), .exact, "DETAILED_ACCESS_REPORT.csv")
         row("DRAM filter reads", "words", access[14], Double(r.dramFilterReads), .exact, "DETAILED_ACCESS_REPORT.csv")
-        row("DRAM OFMAP writes", "words", access[17], Double(r.dramOfmapWrites), .relative(0.01), "DETAILED_ACCESS_REPORT.csv")
+        row("DRAM OFMAP writes", "words", access[17], Double(r.dramOfmapWrites), .exact, "DETAILED_ACCESS_REPORT.csv")
+        // SCALE-Sim v3's layout and DRAM timing (prefetch and write-back), same case.
+        let v3Compute = try golden(base + "/golden_v3_calc/COMPUTE_REPORT.csv")
+        let v3Access = try golden(base + "/golden_v3_calc/DETAILED_ACCESS_REPORT.csv")
+        let v3Bandwidth = try golden(base + "/golden_v3_calc/BANDWIDTH_REPORT.csv")
+        guard v3Compute.count >= 2, v3Access.count >= 18, v3Bandwidth.count >= 6 else {
+            throw SpindleError(.syntax, "the v3 golden reports have too few columns", at: SourceLocation(file: base + "/golden_v3_calc"))
+        }
+        func v3(_ metric: String, _ unit: String, _ reference: Double, _ spindle: Double?, _ tolerance: LadderRow.Tolerance, _ file: String)
+        {
+            rows.append(
+                LadderRow(
+                    peer: "SCALE-Sim v3", name: name, metric: metric, unit: unit, reference: reference, spindle: spindle ?? .nan,
+                    tolerance: tolerance, source: "\(folder)/golden_v3_calc/\(file)"))
+        }
+        v3("total cycles incl. prefetch", "cycles", v3Compute[0], r.totalCyclesWithPrefetch.map(Double.init), .exact, "COMPUTE_REPORT.csv")
+        let spans: [(String, Int, Int?, Int?)] = [
+            ("IFMAP", 9, r.dramIfmapStart, r.dramIfmapStop), ("filter", 12, r.dramFilterStart, r.dramFilterStop),
+            ("OFMAP", 15, r.dramOfmapStart, r.dramOfmapStop),
+        ]
+        for (what, column, start, stop) in spans {
+            v3("DRAM \(what) start cycle", "cycle", v3Access[column], start.map(Double.init), .exact, "DETAILED_ACCESS_REPORT.csv")
+            v3("DRAM \(what) stop cycle", "cycle", v3Access[column + 1], stop.map(Double.init), .exact, "DETAILED_ACCESS_REPORT.csv")
+        }
+        v3("DRAM IFMAP bandwidth", "words/cycle", v3Bandwidth[3], r.dramIfmapBandwidth, .relative(1e-9), "BANDWIDTH_REPORT.csv")
+        v3("DRAM filter bandwidth", "words/cycle", v3Bandwidth[4], r.dramFilterBandwidth, .relative(1e-9), "BANDWIDTH_REPORT.csv")
+        v3("DRAM OFMAP bandwidth", "words/cycle", v3Bandwidth[5], r.dramOfmapBandwidth, .relative(1e-9), "BANDWIDTH_REPORT.csv")
+        // SCALE-Sim v3 run on all five AlexNet layers (its scale.cfg, CALC): every column of every report.
+        let v3cfg = try ScaleSimConfig.parse(try InputFile.text(base + "/scale-v3.cfg"), file: base + "/scale-v3.cfg")
+        let alexnet = try ScaleSimTopology.parse(try InputFile.text(base + "/alexnet.csv"), file: base + "/alexnet.csv", gemm: false)
+        var reports: [ScaleSimLayerReport] = []
+        for layer in alexnet { reports.append(try ScaleSimArray.run(layer, config: v3cfg)) }
+        for (file, text) in ScaleSimArray.reportFiles(reports, layout: .v3) {
+            let ours = TextLines.split(text).filter { !$0.isEmpty }.dropFirst()
+            let path = base + "/v3_alexnet_calc/" + file
+            let theirs = TextLines.split(try InputFile.text(path, what: "SCALE-Sim report")).filter { !$0.isEmpty }.dropFirst()
+            for (i, (a, b)) in zip(ours, theirs).enumerated() {
+                let x = a.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                let y = b.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                let equal = zip(x, y).filter { p in
+                    guard let u = p.0, let v = p.1 else { return false }
+                    return abs(u - v) <= 1e-9 * max(1, abs(v))
+                }.count
+                rows.append(
+                    LadderRow(
+                        peer: "SCALE-Sim v3", name: "AlexNet layer \(i + 1), 32x32 WS", metric: "\(file) columns equal", unit: "columns",
+                        reference: Double(y.count), spindle: Double(x.count == y.count ? equal : -1), tolerance: .exact,
+                        source: "\(folder)/v3_alexnet_calc/\(file)"))
+            }
+        }
         return rows
     }
 }

@@ -27,6 +27,8 @@ struct ArrayCommand: AsyncParsableCommand {
     var dataflow: SystolicDataflow?
     @Option(help: "Write COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv here.")
     var out: String?
+    @Option(help: "The reports' layout: v2, or v3 (with \"Total Cycles (incl. prefetch)\").")
+    var reportLayout: ScaleSimArray.ReportLayout = .v2
     @Flag(help: "Count output-stationary SRAM OFMAP writes as SCALE-Sim does (each fold adds the array's rows + columns).")
     var scalesimOsWrites = false
     @Flag(help: "Print one JSON object on stdout.")
@@ -58,7 +60,7 @@ struct ArrayCommand: AsyncParsableCommand {
             var reports: [ScaleSimLayerReport] = []
             for l in layers { reports.append(try ScaleSimArray.run(l, config: cfg)) }
             let wall = CLI.seconds(since: clock)
-            if let out { try ScaleSimArray.writeReports(reports, to: out) }
+            if let out { try ScaleSimArray.writeReports(reports, to: out, layout: reportLayout) }
             if json {
                 try CLI.printJSON(ArrayOutput(layers: reports, run: ["wall_s": wall]))
                 return
@@ -79,3 +81,5 @@ struct ArrayOutput: Encodable {
     let layers: [ScaleSimLayerReport]
     let run: [String: Double]
 }
+
+extension ScaleSimArray.ReportLayout: ExpressibleByArgument {}

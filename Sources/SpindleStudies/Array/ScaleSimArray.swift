@@ -131,6 +131,27 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
     public var sramFilterStart: Int, sramFilterStop: Int, sramFilterReads: Int
     public var sramOfmapStart: Int, sramOfmapStop: Int, sramOfmapWrites: Int
     public var dramIfmapReads: Int, dramFilterReads: Int, dramOfmapWrites: Int
+    /// First and last cycle of each DRAM trace (SCALE-Sim's prefetch and drain timing; negative before the
+    /// array starts). Nil where not modelled (output- and input-stationary).
+    public var dramIfmapStart: Int? = nil, dramIfmapStop: Int? = nil
+    public var dramFilterStart: Int? = nil, dramFilterStop: Int? = nil
+    public var dramOfmapStart: Int? = nil, dramOfmapStop: Int? = nil
+
+    /// SCALE-Sim v3's "Total Cycles (incl. prefetch)": from the first IFMAP or filter prefetch to the last
+    /// OFMAP write-back.
+    public var totalCyclesWithPrefetch: Int? {
+        guard let i = dramIfmapStart, let f = dramFilterStart, let o = dramOfmapStop else { return nil }
+        return o - min(i, f)
+    }
+
+    /// Average DRAM words per cycle over a trace's span, as SCALE-Sim's bandwidth report.
+    static func bandwidth(_ words: Int, _ start: Int?, _ stop: Int?) -> Double? {
+        guard let start, let stop else { return nil }
+        return Double(words) / Double(stop - start + 1)
+    }
+    public var dramIfmapBandwidth: Double? { Self.bandwidth(dramIfmapReads, dramIfmapStart, dramIfmapStop) }
+    public var dramFilterBandwidth: Double? { Self.bandwidth(dramFilterReads, dramFilterStart, dramFilterStop) }
+    public var dramOfmapBandwidth: Double? { Self.bandwidth(dramOfmapWrites, dramOfmapStart, dramOfmapStop) }
 }
 
 /// A systolic array in SCALE-Sim's compatibility mode (weight-, output- and input-stationary).
@@ -199,6 +220,7 @@ public enum ScaleSimArray {
             if cRow + iRow >= l.ifmapHeight || cCol + iCol >= l.ifmapWidth { return -1 }
             return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
         }
+        var ifmapTiming = ScaleSimReadTiming(bufferWords: c.ifmapSRAMKB * 1024)
         var foldIndex = 0
         for _ in 0..<colFolds {
             for fr in 0..<rowFolds {
@@ -215,8 +237,10 @@ public enum ScaleSimArray {
                         guard a >= 0 else { continue }
                         if firstIfmap < 0 { firstIfmap = base + t }
                         lastIfmap = base + t
+                        ifmapTiming.demand(line: base + t)
                         if ifmapWindow.insert(a).inserted {
                             ifmapDRAM += 1
+                            ifmapTiming.miss(line: base + t)
                             ifmapAdded += 1
                             if ifmapAdded == 50 * setSize {
                                 ifmapWindow.removeAll(keepingCapacity: true)
@@ -227,8 +251,33 @@ public enum ScaleSimArray {
                 }
             }
         }
-        // Filters are each read once per fold and all distinct: DRAM reads = distinct filter words.
+        // Filters are each read once per fold and all distinct: DRAM reads = distinct filter words. A fold
+        // loads its weight rows in its first R lines, the unused rows of a partial fold first.
         let filterReads = Sr * Sc
+        var filterTiming = ScaleSimReadTiming(bufferWords: c.filterSRAMKB * 1024)
+        // OFMAP: column j of pixel t leaves at line 2R - 1 + t + j of its fold, into the write buffer.
+        var ofmapTiming = ScaleSimWriteTiming(bufferWords: c.ofmapSRAMKB * 1024, lineWords: C)
+        var stall = 0
+        foldIndex = 0
+        for fc in 0..<colFolds {
+            for fr in 0..<rowFolds {
+                let base = foldIndex * foldRows
+                foldIndex += 1
+                let rowsUsed = min(R, Sr - fr * R), colsUsed = min(C, Sc - fc * C)
+                for k in 0..<rowsUsed {
+                    let line = base + (R - rowsUsed) + k
+                    filterTiming.demand(line: line)
+                    for _ in 0..<colsUsed { filterTiming.miss(line: line) }
+                }
+                for s in 0..<(T + colsUsed - 1) {
+                    let count = min(s, colsUsed - 1) - max(0, s - T + 1) + 1
+                    let line = base + 2 * R - 1 + s + stall
+                    stall += ofmapTiming.store(count, at: line) - line
+                }
+            }
+        }
+        ofmapTiming.finish(at: totalCycles + stall)
+        let ifmapSpan = ifmapTiming.startStop, filterSpan = filterTiming.startStop
         let ofmapWrites = rowFolds * T * Sc
         return ScaleSimLayerReport(
             layer: l.name, totalCycles: totalCycles, stallCycles: 0,
@@ -237,7 +286,9 @@ public enum ScaleSimArray {
             sramIfmapStart: firstIfmap + 1, sramIfmapStop: lastIfmap + 1, sramIfmapReads: colFolds * T * Sr,
             sramFilterStart: 1, sramFilterStop: (folds - 1) * foldRows + R, sramFilterReads: filterReads,
             sramOfmapStart: 2 * R - 1, sramOfmapStop: totalCycles, sramOfmapWrites: ofmapWrites,
-            dramIfmapReads: ifmapDRAM, dramFilterReads: filterReads, dramOfmapWrites: ofmapWrites)
+            dramIfmapReads: ifmapDRAM, dramFilterReads: filterReads, dramOfmapWrites: ofmapTiming.writes,
+            dramIfmapStart: ifmapSpan?.0, dramIfmapStop: ifmapSpan?.1, dramFilterStart: filterSpan?.0, dramFilterStop: filterSpan?.1,
+            dramOfmapStart: ofmapTiming.first, dramOfmapStop: ofmapTiming.first == nil ? nil : ofmapTiming.last)
     }
 
     /// SCALE-Sim's read-buffer estimator over a demand stream: the number of DRAM reads, i.e. first-seen
@@ -353,33 +404,46 @@ public enum ScaleSimArray {
             dramOfmapWrites: os ? Sr * Sc : rowFolds * T * Sc)
     }
 
+    /// SCALE-Sim's report layouts: v2's, or v3's (whose compute report adds "Total Cycles (incl. prefetch)").
+    public enum ReportLayout: String, Sendable, CaseIterable { case v2, v3 }
+
     /// Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv in SCALE-Sim's layout.
-    /// DRAM start and stop cycles (SCALE-Sim's prefetch timing) are not modelled and are written as `nan`.
-    public static func writeReports(_ reports: [ScaleSimLayerReport], to directory: String) throws(SpindleError) {
+    /// DRAM start and stop cycles and bandwidths are SCALE-Sim v3's prefetch and drain timing; where the
+    /// dataflow does not model them (output- and input-stationary) they are written as `nan`.
+    public static func writeReports(_ reports: [ScaleSimLayerReport], to directory: String, layout: ReportLayout = .v2) throws(SpindleError)
+    {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, text) in reportFiles(reports, layout: layout) {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name), options: .atomic)
+            }
+        } catch {
+            throw SpindleError(.io, "cannot write the reports to '\(directory)': \(error.localizedDescription)")
+        }
+    }
+
+    /// The three reports' file names and texts.
+    public static func reportFiles(_ reports: [ScaleSimLayerReport], layout: ReportLayout = .v2) -> [(name: String, text: String)] {
         func f(_ x: Double) -> String { "\(x)" }
-        var compute = "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n"
+        func n(_ x: Int?) -> String { x.map { f(Double($0)) } ?? "nan" }
+        func b(_ x: Double?) -> String { x.map(f) ?? "nan" }
+        var compute =
+            (layout == .v3 ? "LayerID, Total Cycles (incl. prefetch), " : "LayerID, ")
+            + "Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n"
         var bandwidth =
             "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n"
         var detail =
             "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n"
         for (i, r) in reports.enumerated() {
             let cyc = Double(r.totalCycles)
+            let withPrefetch = layout == .v3 ? "\(r.totalCyclesWithPrefetch.map(String.init) ?? "nan"), " : ""
             compute +=
-                "\(i), \(r.totalCycles), \(r.stallCycles), \(f(r.overallUtilisation)), \(f(r.mappingEfficiency)), \(f(r.computeUtilisation)),\n"
+                "\(i), \(withPrefetch)\(r.totalCycles), \(r.stallCycles), \(f(r.overallUtilisation)), \(f(r.mappingEfficiency)), \(f(r.computeUtilisation)),\n"
             bandwidth +=
-                "\(i), \(f(Double(r.sramIfmapReads) / cyc)), \(f(Double(r.sramFilterReads) / cyc)), \(f(Double(r.sramOfmapWrites) / cyc)), nan, nan, nan,\n"
+                "\(i), \(f(Double(r.sramIfmapReads) / cyc)), \(f(Double(r.sramFilterReads) / cyc)), \(f(Double(r.sramOfmapWrites) / cyc)), \(b(r.dramIfmapBandwidth)), \(b(r.dramFilterBandwidth)), \(b(r.dramOfmapBandwidth)),\n"
             detail +=
-                "\(i), \(f(Double(r.sramIfmapStart))), \(f(Double(r.sramIfmapStop))), \(r.sramIfmapReads), \(f(Double(r.sramFilterStart))), \(f(Double(r.sramFilterStop))), \(r.sramFilterReads), \(f(Double(r.sramOfmapStart))), \(f(Double(r.sramOfmapStop))), \(r.sramOfmapWrites), nan, nan, \(r.dramIfmapReads), nan, nan, \(r.dramFilterReads), nan, nan, \(r.dramOfmapWrites),\n"
+                "\(i), \(f(Double(r.sramIfmapStart))), \(f(Double(r.sramIfmapStop))), \(r.sramIfmapReads), \(f(Double(r.sramFilterStart))), \(f(Double(r.sramFilterStop))), \(r.sramFilterReads), \(f(Double(r.sramOfmapStart))), \(f(Double(r.sramOfmapStop))), \(r.sramOfmapWrites), \(n(r.dramIfmapStart)), \(n(r.dramIfmapStop)), \(r.dramIfmapReads), \(n(r.dramFilterStart)), \(n(r.dramFilterStop)), \(r.dramFilterReads), \(n(r.dramOfmapStart)), \(n(r.dramOfmapStop)), \(r.dramOfmapWrites),\n"
         }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for (name, text) in [
-                ("COMPUTE_REPORT.csv", compute), ("BANDWIDTH_REPORT.csv", bandwidth), ("DETAILED_ACCESS_REPORT.csv", detail),
-            ] {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name), options: .atomic)
-            }
-        } catch {
-            throw SpindleError(.io, "cannot write the reports to '\(directory)': \(error.localizedDescription)")
-        }
+        return [("COMPUTE_REPORT.csv", compute), ("BANDWIDTH_REPORT.csv", bandwidth), ("DETAILED_ACCESS_REPORT.csv", detail)]
     }
 }
