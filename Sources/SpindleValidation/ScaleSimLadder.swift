@@ -74,14 +74,29 @@ public enum ScaleSimLadder {
         v3("DRAM IFMAP bandwidth", "words/cycle", v3Bandwidth[3], r.dramIfmapBandwidth, .relative(1e-9), "BANDWIDTH_REPORT.csv")
         v3("DRAM filter bandwidth", "words/cycle", v3Bandwidth[4], r.dramFilterBandwidth, .relative(1e-9), "BANDWIDTH_REPORT.csv")
         v3("DRAM OFMAP bandwidth", "words/cycle", v3Bandwidth[5], r.dramOfmapBandwidth, .relative(1e-9), "BANDWIDTH_REPORT.csv")
-        // SCALE-Sim v3 run on all five AlexNet layers (its scale.cfg, CALC): every column of every report.
-        let v3cfg = try ScaleSimConfig.parse(try InputFile.text(base + "/scale-v3.cfg"), file: base + "/scale-v3.cfg")
-        let alexnet = try ScaleSimTopology.parse(try InputFile.text(base + "/alexnet.csv"), file: base + "/alexnet.csv", gemm: false)
-        var reports: [ScaleSimLayerReport] = []
-        for layer in alexnet { reports.append(try ScaleSimArray.run(layer, config: v3cfg)) }
-        for (file, text) in ScaleSimArray.reportFiles(reports, layout: .v3) {
+        // SCALE-Sim v3 runs, every column of every report: AlexNet's five layers (its scale.cfg, CALC), and
+        // AlexNet Conv1 stalled on a user bandwidth of 10 words a cycle.
+        for (config, topology, reports, label) in [
+            ("scale-v3.cfg", "alexnet.csv", "v3_alexnet_calc", "AlexNet layer"),
+            ("scale-v3-user.cfg", "alexnet.csv", "v3_user_bw10", "AlexNet USER bw10, layer"),
+        ] {
+            rows += try columnRows(base: base, config: config, topology: topology, reports: reports, label: label)
+        }
+        return rows
+    }
+
+    /// One row per layer and report: how many of SCALE-Sim v3's columns Spindle's report reproduces.
+    static func columnRows(base: String, config: String, topology: String, reports: String, label: String) throws(SpindleError)
+        -> [LadderRow]
+    {
+        let cfg = try ScaleSimConfig.parse(try InputFile.text(base + "/" + config), file: base + "/" + config)
+        let layers = try ScaleSimTopology.parse(try InputFile.text(base + "/" + topology), file: base + "/" + topology, gemm: false)
+        var results: [ScaleSimLayerReport] = []
+        for layer in layers { results.append(try ScaleSimArray.run(layer, config: cfg)) }
+        var rows: [LadderRow] = []
+        for (file, text) in ScaleSimArray.reportFiles(results, layout: .v3) {
             let ours = TextLines.split(text).filter { !$0.isEmpty }.dropFirst()
-            let path = base + "/v3_alexnet_calc/" + file
+            let path = base + "/" + reports + "/" + file
             let theirs = TextLines.split(try InputFile.text(path, what: "SCALE-Sim report")).filter { !$0.isEmpty }.dropFirst()
             for (i, (a, b)) in zip(ours, theirs).enumerated() {
                 let x = a.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -92,9 +107,9 @@ public enum ScaleSimLadder {
                 }.count
                 rows.append(
                     LadderRow(
-                        peer: "SCALE-Sim v3", name: "AlexNet layer \(i + 1), 32x32 WS", metric: "\(file) columns equal", unit: "columns",
+                        peer: "SCALE-Sim v3", name: "\(label) \(i + 1), 32x32 WS", metric: "\(file) columns equal", unit: "columns",
                         reference: Double(y.count), spindle: Double(x.count == y.count ? equal : -1), tolerance: .exact,
-                        source: "\(folder)/v3_alexnet_calc/\(file)"))
+                        source: "\(folder)/\(reports)/\(file)"))
             }
         }
         return rows

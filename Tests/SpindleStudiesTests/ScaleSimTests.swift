@@ -52,14 +52,18 @@ struct ScaleSimTests {
         #expect(Double(r.dramOfmapWrites) == g[17])  // 3,484,831: the write buffer's early-closed line counts in full
     }
 
-    @Test("The v3 reports equal SCALE-Sim v3's golden ones, every column: prefetch, write-back and their bandwidths")
-    func v3Reports() throws {
+    @Test(
+        "The v3 reports equal SCALE-Sim v3's, every column: CALC (prefetch, write-back, bandwidths) and USER bandwidth (stalls)",
+        arguments: [("scale-v3.cfg", "golden_v3_calc"), ("scale-v3-user.cfg", "v3_user_bw10")])
+    func v3Reports(config: String, reports: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-ss3-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try ScaleSimArray.writeReports([try alexnetConv1()], to: dir, layout: .v3)
+        let cfg = try ScaleSimConfig.parse(try text(try scaleSimFixture(config)), file: config)
+        let layer = try ScaleSimTopology.parse(try text(try scaleSimFixture("alexnet_part.csv")), file: "a", gemm: false)[0]
+        try ScaleSimArray.writeReports([try ScaleSimArray.run(layer, config: cfg)], to: dir, layout: .v3)
         for name in ["COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"] {
             let ours = try text(dir + "/" + name).split(separator: "\n")
-            let golden = try text(try scaleSimFixture("golden_v3_calc/" + name)).split(separator: "\n")
+            let golden = try text(try scaleSimFixture(reports + "/" + name)).split(separator: "\n")
             #expect(ours[0] == golden[0], "\(name) header")
             let a = ours[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let b = golden[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -219,7 +223,6 @@ struct ScaleSimV3Tests {
         let base = try text(try scaleSimFixture("scale-v3.cfg"))
         #expect(try ScaleSimConfig.parse(base, file: "v3").dataflow == "ws")
         for (from, to, key) in [
-            ("InterfaceBandwidth: CALC", "InterfaceBandwidth: USER", "InterfaceBandwidth"),
             ("UseRamulatorTrace: False", "UseRamulatorTrace: True", "UseRamulatorTrace"),
             ("IfmapCustomLayout: False", "IfmapCustomLayout: True", "IfmapCustomLayout"),
             ("SparsitySupport : false", "SparsitySupport : true", "SparsitySupport"),
@@ -233,7 +236,13 @@ struct ScaleSimV3Tests {
                 #expect(error.kind == .unsupported && error.message.contains(key), "\(error)")
             }
         }
-        // Request buffers only matter under USER bandwidth: accepted.
+        // USER bandwidth is modelled for weight stationary only.
+        let user = base.replacingOccurrences(of: "InterfaceBandwidth: CALC", with: "InterfaceBandwidth: USER")
+        var cfg = try ScaleSimConfig.parse(user, file: "v3")
+        cfg.dataflow = "os"
+        let layer = try ScaleSimTopology.parse(try text(try scaleSimFixture("alexnet_part.csv")), file: "a", gemm: false)[0]
+        #expect(throws: SpindleError.self) { try ScaleSimArray.run(layer, config: cfg) }
+        // Request buffers only matter with Ramulator traces: accepted.
         #expect(throws: Never.self) {
             _ = try ScaleSimConfig.parse(base.replacingOccurrences(of: "ReadRequestBuffer: 32", with: "ReadRequestBuffer: 8"), file: "v3")
         }

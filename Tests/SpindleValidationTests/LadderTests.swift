@@ -51,7 +51,7 @@ struct LadderTests {
     func scaleSimAndDRAM() throws {
         let rows = try ScaleSimLadder.rows(directory: peerData) + DRAMLadder.rows(directory: peerData)
         // SCALE-Sim v2, v3 timing and AlexNet, closed forms, DRAMsim3 (ST-1.5x has no energy rows).
-        #expect(rows.count == 11 + 10 + 15 + 12 + 18 * 4 - 3)
+        #expect(rows.count == 11 + 10 + 15 + 15 + 12 + 18 * 4 - 3)
         for r in rows { #expect(r.pass, "\(r.peer) \(r.name) \(r.metric): \(r.spindle) vs \(r.reference)") }
     }
 

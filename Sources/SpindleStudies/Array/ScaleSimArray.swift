@@ -17,6 +17,10 @@ public struct ScaleSimConfig: Sendable, Equatable {
     public var bandwidth = 10
     public var dataflow = "ws"
     public var interfaceBandwidth = "CALC"
+    /// DRAM words a cycle for IFMAP and filter fetches under USER bandwidth (the `[layout]` section's
+    /// `IfmapSRAMBankBandwidth` and `FilterSRAMBankBandwidth`, as SCALE-Sim v3 takes them; `Bandwidth` when absent).
+    public var ifmapFetchBandwidth: Int? = nil
+    public var filterFetchBandwidth: Int? = nil
     /// Count SRAM OFMAP writes as SCALE-Sim v2 and v3 do for output stationary: each fold adds the padded
     /// array's rows + columns to the writes (their `systolic_compute_os` counts the fold's edge once more).
     /// Off by default: those writes do not happen.
@@ -83,6 +87,8 @@ public struct ScaleSimConfig: Sendable, Equatable {
             case "FilterOffset": c.filterOffset = try int(max: 1 << 40)
             case "OfmapOffset": c.ofmapOffset = try int(max: 1 << 40)
             case "Bandwidth": c.bandwidth = try int(min: 1, max: 1 << 20)
+            case "IfmapSRAMBankBandwidth": c.ifmapFetchBandwidth = try int(min: 1, max: 1 << 20)
+            case "FilterSRAMBankBandwidth": c.filterFetchBandwidth = try int(min: 1, max: 1 << 20)
             case "Dataflow":
                 guard ["ws", "os", "is"].contains(value) else {
                     throw SpindleError(.invalidValue, "Dataflow is '\(value)'", at: at, choices: ["ws", "os", "is"])
@@ -91,12 +97,6 @@ public struct ScaleSimConfig: Sendable, Equatable {
             case "InterfaceBandwidth":
                 guard ["CALC", "USER"].contains(value) else {
                     throw SpindleError(.invalidValue, "InterfaceBandwidth is '\(value)'", at: at, choices: ["CALC", "USER"])
-                }
-                guard value == "CALC" else {
-                    throw SpindleError(
-                        .unsupported,
-                        "InterfaceBandwidth USER is not modelled: under a user bandwidth SCALE-Sim v3 stalls the array on DRAM (its read and write request buffers and prefetch), which Spindle does not simulate yet",
-                        at: at, expected: "InterfaceBandwidth: CALC (stall-free cycles, DRAM traffic at the bandwidth it needs)")
                 }
                 c.interfaceBandwidth = value
             default:
@@ -185,7 +185,27 @@ public enum ScaleSimArray {
         }
     }
 
+    /// The IFMAP address of window element `j` of output pixel `p` (-1 outside the input: no padding).
+    static func ifmapAddress(_ l: ScaleSimLayer, _ c: ScaleSimConfig, pixel p: Int, window j: Int) -> Int {
+        let ew = l.ofmapWidth
+        let orow = p / ew, ocol = p % ew
+        let iRow = orow * l.strideHeight, iCol = ocol * l.strideWidth
+        let cRow = j / (l.filterWidth * l.channels)
+        let k = j % (l.filterWidth * l.channels)
+        let cCol = k / l.channels, ch = k % l.channels
+        if cRow + iRow >= l.ifmapHeight || cCol + iCol >= l.ifmapWidth { return -1 }
+        return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
+    }
+
     public static func run(_ l: ScaleSimLayer, config c: ScaleSimConfig) throws(SpindleError) -> ScaleSimLayerReport {
+        if c.interfaceBandwidth == "USER" {
+            guard c.dataflow == "ws" else {
+                throw SpindleError(
+                    .unsupported, "InterfaceBandwidth USER is modelled for the weight-stationary dataflow only",
+                    expected: "Dataflow: ws, or InterfaceBandwidth: CALC")
+            }
+            return runUserBandwidth(l, config: c)
+        }
         switch c.dataflow {
         case "ws": break
         case "os", "is": return runStreaming(l, config: c)
@@ -210,16 +230,7 @@ public enum ScaleSimArray {
         let setSize = max(1, c.ifmapSRAMKB * 1024 / 100)
         var ifmapWindow = Set<Int>(), ifmapAdded = 0, ifmapDRAM = 0
         var firstIfmap = -1, lastIfmap = -1
-        let ew = l.ofmapWidth
-        func ifmapAddress(_ p: Int, _ j: Int) -> Int {
-            let orow = p / ew, ocol = p % ew
-            let iRow = orow * l.strideHeight, iCol = ocol * l.strideWidth
-            let cRow = j / (l.filterWidth * l.channels)
-            let k = j % (l.filterWidth * l.channels)
-            let cCol = k / l.channels, ch = k % l.channels
-            if cRow + iRow >= l.ifmapHeight || cCol + iCol >= l.ifmapWidth { return -1 }
-            return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
-        }
+        func ifmapAddress(_ p: Int, _ j: Int) -> Int { Self.ifmapAddress(l, c, pixel: p, window: j) }
         var ifmapTiming = ScaleSimReadTiming(bufferWords: c.ifmapSRAMKB * 1024)
         var foldIndex = 0
         for _ in 0..<colFolds {
@@ -252,7 +263,8 @@ public enum ScaleSimArray {
             }
         }
         // Filters are each read once per fold and all distinct: DRAM reads = distinct filter words. A fold
-        // loads its weight rows in its first R lines, the unused rows of a partial fold first.
+        // loads its weight rows in its first R lines, flipped (row k at line R - 1 - k, unused rows first);
+        // the estimator counts misses, so only the lines used matter here.
         let filterReads = Sr * Sc
         var filterTiming = ScaleSimReadTiming(bufferWords: c.filterSRAMKB * 1024)
         // OFMAP: column j of pixel t leaves at line 2R - 1 + t + j of its fold, into the write buffer.
