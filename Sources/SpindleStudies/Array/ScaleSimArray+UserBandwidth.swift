@@ -45,7 +45,7 @@ extension ScaleSimArray {
         var stall = 0, lastOfmap = 0, totalCycles = 0
         var ifmapSpan: (Int, Int)?, filterSpan: (Int, Int)?, ofmapSpan: (Int, Int)?
         func widen(_ span: inout (Int, Int)?, _ cycle: Int) { span = (min(span?.0 ?? cycle, cycle), max(span?.1 ?? cycle, cycle)) }
-        var mapping = 0.0, compute = 0.0
+        let (mapping, compute) = weightStationaryEfficiency(l, c)
         var ifmapLine: [Int] = [], filterLine: [Int] = []
         var foldIndex = 0
         for fc in 0..<colFolds {
@@ -53,8 +53,6 @@ extension ScaleSimArray {
                 let base = foldIndex * foldRows
                 foldIndex += 1
                 let rowsUsed = min(R, Sr - fr * R), colsUsed = min(C, Sc - fc * C)
-                mapping += Double(rowsUsed * colsUsed) / Double(R * C)
-                compute += Double(rowsUsed * colsUsed) * Double(T) / (Double(R * C) * Double(T + 2 * R + 2 * C - 3))
                 for s in 0..<foldRows {
                     let cycle = base + s + stall
                     ifmapLine.removeAll(keepingCapacity: true)

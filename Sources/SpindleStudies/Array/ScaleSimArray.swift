@@ -197,6 +197,21 @@ public enum ScaleSimArray {
         return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
     }
 
+    /// Weight stationary's mapping efficiency and compute utilisation summed over the folds (divide by the
+    /// fold count): used PEs over the array, and used PE-cycles over the fold's T + 2R + 2C - 3 cycles.
+    static func weightStationaryEfficiency(_ l: ScaleSimLayer, _ c: ScaleSimConfig) -> (mapping: Double, compute: Double) {
+        let R = c.rows, C = c.columns, Sr = l.window, Sc = l.filters, T = l.ofmapPixels
+        var mapping = 0.0, compute = 0.0
+        for fc in 0..<(Sc + C - 1) / C {
+            for fr in 0..<(Sr + R - 1) / R {
+                let used = Double(min(R, Sr - fr * R) * min(C, Sc - fc * C))
+                mapping += used / Double(R * C)
+                compute += used * Double(T) / (Double(R * C) * Double(T + 2 * R + 2 * C - 3))
+            }
+        }
+        return (mapping, compute)
+    }
+
     public static func run(_ l: ScaleSimLayer, config c: ScaleSimConfig) throws(SpindleError) -> ScaleSimLayerReport {
         if c.interfaceBandwidth == "USER" {
             guard c.dataflow == "ws" else {
@@ -217,15 +232,7 @@ public enum ScaleSimArray {
         let foldRows = T + 2 * R + C - 2
         let folds = rowFolds * colFolds
         let totalCycles = folds * foldRows - 1
-        var mapping = 0.0, compute = 0.0
-        for fc in 0..<colFolds {
-            for fr in 0..<rowFolds {
-                let rowsUsed = min(R, Sr - fr * R), colsUsed = min(C, Sc - fc * C)
-                let used = Double(rowsUsed * colsUsed)
-                mapping += used / Double(R * C)
-                compute += used * Double(T) / (Double(R * C) * Double(T + 2 * R + 2 * C - 3))
-            }
-        }
+        let (mapping, compute) = weightStationaryEfficiency(l, c)
         // IFMAP demand stream in cycle order, with the estimator's windowed first-seen count.
         let setSize = max(1, c.ifmapSRAMKB * 1024 / 100)
         var ifmapWindow = Set<Int>(), ifmapAdded = 0, ifmapDRAM = 0
