@@ -111,9 +111,9 @@ public struct DRAMController {
     var pendingReads: [UInt64: [(arrival: Int, tag: Int)]] = [:]
     /// Writes waiting in the write buffer or a command queue, by address.
     var pendingWrites: [UInt64: Int] = [:]
-    var inFlight: [(done: Int, address: UInt64)] = []
-    /// Reads that hit a waiting write: they complete the next cycle.
-    var forwarded: [(done: Int, arrival: Int, tag: Int)] = []
+    /// Reads under way: a DRAM read of `address` (its waiters are in `pendingReads`), or, with `forwarded`,
+    /// a read served from a waiting write.
+    var inFlight: [(done: Int, address: UInt64, forwarded: (arrival: Int, tag: Int)?)] = []
     /// Reads completed since the caller last emptied it: (tag, cycle).
     public var completedReads: [(tag: Int, cycle: Int)] = []
     /// Whether nothing is queued or in flight.
@@ -121,7 +121,7 @@ public struct DRAMController {
     /// A few writes (at most 8) may wait in the write buffer: as in DRAMsim3 they drain only when it fills,
     /// or when more than 8 wait and the command queues are empty, so time can pass without them.
     public var isIdle: Bool {
-        readQueue.isEmpty && inFlight.isEmpty && forwarded.isEmpty && queuedCommands == 0 && writeDraining == 0
+        readQueue.isEmpty && inFlight.isEmpty && queuedCommands == 0 && writeDraining == 0
             && writeBuffer.count <= 8 && writeBuffer.count < config.transactionQueueSize
     }
     // Address fields: (shift, mask) by name.
@@ -197,7 +197,7 @@ public struct DRAMController {
                 writeBuffer.append(e)
             }
         } else if pendingWrites[address] != nil {
-            forwarded.append((now + 1, now, tag))
+            inFlight.append((now + 1, address, (now, tag)))
         } else if pendingReads[address] != nil {
             pendingReads[address]!.append((now, tag))
         } else {
@@ -213,32 +213,18 @@ public struct DRAMController {
             var kept = 0
             for i in inFlight.indices {
                 let r = inFlight[i]
-                if r.done <= now {
-                    for waiting in pendingReads.removeValue(forKey: r.address) ?? [] {
-                        stats.readsDone += 1
-                        stats.readLatencySum += r.done - waiting.arrival
-                        completedReads.append((waiting.tag, r.done))
-                    }
-                } else {
+                guard r.done <= now else {
                     inFlight[kept] = r
                     kept += 1
+                    continue
+                }
+                for waiting in r.forwarded.map({ [$0] }) ?? pendingReads.removeValue(forKey: r.address) ?? [] {
+                    stats.readsDone += 1
+                    stats.readLatencySum += r.done - waiting.arrival
+                    completedReads.append((waiting.tag, r.done))
                 }
             }
             inFlight.removeLast(inFlight.count - kept)
-        }
-        if !forwarded.isEmpty {
-            var kept = 0
-            for r in forwarded {
-                if r.done <= now {
-                    stats.readsDone += 1
-                    stats.readLatencySum += r.done - r.arrival
-                    completedReads.append((r.tag, r.done))
-                } else {
-                    forwarded[kept] = r
-                    kept += 1
-                }
-            }
-            forwarded.removeLast(forwarded.count - kept)
         }
         if now > 0 && now % refreshInterval == 0 {
             refreshPending[nextRefreshRank] = true
@@ -544,7 +530,7 @@ public struct DRAMController {
         } else {
             stats.readCommands += 1
             if hit { stats.readRowHits += 1 }
-            inFlight.append((now + c.readLatency + burst, e.address))
+            inFlight.append((now + c.readLatency + burst, e.address, nil))
             nextPRE[b] = max(nextPRE[b], now + c.AL + (c.tRTPTiming ?? c.tRTP))
             let readToWrite = c.readLatency + burst - c.writeLatency + c.tRTRS
             for o in banks(ofRank: r) {

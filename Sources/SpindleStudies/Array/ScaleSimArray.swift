@@ -344,15 +344,7 @@ public enum ScaleSimArray {
         let foldRows = os ? T + R + C - 2 : T + 2 * R + C - 2
         let utilCycles = os ? T + R + C - 2 : T + 2 * R + 2 * C - 3
         let folds = rowFolds * colFolds
-        let ew = l.ofmapWidth
-        func ifmapAddress(_ p: Int, _ j: Int) -> Int {
-            let iRow = (p / ew) * l.strideHeight, iCol = (p % ew) * l.strideWidth
-            let cRow = j / (l.filterWidth * l.channels)
-            let k = j % (l.filterWidth * l.channels)
-            let cCol = k / l.channels, ch = k % l.channels
-            if cRow + iRow >= l.ifmapHeight || cCol + iCol >= l.ifmapWidth { return -1 }
-            return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
-        }
+        func ifmapAddress(_ p: Int, _ j: Int) -> Int { Self.ifmapAddress(l, c, pixel: p, window: j) }
         func filterAddress(_ j: Int, _ f: Int) -> Int { c.filterOffset + f * window + j }
         var ifmapDRAM = DRAMEstimator(bufferKB: c.ifmapSRAMKB), filterDRAM = DRAMEstimator(bufferKB: c.filterSRAMKB)
         var firstIfmap = -1, lastIfmap = -1, firstFilter = -1, lastFilter = -1, firstOfmap = -1

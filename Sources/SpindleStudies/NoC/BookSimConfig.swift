@@ -248,15 +248,14 @@ public enum BookSimConfig {
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw SpindleError(.syntax, "expected 'key = value', found '\(statement)'", at: at)
         }
-        guard let disposition = keys[parts[0]] else {
+        // An inactive key is accepted: BookSim2 ignores it too unless its enabling key (refused here) is set.
+        guard keys[parts[0]] != nil else {
             let all = keys.keys.sorted()
             let hint = Spelling.nearest(parts[0], in: all).map { "Did you mean '\($0)'?" }
             throw SpindleError(
                 .unknownKey, "unknown key '\(parts[0])' (not a BookSim2 key)", at: at,
                 choices: all.filter { if case .modelled = keys[$0] { true } else { false } }, hint: hint)
         }
-        // An inactive key is accepted: BookSim2 ignores it too unless its enabling key (refused here) is set.
-        _ = disposition
         var value = parts[1]
         if value.count >= 2, value.first == "\"" || value.first == "'", value.last == value.first {
             value = String(value.dropFirst().dropLast())
