@@ -3,7 +3,8 @@ import SpindleCore
 import SpindleStudies
 import SpindleWorkload
 
-/// The SCALE-Sim rungs of the ladder: the golden AlexNet Conv1 reports on a 32 x 32 weight-stationary array.
+/// The SCALE-Sim rungs of the ladder: the golden AlexNet Conv1 reports on a 32 x 32 weight-stationary array,
+/// SCALE-Sim v3 runs of AlexNet (CALC and USER bandwidth), and v3's N:M sparsity runs.
 public enum ScaleSimLadder {
     public static let folder = "scale-sim"
 
@@ -81,6 +82,50 @@ public enum ScaleSimLadder {
             ("scale-v3-user.cfg", "alexnet.csv", "v3_user_bw10", "AlexNet USER bw10, layer"),
         ] {
             rows += try columnRows(base: base, config: config, topology: topology, reports: reports, label: label)
+        }
+        rows += try sparseRows(base: base)
+        return rows
+    }
+
+    /// SCALE-Sim v3's N:M sparsity runs (`v3_sparse/cases.csv`): one row per run and report, counting the
+    /// columns over all layers that equal SCALE-Sim's. Output- and input-stationary runs compare
+    /// SPARSE_REPORT.csv only (their DRAM timing is not modelled).
+    static func sparseRows(base: String) throws(SpindleError) -> [LadderRow] {
+        let folder = base + "/v3_sparse"
+        let table = try CSVTable(path: folder + "/cases.csv")
+        var rows: [LadderRow] = []
+        for row in table.rows {
+            let config = try table.value(row, "config"), topology = try table.value(row, "topology"),
+                reports = try table.value(row, "reports")
+            let cfg = try ScaleSimConfig.parse(try InputFile.text(folder + "/" + config), file: folder + "/" + config)
+            let layers = try ScaleSimTopology.parse(
+                try InputFile.text(folder + "/" + topology), file: folder + "/" + topology, gemm: try table.value(row, "gemm") == "true")
+            var results: [ScaleSimLayerReport] = []
+            for layer in layers { results.append(try ScaleSimArray.run(layer, config: cfg)) }
+            for (file, text) in ScaleSimArray.reportFiles(results, layout: .v3) where cfg.dataflow == "ws" || file == "SPARSE_REPORT.csv" {
+                let path = folder + "/" + reports + "/" + file
+                let theirs = TextLines.split(try InputFile.text(path, what: "SCALE-Sim report")).filter { !$0.isEmpty }
+                let ours = TextLines.split(text).filter { !$0.isEmpty }
+                var total = 0, equal = 0
+                for (a, b) in zip(ours.dropFirst(), theirs.dropFirst()) {
+                    let x = a.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    let y = b.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    total += y.count
+                    guard x.count == y.count else { continue }
+                    equal +=
+                        zip(x, y).filter { u, v in
+                            if let p = Double(u), let q = Double(v) { return abs(p - q) <= 1e-9 * max(1, abs(q)) }
+                            return u == v
+                        }.count
+                }
+                let shapeMatches = ours.count == theirs.count && ours.first == theirs.first
+                rows.append(
+                    LadderRow(
+                        peer: "SCALE-Sim v3", name: "sparse \(reports) (\(cfg.rows)x\(cfg.columns) \(cfg.dataflow.uppercased()))",
+                        metric: "\(file) columns equal", unit: "columns", reference: Double(total),
+                        spindle: Double(shapeMatches ? equal : -1),
+                        tolerance: .exact, source: "\(self.folder)/v3_sparse/\(reports)/\(file)"))
+            }
         }
         return rows
     }

@@ -25,7 +25,8 @@ struct ArrayCommand: AsyncParsableCommand {
     var gemm = false
     @Option(help: "Override the config's dataflow.")
     var dataflow: SystolicDataflow?
-    @Option(help: "Write COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv here.")
+    @Option(
+        help: "Write COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (and SPARSE_REPORT.csv under N:M sparsity) here.")
     var out: String?
     @Option(help: "The reports' layout: v2, or v3 (with \"Total Cycles (incl. prefetch)\").")
     var reportLayout: ScaleSimArray.ReportLayout = .v2
@@ -65,14 +66,22 @@ struct ArrayCommand: AsyncParsableCommand {
                 try CLI.printJSON(ArrayOutput(layers: reports, run: ["wall_s": wall]))
                 return
             }
-            print("\(cfg.rows)x\(cfg.columns) \(cfg.dataflow), \(layers.count) layer(s) from \(topology)")
+            let sparsity =
+                cfg.sparsity.map { ", \($0.rowWise ? "row-wise (block \($0.blockSize), seed \($0.seed))" : "layer-wise") N:M sparsity" }
+                ?? ""
+            print("\(cfg.rows)x\(cfg.columns) \(cfg.dataflow)\(sparsity), \(layers.count) layer(s) from \(topology)")
             for r in reports {
                 print(
                     "  \(r.layer): \(r.totalCycles) cycles, util \(Units.format(r.overallUtilisation, 3)) %, mapping \(Units.format(r.mappingEfficiency, 3)) %, compute util \(Units.format(r.computeUtilisation, 3)) %, SRAM reads \(r.sramIfmapReads)/\(r.sramFilterReads), writes \(r.sramOfmapWrites), DRAM reads \(r.dramIfmapReads)/\(r.dramFilterReads)"
                 )
+                if let s = r.sparse {
+                    print(
+                        "    \(s.representation): filter \(s.originalFilterWords) -> \(Units.format(s.newFilterWords, 4)) words (metadata \(Units.format(s.metadataWords, 4))), metadata SRAM BW \(Units.format(s.metadataBandwidth, 3)) words/cycle"
+                    )
+                }
             }
             print("  wall time \(Units.format(wall, 3)) s")
-            if let out { print("  wrote \(out)/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv") }
+            if let out { print("  wrote \(out)/" + ScaleSimArray.reportFiles(reports).map(\.name).joined(separator: ", ")) }
         }
     }
 }

@@ -225,7 +225,6 @@ struct ScaleSimV3Tests {
         for (from, to, key) in [
             ("UseRamulatorTrace: False", "UseRamulatorTrace: True", "UseRamulatorTrace"),
             ("IfmapCustomLayout: False", "IfmapCustomLayout: True", "IfmapCustomLayout"),
-            ("SparsitySupport : false", "SparsitySupport : true", "SparsitySupport"),
             ("MemoryBanks:   1", "MemoryBanks:   4", "MemoryBanks"),
         ] {
             #expect(base.contains(from), "\(from)")

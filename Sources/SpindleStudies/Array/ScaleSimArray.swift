@@ -25,6 +25,8 @@ public struct ScaleSimConfig: Sendable, Equatable {
     /// array's rows + columns to the writes (their `systolic_compute_os` counts the fold's edge once more).
     /// Off by default: those writes do not happen.
     public var osFoldEdgeWrites = false
+    /// SCALE-Sim v3's N:M weight sparsity (`[sparsity]` with `SparsitySupport: true`); nil: dense.
+    public var sparsity: ScaleSimSparsity? = nil
     public init() {}
 
     static let known: [String: [String]] = [
@@ -49,6 +51,11 @@ public struct ScaleSimConfig: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws(SpindleError) -> ScaleSimConfig {
         var c = ScaleSimConfig()
         var section = ""
+        // The [sparsity] keys, applied once the whole file is read (SCALE-Sim reads them only when
+        // SparsitySupport is true, and BlockSize only with OptimizedMapping).
+        var sparsityOn = false
+        var sparse = ScaleSimSparsity()
+        var blockSizeAt: SourceLocation?
         for (i, raw) in TextLines.split(text).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
@@ -76,8 +83,27 @@ public struct ScaleSimConfig: Sendable, Equatable {
                 }
                 return v
             }
+            func bool() throws(SpindleError) -> Bool {
+                switch value.lowercased() {
+                case "true": return true
+                case "false": return false
+                default: throw SpindleError(.invalidValue, "'\(key)' is '\(value)'", at: at, choices: ["true", "false"])
+                }
+            }
             switch key {
             case "run_name": c.runName = value
+            case "SparsitySupport": sparsityOn = try bool()
+            case "OptimizedMapping": sparse.rowWise = try bool()
+            case "SparseRep":
+                guard let r = ScaleSimSparsity.Representation(rawValue: value) else {
+                    throw SpindleError(
+                        .invalidValue, "SparseRep is '\(value)'", at: at, choices: ScaleSimSparsity.Representation.allCases.map(\.rawValue))
+                }
+                sparse.representation = r
+            case "BlockSize":
+                sparse.blockSize = try int(min: 2, max: ScaleSimConfig.maxArraySide)
+                blockSizeAt = at
+            case "RandomNumberGeneratorSeed": sparse.seed = UInt32(try int(max: Int(UInt32.max)))
             case "ArrayHeight": c.rows = try int(min: 1, max: ScaleSimConfig.maxArraySide)
             case "ArrayWidth": c.columns = try int(min: 1, max: ScaleSimConfig.maxArraySide)
             case "IfmapSramSzkB": c.ifmapSRAMKB = try int(min: 1, max: 1 << 24)
@@ -103,7 +129,7 @@ public struct ScaleSimConfig: Sendable, Equatable {
                 // v3 features that change the results are refused by name when switched on.
                 let off: [String: (String, String)] = [
                     "UseRamulatorTrace": ("False", "Ramulator DRAM traces"), "IfmapCustomLayout": ("False", "custom IFMAP SRAM layouts"),
-                    "FilterCustomLayout": ("False", "custom filter SRAM layouts"), "SparsitySupport": ("false", "N:M weight sparsity"),
+                    "FilterCustomLayout": ("False", "custom filter SRAM layouts"),
                     "MemoryBanks": ("1", "banked SRAM"), "OnChipMemoryBanks": ("1", "banked SRAM"),
                 ]
                 if let (neutral, feature) = off[key], value.lowercased() != neutral.lowercased() {
@@ -112,8 +138,21 @@ public struct ScaleSimConfig: Sendable, Equatable {
                     )
                 }
             // Other keys only matter with those features (request buffers and bank ports under USER
-            // bandwidth or layouts, the sparse representation under SparsitySupport): accepted.
+            // bandwidth or layouts): accepted.
             }
+        }
+        if sparsityOn {
+            if sparse.rowWise {
+                // SCALE-Sim asserts BlockSize <= ArrayHeight, and its row-wise skew needs whole blocks in
+                // the two tiles (2 x ArrayHeight inputs) and an even block (half from each tile).
+                let at = blockSizeAt ?? SourceLocation(file: file)
+                guard sparse.blockSize % 2 == 0, sparse.blockSize <= c.rows, (2 * c.rows) % sparse.blockSize == 0 else {
+                    throw SpindleError(
+                        .invalidValue, "BlockSize \(sparse.blockSize) does not fit row-wise sparsity on \(c.rows) array rows", at: at,
+                        expected: "an even BlockSize of at most ArrayHeight that divides 2 x ArrayHeight (\(2 * c.rows))")
+                }
+            }
+            c.sparsity = sparse
         }
         return c
     }
@@ -136,6 +175,12 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
     public var dramIfmapStart: Int? = nil, dramIfmapStop: Int? = nil
     public var dramFilterStart: Int? = nil, dramFilterStop: Int? = nil
     public var dramOfmapStart: Int? = nil, dramOfmapStop: Int? = nil
+    /// The IFMAP SRAM reads SCALE-Sim v3 reports under layer-wise sparsity: the reads x M / N (it counts a
+    /// block of inputs once per array row sharing it). Nil otherwise; `sramIfmapReads` is always the
+    /// words read.
+    public var scaleSimIfmapSRAMReads: Double? = nil
+    /// The SPARSE_REPORT.csv row, under N:M sparsity.
+    public var sparse: ScaleSimSparseReport? = nil
 
     /// SCALE-Sim v3's "Total Cycles (incl. prefetch)": from the first IFMAP or filter prefetch to the last
     /// OFMAP write-back.
@@ -181,7 +226,10 @@ public enum ScaleSimArray {
         switch c.dataflow {
         case "os": return folds(pixels, R) * folds(filters, C) * (window + R + C) * (R + C)
         case "is": return folds(window, R) * folds(pixels, C) * (filters + 2 * R + C) * (R + C)
-        default: return folds(window, R) * folds(filters, C) * (pixels + 2 * R + C) * R
+        default:
+            // Row-wise sparsity feeds each array row a block of inputs.
+            let block = c.sparsity.map { $0.rowWise ? Double($0.blockSize) : 1 } ?? 1
+            return folds(window, R) * folds(filters, C) * (pixels + 2 * R + C) * R * block
         }
     }
 
@@ -197,117 +245,30 @@ public enum ScaleSimArray {
         return c.ifmapOffset + (iRow + cRow) * l.ifmapWidth * l.channels + (iCol + cCol) * l.channels + ch
     }
 
-    /// Weight stationary's mapping efficiency and compute utilisation summed over the folds (divide by the
-    /// fold count): used PEs over the array, and used PE-cycles over the fold's T + 2R + 2C - 3 cycles.
-    static func weightStationaryEfficiency(_ l: ScaleSimLayer, _ c: ScaleSimConfig) -> (mapping: Double, compute: Double) {
-        let R = c.rows, C = c.columns, Sr = l.window, Sc = l.filters, T = l.ofmapPixels
-        var mapping = 0.0, compute = 0.0
-        for fc in 0..<(Sc + C - 1) / C {
-            for fr in 0..<(Sr + R - 1) / R {
-                let used = Double(min(R, Sr - fr * R) * min(C, Sc - fc * C))
-                mapping += used / Double(R * C)
-                compute += used * Double(T) / (Double(R * C) * Double(T + 2 * R + 2 * C - 3))
-            }
-        }
-        return (mapping, compute)
-    }
-
+    /// Runs one layer: weight stationary with CALC or USER bandwidth, output and input stationary with CALC,
+    /// each with or without N:M sparsity (row-wise sparsity on weight stationary only, as in SCALE-Sim v3).
     public static func run(_ l: ScaleSimLayer, config c: ScaleSimConfig) throws(SpindleError) -> ScaleSimLayerReport {
-        if c.interfaceBandwidth == "USER" {
-            guard c.dataflow == "ws" else {
-                throw SpindleError(
-                    .unsupported, "InterfaceBandwidth USER is modelled for the weight-stationary dataflow only",
-                    expected: "Dataflow: ws, or InterfaceBandwidth: CALC")
-            }
-            return runUserBandwidth(l, config: c)
+        guard ["ws", "os", "is"].contains(c.dataflow) else {
+            throw SpindleError(.unsupported, "dataflow '\(c.dataflow)' is not modelled", choices: ["ws", "os", "is"])
         }
-        switch c.dataflow {
-        case "ws": break
-        case "os", "is": return runStreaming(l, config: c)
-        default: throw SpindleError(.unsupported, "dataflow '\(c.dataflow)' is not modelled", choices: ["ws", "os", "is"])
+        if c.interfaceBandwidth == "USER" && c.dataflow != "ws" {
+            throw SpindleError(
+                .unsupported, "InterfaceBandwidth USER is modelled for the weight-stationary dataflow only",
+                expected: "Dataflow: ws, or InterfaceBandwidth: CALC")
         }
-        let R = c.rows, C = c.columns
-        let Sr = l.window, Sc = l.filters, T = l.ofmapPixels
-        let rowFolds = (Sr + R - 1) / R, colFolds = (Sc + C - 1) / C
-        let foldRows = T + 2 * R + C - 2
-        let folds = rowFolds * colFolds
-        let totalCycles = folds * foldRows - 1
-        let (mapping, compute) = weightStationaryEfficiency(l, c)
-        // IFMAP demand stream in cycle order, with the estimator's windowed first-seen count.
-        let setSize = max(1, c.ifmapSRAMKB * 1024 / 100)
-        var ifmapWindow = Set<Int>(), ifmapAdded = 0, ifmapDRAM = 0
-        var firstIfmap = -1, lastIfmap = -1
-        func ifmapAddress(_ p: Int, _ j: Int) -> Int { Self.ifmapAddress(l, c, pixel: p, window: j) }
-        var ifmapTiming = ScaleSimReadTiming(bufferWords: c.ifmapSRAMKB * 1024)
-        var foldIndex = 0
-        for _ in 0..<colFolds {
-            for fr in 0..<rowFolds {
-                let base = foldIndex * foldRows
-                foldIndex += 1
-                // Demand row t, column k comes from pre-skew row t - k: rows R ..< R + T hold pixels.
-                for t in 0..<foldRows {
-                    for k in 0..<R {
-                        let src = t - k - R
-                        guard src >= 0 && src < T else { continue }
-                        let j = fr * R + k
-                        guard j < Sr else { continue }
-                        let a = ifmapAddress(src, j)
-                        guard a >= 0 else { continue }
-                        if firstIfmap < 0 { firstIfmap = base + t }
-                        lastIfmap = base + t
-                        ifmapTiming.demand(line: base + t)
-                        if ifmapWindow.insert(a).inserted {
-                            ifmapDRAM += 1
-                            ifmapTiming.miss(line: base + t)
-                            ifmapAdded += 1
-                            if ifmapAdded == 50 * setSize {
-                                ifmapWindow.removeAll(keepingCapacity: true)
-                                ifmapAdded = 0
-                            }
-                        }
-                    }
-                }
-            }
+        if let s = c.sparsity, s.rowWise, c.dataflow != "ws" {
+            throw SpindleError(
+                .unsupported,
+                "row-wise sparsity (OptimizedMapping: true) runs on the weight-stationary dataflow only; SCALE-Sim v3 stops with a dimension mismatch on '\(c.dataflow)'",
+                expected: "Dataflow: ws, or OptimizedMapping: false")
         }
-        // Filters are each read once per fold and all distinct: DRAM reads = distinct filter words. A fold
-        // loads its weight rows in its first R lines, flipped (row k at line R - 1 - k, unused rows first);
-        // the estimator counts misses, so only the lines used matter here.
-        let filterReads = Sr * Sc
-        var filterTiming = ScaleSimReadTiming(bufferWords: c.filterSRAMKB * 1024)
-        // OFMAP: column j of pixel t leaves at line 2R - 1 + t + j of its fold, into the write buffer.
-        var ofmapTiming = ScaleSimWriteTiming(bufferWords: c.ofmapSRAMKB * 1024, lineWords: C)
-        var stall = 0
-        foldIndex = 0
-        for fc in 0..<colFolds {
-            for fr in 0..<rowFolds {
-                let base = foldIndex * foldRows
-                foldIndex += 1
-                let rowsUsed = min(R, Sr - fr * R), colsUsed = min(C, Sc - fc * C)
-                for k in 0..<rowsUsed {
-                    let line = base + (R - rowsUsed) + k
-                    filterTiming.demand(line: line)
-                    for _ in 0..<colsUsed { filterTiming.miss(line: line) }
-                }
-                for s in 0..<(T + colsUsed - 1) {
-                    let count = min(s, colsUsed - 1) - max(0, s - T + 1) + 1
-                    let line = base + 2 * R - 1 + s + stall
-                    stall += ofmapTiming.store(count, at: line) - line
-                }
-            }
+        let ops = try ScaleSimOperands(l, config: c)
+        var report = c.dataflow == "ws" ? runWeightStationary(ops) : runStreaming(ops)
+        if var sparse = ops.sparse {
+            sparse.metadataBandwidth = sparse.metadataWords / Double(report.totalCycles)
+            report.sparse = sparse
         }
-        ofmapTiming.finish(at: totalCycles + stall)
-        let ifmapSpan = ifmapTiming.startStop, filterSpan = filterTiming.startStop
-        let ofmapWrites = rowFolds * T * Sc
-        return ScaleSimLayerReport(
-            layer: l.name, totalCycles: totalCycles, stallCycles: 0,
-            overallUtilisation: Double(l.macs) * 100 / (Double(totalCycles) * Double(R * C)),
-            mappingEfficiency: mapping / Double(folds) * 100, computeUtilisation: compute / Double(folds) * 100,
-            sramIfmapStart: firstIfmap + 1, sramIfmapStop: lastIfmap + 1, sramIfmapReads: colFolds * T * Sr,
-            sramFilterStart: 1, sramFilterStop: (folds - 1) * foldRows + R, sramFilterReads: filterReads,
-            sramOfmapStart: 2 * R - 1, sramOfmapStop: totalCycles, sramOfmapWrites: ofmapWrites,
-            dramIfmapReads: ifmapDRAM, dramFilterReads: filterReads, dramOfmapWrites: ofmapTiming.writes,
-            dramIfmapStart: ifmapSpan?.0, dramIfmapStop: ifmapSpan?.1, dramFilterStart: filterSpan?.0, dramFilterStop: filterSpan?.1,
-            dramOfmapStart: ofmapTiming.first, dramOfmapStop: ofmapTiming.first == nil ? nil : ofmapTiming.last)
+        return report
     }
 
     /// SCALE-Sim's read-buffer estimator over a demand stream: the number of DRAM reads, i.e. first-seen
@@ -335,17 +296,18 @@ public enum ScaleSimArray {
     /// lasting T + R + C - 2 cycles. IS keeps window x pixel inputs in the array and streams the filters
     /// (T = filters), T + 2R + C - 2 cycles per fold, as WS does with the roles swapped. There is no
     /// golden report for these in the reference data; the checks are structural (see Docs/validation.md).
-    static func runStreaming(_ l: ScaleSimLayer, config c: ScaleSimConfig) -> ScaleSimLayerReport {
+    static func runStreaming(_ ops: ScaleSimOperands) -> ScaleSimLayerReport {
+        let l = ops.layer, c = ops.config
         let R = c.rows, C = c.columns
         let os = c.dataflow == "os"
-        let pixels = l.ofmapPixels, window = l.window, filters = l.filters
+        let pixels = l.ofmapPixels, window = ops.ifmapColumns, filters = l.filters
         let Sr = os ? pixels : window, Sc = os ? filters : pixels, T = os ? window : filters
         let rowFolds = (Sr + R - 1) / R, colFolds = (Sc + C - 1) / C
         let foldRows = os ? T + R + C - 2 : T + 2 * R + C - 2
         let utilCycles = os ? T + R + C - 2 : T + 2 * R + 2 * C - 3
         let folds = rowFolds * colFolds
-        func ifmapAddress(_ p: Int, _ j: Int) -> Int { Self.ifmapAddress(l, c, pixel: p, window: j) }
-        func filterAddress(_ j: Int, _ f: Int) -> Int { c.filterOffset + f * window + j }
+        func ifmapAddress(_ p: Int, _ j: Int) -> Int { ops.ifmap(p, j) }
+        func filterAddress(_ j: Int, _ f: Int) -> Int { ops.filter(j, f) }
         var ifmapDRAM = DRAMEstimator(bufferKB: c.ifmapSRAMKB), filterDRAM = DRAMEstimator(bufferKB: c.filterSRAMKB)
         var firstIfmap = -1, lastIfmap = -1, firstFilter = -1, lastFilter = -1, firstOfmap = -1
         var mapping = 0.0, compute = 0.0
@@ -418,8 +380,9 @@ public enum ScaleSimArray {
     /// SCALE-Sim's report layouts: v2's, or v3's (whose compute report adds "Total Cycles (incl. prefetch)").
     public enum ReportLayout: String, Sendable, CaseIterable { case v2, v3 }
 
-    /// Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv in SCALE-Sim's layout.
-    /// DRAM start and stop cycles and bandwidths are SCALE-Sim v3's prefetch and drain timing; where the
+    /// Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv in SCALE-Sim's layout,
+    /// and SPARSE_REPORT.csv (with a metadata column in the bandwidth report) when the layers ran with N:M
+    /// sparsity. DRAM start and stop cycles and bandwidths are SCALE-Sim v3's prefetch and drain timing; where the
     /// dataflow does not model them (output- and input-stationary) they are written as `nan`.
     public static func writeReports(_ reports: [ScaleSimLayerReport], to directory: String, layout: ReportLayout = .v2) throws(SpindleError)
     {
@@ -433,7 +396,7 @@ public enum ScaleSimArray {
         }
     }
 
-    /// The three reports' file names and texts.
+    /// The reports' file names and texts (three, or four with SPARSE_REPORT.csv).
     public static func reportFiles(_ reports: [ScaleSimLayerReport], layout: ReportLayout = .v2) -> [(name: String, text: String)] {
         func f(_ x: Double) -> String { "\(x)" }
         func n(_ x: Int?) -> String { x.map { f(Double($0)) } ?? "nan" }
@@ -441,8 +404,13 @@ public enum ScaleSimArray {
         var compute =
             (layout == .v3 ? "LayerID, Total Cycles (incl. prefetch), " : "LayerID, ")
             + "Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n"
+        let sparse = reports.contains { $0.sparse != nil }
         var bandwidth =
-            "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n"
+            "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, \(sparse ? "Avg FILTER Metadata SRAM BW, " : "")Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n"
+        var sparseReport =
+            "LayerID, Sparsity Representation, Original Filter Storage, New Storage (Filter+Metadata), Filter Metadata Storage, Avg FILTER Metadata SRAM BW, \n"
+        // Python's str(): ELLPACK's fractional words print as floats, CSR's and CSC's as integers.
+        func words(_ x: Double, _ fractional: Bool) -> String { fractional ? f(x) : String(Int(x)) }
         var detail =
             "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n"
         for (i, r) in reports.enumerated() {
@@ -450,11 +418,20 @@ public enum ScaleSimArray {
             let withPrefetch = layout == .v3 ? "\(r.totalCyclesWithPrefetch.map(String.init) ?? "nan"), " : ""
             compute +=
                 "\(i), \(withPrefetch)\(r.totalCycles), \(r.stallCycles), \(f(r.overallUtilisation)), \(f(r.mappingEfficiency)), \(f(r.computeUtilisation)),\n"
+            let ifmapReads = r.scaleSimIfmapSRAMReads.map(f) ?? "\(r.sramIfmapReads)"
+            let ifmapBandwidth = (r.scaleSimIfmapSRAMReads ?? Double(r.sramIfmapReads)) / cyc
+            let metadata = sparse ? "\(f(r.sparse?.metadataBandwidth ?? 0)), " : ""
             bandwidth +=
-                "\(i), \(f(Double(r.sramIfmapReads) / cyc)), \(f(Double(r.sramFilterReads) / cyc)), \(f(Double(r.sramOfmapWrites) / cyc)), \(b(r.dramIfmapBandwidth)), \(b(r.dramFilterBandwidth)), \(b(r.dramOfmapBandwidth)),\n"
+                "\(i), \(f(ifmapBandwidth)), \(f(Double(r.sramFilterReads) / cyc)), \(metadata)\(f(Double(r.sramOfmapWrites) / cyc)), \(b(r.dramIfmapBandwidth)), \(b(r.dramFilterBandwidth)), \(b(r.dramOfmapBandwidth)),\n"
             detail +=
-                "\(i), \(f(Double(r.sramIfmapStart))), \(f(Double(r.sramIfmapStop))), \(r.sramIfmapReads), \(f(Double(r.sramFilterStart))), \(f(Double(r.sramFilterStop))), \(r.sramFilterReads), \(f(Double(r.sramOfmapStart))), \(f(Double(r.sramOfmapStop))), \(r.sramOfmapWrites), \(n(r.dramIfmapStart)), \(n(r.dramIfmapStop)), \(r.dramIfmapReads), \(n(r.dramFilterStart)), \(n(r.dramFilterStop)), \(r.dramFilterReads), \(n(r.dramOfmapStart)), \(n(r.dramOfmapStop)), \(r.dramOfmapWrites),\n"
+                "\(i), \(f(Double(r.sramIfmapStart))), \(f(Double(r.sramIfmapStop))), \(ifmapReads), \(f(Double(r.sramFilterStart))), \(f(Double(r.sramFilterStop))), \(r.sramFilterReads), \(f(Double(r.sramOfmapStart))), \(f(Double(r.sramOfmapStop))), \(r.sramOfmapWrites), \(n(r.dramIfmapStart)), \(n(r.dramIfmapStop)), \(r.dramIfmapReads), \(n(r.dramFilterStart)), \(n(r.dramFilterStop)), \(r.dramFilterReads), \(n(r.dramOfmapStart)), \(n(r.dramOfmapStop)), \(r.dramOfmapWrites),\n"
+            if let s = r.sparse {
+                sparseReport +=
+                    "\(i), \(s.representation), \(s.originalFilterWords), \(words(s.newFilterWords, s.fractional)), \(words(s.metadataWords, s.fractional)), \(f(s.metadataBandwidth)),\n"
+            }
         }
-        return [("COMPUTE_REPORT.csv", compute), ("BANDWIDTH_REPORT.csv", bandwidth), ("DETAILED_ACCESS_REPORT.csv", detail)]
+        var files = [("COMPUTE_REPORT.csv", compute), ("BANDWIDTH_REPORT.csv", bandwidth), ("DETAILED_ACCESS_REPORT.csv", detail)]
+        if sparse { files.append(("SPARSE_REPORT.csv", sparseReport)) }
+        return files
     }
 }

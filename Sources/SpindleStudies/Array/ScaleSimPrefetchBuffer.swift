@@ -8,7 +8,7 @@
 /// next-line index is reset, not advanced), so the window, not the fetched data, decides hits; and a line's
 /// wait is added twice when positive and subtracted when negative. The first fetch fills the active half
 /// before the first demand.
-struct ScaleSimPrefetchBuffer {
+struct ScaleSimPrefetchBuffer: ScaleSimReadBuffer {
     let bandwidth: Int
     let fetchLines: Int
     let activeWords: Int, prefetchWords: Int
@@ -23,6 +23,9 @@ struct ScaleSimPrefetchBuffer {
     private(set) var accesses = 0
     /// Cycle the first fetch line lands.
     private(set) var firstResponse = 0
+
+    var dramReads: Int { accesses }
+    var dramSpan: (Int, Int)? { started ? (firstResponse, lastPrefetch) : nil }
 
     /// `fetchOrder` is the prefetch matrix flattened in fetch order (-1 for padding).
     init(fetchOrder: [Int], bufferWords: Int, bandwidth: Int) {

@@ -8,6 +8,8 @@ public struct ScaleSimLayer: Sendable, Equatable {
     public var filterHeight: Int, filterWidth: Int
     public var channels: Int, filters: Int
     public var strideHeight: Int, strideWidth: Int
+    /// The row's N:M weight sparsity (SCALE-Sim v3's `Sparsity` column); nil when the row has none.
+    public var sparsity: NMSparsity? = nil
 
     public init(
         name: String, ifmapHeight: Int, ifmapWidth: Int, filterHeight: Int, filterWidth: Int, channels: Int, filters: Int,
@@ -65,7 +67,8 @@ public enum ScaleSimTopology {
     /// Parses a topology. The first line is a header and is skipped; every row loses its last
     /// comma-separated piece (rows must end with a comma); GEMM rows (M, N, K) become convolutions of an
     /// M x K input with a 1 x K filter, 1 channel and N filters; layers whose name contains `DP` are
-    /// expanded into one single-channel layer per channel.
+    /// expanded into one single-channel layer per channel. A last field of the form `N:M` is SCALE-Sim
+    /// v3's `Sparsity` column.
     public static func parse(_ text: String, file: String, gemm: Bool) throws(SpindleError) -> [ScaleSimLayer] {
         var layers: [ScaleSimLayer] = []
         let lines = TextLines.split(text)
@@ -76,6 +79,11 @@ public enum ScaleSimTopology {
             let at = SourceLocation(file: file, line: i + 1)
             var fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             fields.removeLast()
+            var sparsity: NMSparsity? = nil
+            if fields.count > (gemm ? 4 : 8), let last = fields.last, last.contains(":") {
+                sparsity = try NMSparsity.parse(last, at: at)
+                fields.removeLast()
+            }
             let names =
                 gemm
                 ? ["Layer Name", "M", "N", "K"]
@@ -108,6 +116,7 @@ public enum ScaleSimTopology {
                     channels: numbers[4], filters: numbers[5], strideHeight: numbers[6],
                     strideWidth: numbers.count > 7 ? numbers[7] : numbers[6])
             }
+            layer.sparsity = sparsity
             guard layer.filterHeight <= layer.ifmapHeight, layer.filterWidth <= layer.ifmapWidth else {
                 throw SpindleError(.invalidValue, "layer '\(name)' has a filter larger than its input", at: at)
             }
@@ -145,6 +154,12 @@ public enum ScaleSimTopology {
     public static func network(_ text: String, file: String, gemm: Bool) throws(SpindleError) -> Network {
         var layers: [Layer] = []
         for r in try parse(text, file: file, gemm: gemm) {
+            if let s = r.sparsity, s != .dense {
+                throw SpindleError(
+                    .unsupported, "layer '\(r.name)' has N:M sparsity \(s), which only `spindle array` models (SCALE-Sim v3's sparsity)",
+                    at: SourceLocation(file: file), expected: "no Sparsity column, or 1:1",
+                    hint: "Compress the network with SmartDeal or OSC in the scenario instead")
+            }
             if gemm {
                 layers.append(.linear(r.name, r.filterWidth, r.filters, tokens: r.ifmapHeight))
                 continue
