@@ -4,7 +4,8 @@ import SpindleStudies
 import SpindleWorkload
 
 /// The SCALE-Sim rungs of the ladder: the golden AlexNet Conv1 reports on a 32 x 32 weight-stationary array,
-/// SCALE-Sim v3 runs of AlexNet (CALC and USER bandwidth), and v3's N:M sparsity runs.
+/// SCALE-Sim v3 runs of AlexNet (CALC and USER bandwidth), and v3 runs on small arrays (every dataflow, N:M
+/// sparsity).
 public enum ScaleSimLadder {
     public static let folder = "scale-sim"
 
@@ -87,22 +88,23 @@ public enum ScaleSimLadder {
         return rows
     }
 
-    /// SCALE-Sim v3's N:M sparsity runs (`v3_sparse/cases.csv`): one row per run and report, counting the
-    /// columns over all layers that equal SCALE-Sim's. Output- and input-stationary runs compare
-    /// SPARSE_REPORT.csv only (their DRAM timing is not modelled).
+    /// SCALE-Sim v3's runs on small arrays (`v3_suite/cases.csv`: every dataflow, CALC and USER bandwidth,
+    /// dense and N:M sparse): one row per run and report, counting the columns over all layers that equal
+    /// SCALE-Sim's. Output-stationary runs count OFMAP writes as SCALE-Sim does (`osFoldEdgeWrites`).
     static func sparseRows(base: String) throws(SpindleError) -> [LadderRow] {
-        let folder = base + "/v3_sparse"
+        let folder = base + "/v3_suite"
         let table = try CSVTable(path: folder + "/cases.csv")
         var rows: [LadderRow] = []
         for row in table.rows {
             let config = try table.value(row, "config"), topology = try table.value(row, "topology"),
                 reports = try table.value(row, "reports")
-            let cfg = try ScaleSimConfig.parse(try InputFile.text(folder + "/" + config), file: folder + "/" + config)
+            var cfg = try ScaleSimConfig.parse(try InputFile.text(folder + "/" + config), file: folder + "/" + config)
+            cfg.osFoldEdgeWrites = cfg.dataflow == "os"
             let layers = try ScaleSimTopology.parse(
                 try InputFile.text(folder + "/" + topology), file: folder + "/" + topology, gemm: try table.value(row, "gemm") == "true")
             var results: [ScaleSimLayerReport] = []
             for layer in layers { results.append(try ScaleSimArray.run(layer, config: cfg)) }
-            for (file, text) in ScaleSimArray.reportFiles(results, layout: .v3) where cfg.dataflow == "ws" || file == "SPARSE_REPORT.csv" {
+            for (file, text) in ScaleSimArray.reportFiles(results, layout: .v3) {
                 let path = folder + "/" + reports + "/" + file
                 let theirs = TextLines.split(try InputFile.text(path, what: "SCALE-Sim report")).filter { !$0.isEmpty }
                 let ours = TextLines.split(text).filter { !$0.isEmpty }
@@ -121,10 +123,10 @@ public enum ScaleSimLadder {
                 let shapeMatches = ours.count == theirs.count && ours.first == theirs.first
                 rows.append(
                     LadderRow(
-                        peer: "SCALE-Sim v3", name: "sparse \(reports) (\(cfg.rows)x\(cfg.columns) \(cfg.dataflow.uppercased()))",
+                        peer: "SCALE-Sim v3", name: "\(reports) (\(cfg.rows)x\(cfg.columns))",
                         metric: "\(file) columns equal", unit: "columns", reference: Double(total),
                         spindle: Double(shapeMatches ? equal : -1),
-                        tolerance: .exact, source: "\(self.folder)/v3_sparse/\(reports)/\(file)"))
+                        tolerance: .exact, source: "\(self.folder)/v3_suite/\(reports)/\(file)"))
             }
         }
         return rows

@@ -5,13 +5,13 @@ import Testing
 
 @testable import SpindleStudies
 
-/// One SCALE-Sim v3 sparse run committed under `Fixtures/scale-sim/v3_sparse` (see its `cases.csv`).
+/// One SCALE-Sim v3 sparse run committed under `Fixtures/scale-sim/v3_suite` (see its `cases.csv`).
 struct SparseCase: Sendable, CustomStringConvertible {
     let config: String, topology: String, gemm: Bool, reports: String
     var description: String { reports }
 
     static func all() throws -> [SparseCase] {
-        let lines = try text(try scaleSimFixture("v3_sparse/cases.csv")).split(separator: "\n").dropFirst()
+        let lines = try text(try scaleSimFixture("v3_suite/cases.csv")).split(separator: "\n").dropFirst()
         return lines.map { line in
             let f = line.split(separator: ",").map(String.init)
             return SparseCase(config: f[0], topology: f[1], gemm: f[2] == "true", reports: f[3])
@@ -19,8 +19,9 @@ struct SparseCase: Sendable, CustomStringConvertible {
     }
 
     func run() throws -> [ScaleSimLayerReport] {
-        let cfg = try ScaleSimConfig.parse(try text(try scaleSimFixture("v3_sparse/" + config)), file: config)
-        let layers = try ScaleSimTopology.parse(try text(try scaleSimFixture("v3_sparse/" + topology)), file: topology, gemm: gemm)
+        var cfg = try ScaleSimConfig.parse(try text(try scaleSimFixture("v3_suite/" + config)), file: config)
+        cfg.osFoldEdgeWrites = cfg.dataflow == "os"  // SCALE-Sim's output-stationary write count
+        let layers = try ScaleSimTopology.parse(try text(try scaleSimFixture("v3_suite/" + topology)), file: topology, gemm: gemm)
         return try layers.map { l throws(SpindleError) in try ScaleSimArray.run(l, config: cfg) }
     }
 }
@@ -47,7 +48,7 @@ func reportDifferences(_ reports: [ScaleSimLayerReport], golden directory: Strin
     return differences
 }
 
-@Suite("SCALE-Sim v3 N:M sparsity")
+@Suite("SCALE-Sim v3 runs: N:M sparsity, and every dataflow")
 struct ScaleSimSparsityTests {
     @Test("NumPy's legacy randint draws, as SCALE-Sim seeds them (values from NumPy 1.26)")
     func numpyDraws() {
@@ -62,25 +63,20 @@ struct ScaleSimSparsityTests {
     }
 
     @Test(
-        "Weight stationary, every column of every report equals SCALE-Sim v3's (layer- and row-wise, CALC and USER)",
-        arguments: try SparseCase.all().filter { $0.reports.hasPrefix("ws") })
-    func weightStationary(_ c: SparseCase) throws {
+        "Every column of every report equals SCALE-Sim v3's: ws/os/is, CALC and USER, dense, layer- and row-wise sparse",
+        arguments: try SparseCase.all())
+    func suite(_ c: SparseCase) throws {
         let reports = try c.run()
-        for name in ["COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "SPARSE_REPORT.csv"] {
-            let differences = try reportDifferences(reports, golden: "v3_sparse/" + c.reports, name: name)
+        let names = ["COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"]
+        let sparse = reports.first?.sparse != nil
+        let reference = try scaleSimFixture("v3_suite/" + c.reports + "/COMPUTE_REPORT.csv")
+        let hasSparseReport = FileManager.default.fileExists(
+            atPath: (reference as NSString).deletingLastPathComponent + "/SPARSE_REPORT.csv")
+        #expect(sparse == hasSparseReport)
+        for name in names + (sparse ? ["SPARSE_REPORT.csv"] : []) {
+            let differences = try reportDifferences(reports, golden: "v3_suite/" + c.reports, name: name)
             #expect(differences.isEmpty, "\(c) \(name): \(differences.prefix(6))")
         }
-    }
-
-    @Test(
-        "Output and input stationary: SPARSE_REPORT.csv and the cycles equal SCALE-Sim v3's",
-        arguments: try SparseCase.all().filter { !$0.reports.hasPrefix("ws") })
-    func streaming(_ c: SparseCase) throws {
-        let reports = try c.run()
-        #expect(try reportDifferences(reports, golden: "v3_sparse/" + c.reports, name: "SPARSE_REPORT.csv").isEmpty)
-        let compute = try reportDifferences(reports, golden: "v3_sparse/" + c.reports, name: "COMPUTE_REPORT.csv")
-        // Column 1 is "Total Cycles (incl. prefetch)": DRAM timing is not modelled for these dataflows.
-        #expect(compute.allSatisfy { $0.contains(":1 nan/") }, "\(compute)")
     }
 
     @Test("Layer-wise 2:4 halves the filter operand: closed-form storage, cycles and the M/N IFMAP read count")

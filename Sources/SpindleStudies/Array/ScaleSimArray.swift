@@ -251,11 +251,6 @@ public enum ScaleSimArray {
         guard ["ws", "os", "is"].contains(c.dataflow) else {
             throw SpindleError(.unsupported, "dataflow '\(c.dataflow)' is not modelled", choices: ["ws", "os", "is"])
         }
-        if c.interfaceBandwidth == "USER" && c.dataflow != "ws" {
-            throw SpindleError(
-                .unsupported, "InterfaceBandwidth USER is modelled for the weight-stationary dataflow only",
-                expected: "Dataflow: ws, or InterfaceBandwidth: CALC")
-        }
         if let s = c.sparsity, s.rowWise, c.dataflow != "ws" {
             throw SpindleError(
                 .unsupported,
@@ -263,118 +258,12 @@ public enum ScaleSimArray {
                 expected: "Dataflow: ws, or OptimizedMapping: false")
         }
         let ops = try ScaleSimOperands(l, config: c)
-        var report = c.dataflow == "ws" ? runWeightStationary(ops) : runStreaming(ops)
+        var report = runDemandWalk(ops)
         if var sparse = ops.sparse {
             sparse.metadataBandwidth = sparse.metadataWords / Double(report.totalCycles)
             report.sparse = sparse
         }
         return report
-    }
-
-    /// SCALE-Sim's read-buffer estimator over a demand stream: the number of DRAM reads, i.e. first-seen
-    /// addresses within each window of 50 sets of floor(buffer / 100) addresses.
-    struct DRAMEstimator {
-        let window: Int
-        var seen = Set<Int>()
-        var added = 0
-        var reads = 0
-        init(bufferKB: Int) { window = 50 * max(1, bufferKB * 1024 / 100) }
-        mutating func demand(_ a: Int) {
-            guard seen.insert(a).inserted else { return }
-            reads += 1
-            added += 1
-            if added == window {
-                seen.removeAll(keepingCapacity: true)
-                added = 0
-            }
-        }
-    }
-
-    /// Output- and input-stationary dataflows, following SCALE-Sim v2's fold structure.
-    ///
-    /// OS folds ofmap pixels (array rows) x filters (columns) and streams the window (T = window), each fold
-    /// lasting T + R + C - 2 cycles. IS keeps window x pixel inputs in the array and streams the filters
-    /// (T = filters), T + 2R + C - 2 cycles per fold, as WS does with the roles swapped. There is no
-    /// golden report for these in the reference data; the checks are structural (see Docs/validation.md).
-    static func runStreaming(_ ops: ScaleSimOperands) -> ScaleSimLayerReport {
-        let l = ops.layer, c = ops.config
-        let R = c.rows, C = c.columns
-        let os = c.dataflow == "os"
-        let pixels = l.ofmapPixels, window = ops.ifmapColumns, filters = l.filters
-        let Sr = os ? pixels : window, Sc = os ? filters : pixels, T = os ? window : filters
-        let rowFolds = (Sr + R - 1) / R, colFolds = (Sc + C - 1) / C
-        let foldRows = os ? T + R + C - 2 : T + 2 * R + C - 2
-        let utilCycles = os ? T + R + C - 2 : T + 2 * R + 2 * C - 3
-        let folds = rowFolds * colFolds
-        func ifmapAddress(_ p: Int, _ j: Int) -> Int { ops.ifmap(p, j) }
-        func filterAddress(_ j: Int, _ f: Int) -> Int { ops.filter(j, f) }
-        var ifmapDRAM = DRAMEstimator(bufferKB: c.ifmapSRAMKB), filterDRAM = DRAMEstimator(bufferKB: c.filterSRAMKB)
-        var firstIfmap = -1, lastIfmap = -1, firstFilter = -1, lastFilter = -1, firstOfmap = -1
-        var mapping = 0.0, compute = 0.0
-        var fold = 0
-        for fc in 0..<colFolds {
-            for fr in 0..<rowFolds {
-                let base = fold * foldRows
-                fold += 1
-                let rowsUsed = min(R, Sr - fr * R), colsUsed = min(C, Sc - fc * C)
-                mapping += Double(rowsUsed * colsUsed) / Double(R * C)
-                compute += Double(rowsUsed * colsUsed) * Double(T) / (Double(R * C) * Double(utilCycles))
-                for t in 0..<foldRows {
-                    if os {
-                        // IFMAP: pre-skew row t - k holds window element (t - k) of pixel fr*R + k.
-                        for k in 0..<rowsUsed where t - k >= 0 && t - k < T {
-                            let a = ifmapAddress(fr * R + k, t - k)
-                            guard a >= 0 else { continue }
-                            if firstIfmap < 0 { firstIfmap = base + t }
-                            lastIfmap = base + t
-                            ifmapDRAM.demand(a)
-                        }
-                        // Filter: pre-skew row t - k holds window element (t - k) of filter fc*C + k.
-                        for k in 0..<colsUsed where t - k >= 0 && t - k < T {
-                            if firstFilter < 0 { firstFilter = base + t }
-                            lastFilter = base + t
-                            filterDRAM.demand(filterAddress(t - k, fc * C + k))
-                        }
-                        // OFMAP: the R output rows leave after T - 1 cycles, flipped and skewed.
-                        if firstOfmap < 0 && t >= T - 1 + (R - rowsUsed) { firstOfmap = base + t }
-                    } else {
-                        // IFMAP (stationary, no skew): rows 0..<R, flipped, hold window elements fr*R + R-1-t.
-                        if t < R {
-                            let j = fr * R + (R - 1 - t)
-                            if R - 1 - t < rowsUsed {
-                                for k in 0..<colsUsed {
-                                    let a = ifmapAddress(fc * C + k, j)
-                                    guard a >= 0 else { continue }
-                                    if firstIfmap < 0 { firstIfmap = base + t }
-                                    lastIfmap = base + t
-                                    ifmapDRAM.demand(a)
-                                }
-                            }
-                        }
-                        // Filter: after R cycles, pre-skew row t - R - k holds filter (t - R - k), window fr*R + k.
-                        for k in 0..<rowsUsed where t - R - k >= 0 && t - R - k < T {
-                            if firstFilter < 0 { firstFilter = base + t }
-                            lastFilter = base + t
-                            filterDRAM.demand(filterAddress(fr * R + k, t - R - k))
-                        }
-                        if firstOfmap < 0 && t >= 2 * R - 1 { firstOfmap = base + t }
-                    }
-                }
-            }
-        }
-        let totalCycles = folds * foldRows - 1
-        return ScaleSimLayerReport(
-            layer: l.name, totalCycles: totalCycles, stallCycles: 0,
-            overallUtilisation: Double(l.macs) * 100 / (Double(totalCycles) * Double(R * C)),
-            mappingEfficiency: mapping / Double(folds) * 100, computeUtilisation: compute / Double(folds) * 100,
-            sramIfmapStart: firstIfmap + 1, sramIfmapStop: lastIfmap + 1,
-            sramIfmapReads: os ? colFolds * T * Sr : Sr * Sc,
-            sramFilterStart: firstFilter + 1, sramFilterStop: lastFilter + 1,
-            sramFilterReads: os ? rowFolds * T * Sc : colFolds * T * Sr,
-            sramOfmapStart: firstOfmap, sramOfmapStop: totalCycles,
-            sramOfmapWrites: os ? Sr * Sc + (c.osFoldEdgeWrites ? folds * (R + C) : 0) : rowFolds * T * Sc,
-            dramIfmapReads: ifmapDRAM.reads, dramFilterReads: filterDRAM.reads,
-            dramOfmapWrites: os ? Sr * Sc : rowFolds * T * Sc)
     }
 
     /// SCALE-Sim's report layouts: v2's, or v3's (whose compute report adds "Total Cycles (incl. prefetch)").
