@@ -47,9 +47,9 @@ struct ArrayCommand: AsyncParsableCommand {
             guard memory <= Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
                 throw SpindleError(
                     .capacity,
-                    "the DRAM read estimate of the largest layer would hold about \(Units.formatBytes(UInt64(memory))) of addresses",
+                    "the run of the largest layer would hold about \(Units.formatBytes(UInt64(min(memory, 1e18)))) of addresses",
                     expected: "at most half of this machine's \(Units.formatBytes(ProcessInfo.processInfo.physicalMemory))",
-                    hint: "Use smaller SRAM sizes or layers")
+                    hint: "Use smaller SRAM sizes or layers, or CALC bandwidth")
             }
             let work = layers.reduce(0.0) { $0 + ScaleSimArray.work($1, config: cfg) }
             try long.check(

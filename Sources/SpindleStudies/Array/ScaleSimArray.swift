@@ -208,14 +208,23 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
 /// bandwidth-estimating buffer: misses fill sets of floor(buffer / 100) addresses and the active half of
 /// the buffer (50 sets) is replaced as a whole, so DRAM reads = first-seen addresses per 50-set window.
 public enum ScaleSimArray {
-    /// Bytes the DRAM estimators' address sets may grow to for `l`: the distinct addresses a window of 50
-    /// sets can hold, at most every operand the layer has.
+    /// Bytes the run of `l` may hold: the DRAM estimators' address sets (a window of 50 sets, at most every
+    /// operand the layer has), the condensed filter operand under N:M sparsity, and under USER bandwidth the
+    /// operands' fetch orders and the read buffers' address index.
     public static func memoryBytes(_ l: ScaleSimLayer, config c: ScaleSimConfig) -> Double {
         let ifmap = Double(l.ifmapHeight) * Double(l.ifmapWidth) * Double(l.channels)
         let filters = Double(l.window) * Double(l.filters)
         let ifmapSet = min(ifmap, 50 * max(1, Double(c.ifmapSRAMKB) * 1024 / 100))
-        let filterSet = c.dataflow == "ws" ? 0 : min(filters, 50 * max(1, Double(c.filterSRAMKB) * 1024 / 100))
-        return (ifmapSet + filterSet) * 48
+        let filterSet = min(filters, 50 * max(1, Double(c.filterSRAMKB) * 1024 / 100))
+        var bytes = (ifmapSet + filterSet) * 48
+        if c.sparsity != nil { bytes += filters * 8 }
+        if c.interfaceBandwidth == "USER" {
+            let R = Double(c.rows), C = Double(c.columns)
+            let window = Double(l.window) + R, pixels = Double(l.ofmapPixels) + max(R, C)
+            let orders = window * pixels + (Double(l.filters) + C) * window
+            bytes += orders * 8 + (ifmap + filters) * 96
+        }
+        return bytes
     }
 
     /// Operand demands the model walks for `l` (its run time is proportional to them).
