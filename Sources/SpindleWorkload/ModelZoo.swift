@@ -5,6 +5,7 @@ public enum ModelZoo {
     /// Names of the built-in networks.
     public static var names: [String] {
         ["tiny-cnn", "lenet-5", "alexnet", "vgg16", "resnet18-cifar", "resnet18", "resnet50", "mobilenetv2", "bert-base-block"]
+            + TransformerZoo.names
     }
 
     /// The built-in network called `name`, or `nil`.
@@ -40,7 +41,8 @@ public enum ModelZoo {
         case "resnet18": return resnet18(cifar: false)
         case "resnet50": return resnet50()
         default:
-            return nil
+            // A transformer runs one sequence of its full context per sample.
+            return TransformerZoo.model(named: name).map { $0.network(tokens: $0.context) }
         }
     }
 

@@ -128,6 +128,14 @@ struct CompressCommand: AsyncParsableCommand {
             guard let network = ModelZoo.network(named: m) else {
                 throw SpindleError(.invalidValue, "--model '\(m)' is not a built-in model", choices: ModelZoo.names)
             }
+            // Synthetic weights are held as 32-bit floats: refuse models whose weights would not fit.
+            let bytes = Double(network.parameters) * 4
+            guard bytes <= Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
+                throw SpindleError(
+                    .capacity, "'\(m)' has \(network.parameters) weights (\(Units.formatBytes(UInt64(bytes))) as 32-bit floats)",
+                    expected: "at most half of this machine's \(Units.formatBytes(ProcessInfo.processInfo.physicalMemory))",
+                    hint: "Compress a smaller model, or a weight file of selected layers")
+            }
             layers = Compressor.synthetic(network.weightShapes, seed: seed)
             source = "\(m) (synthetic Kaiming-normal, seed \(seed))"
         case (nil, let w?):
