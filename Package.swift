@@ -43,6 +43,8 @@ let package = Package(
             dependencies: ["SpindleCore", "CNUMA"],
             swiftSettings: strict + [.define("SPINDLE_EXPENSIVE_CHECKS", .when(traits: ["ExpensiveChecks"]))]),
         .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
+        // Collective algorithms and the flow-level network they run on.
+        .target(name: "SpindleCollectives", dependencies: ["SpindleCore"], swiftSettings: strict),
         // MPI processes as the engine's process group (Open MPI through the CMPI shim).
         .target(
             name: "SpindleDistributed",
@@ -79,7 +81,7 @@ let package = Package(
             name: "Spindle",
             dependencies: [
                 "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
-                "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleValidation",
+                "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleValidation", "SpindleCollectives",
             ],
             swiftSettings: strict),
         // The CLI and the tests name every module they use, not only the re-exporting umbrella: incremental
@@ -89,7 +91,7 @@ let package = Package(
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
                 "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleStudies", "SpindleDistributed",
-                "SpindleValidation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SpindleValidation", "SpindleCollectives", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
@@ -102,6 +104,7 @@ let package = Package(
             name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
+        .testTarget(name: "SpindleCollectivesTests", dependencies: ["SpindleCore", "SpindleCollectives"], swiftSettings: strict),
         .testTarget(
             name: "SpindleMappingTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleHardware", "SpindleMapping"],
             swiftSettings: strict),

@@ -1,3 +1,4 @@
+@_exported import SpindleCollectives
 @_exported import SpindleCompression
 @_exported import SpindleCore
 @_exported import SpindleEngine
