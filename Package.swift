@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
         // Collective algorithms and the flow-level network they run on.
         .target(name: "SpindleCollectives", dependencies: ["SpindleCore"], swiftSettings: strict),
+        // Training plans for transformers: memory per chip and the analytic iteration time, and their search.
+        .target(name: "SpindleParallelism", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
         // MPI processes as the engine's process group (Open MPI through the CMPI shim).
         .target(
             name: "SpindleDistributed",
@@ -81,7 +83,7 @@ let package = Package(
             name: "Spindle",
             dependencies: [
                 "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
-                "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleValidation", "SpindleCollectives",
+                "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleValidation", "SpindleCollectives", "SpindleParallelism",
             ],
             swiftSettings: strict),
         // The CLI and the tests name every module they use, not only the re-exporting umbrella: incremental
@@ -91,7 +93,8 @@ let package = Package(
             dependencies: [
                 "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware",
                 "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleStudies", "SpindleDistributed",
-                "SpindleValidation", "SpindleCollectives", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SpindleValidation", "SpindleCollectives", "SpindleParallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(name: "SpindleCoreTests", dependencies: ["SpindleCore"], swiftSettings: strict),
@@ -105,6 +108,8 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
         .testTarget(name: "SpindleCollectivesTests", dependencies: ["SpindleCore", "SpindleCollectives"], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleParallelismTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleParallelism"], swiftSettings: strict),
         .testTarget(
             name: "SpindleMappingTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleHardware", "SpindleMapping"],
             swiftSettings: strict),

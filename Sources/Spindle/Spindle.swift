@@ -4,6 +4,7 @@
 @_exported import SpindleEngine
 @_exported import SpindleHardware
 @_exported import SpindleMapping
+@_exported import SpindleParallelism
 @_exported import SpindleReport
 @_exported import SpindleRun
 @_exported import SpindleScenario

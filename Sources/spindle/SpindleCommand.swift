@@ -19,7 +19,8 @@ struct SpindleCommand: AsyncParsableCommand {
         version: Spindle.version,
         subcommands: [
             RunCommand.self, MapCommand.self, SweepCommand.self, CompareCommand.self, ModelsCommand.self, CompressCommand.self,
-            NoCCommand.self, DRAMCommand.self, ArrayCommand.self, CollectiveCommand.self, BenchCommand.self, ValidateCommand.self,
+            NoCCommand.self, DRAMCommand.self, ArrayCommand.self, CollectiveCommand.self, PlanCommand.self, BenchCommand.self,
+            ValidateCommand.self,
         ],
         defaultSubcommand: nil)
 }
