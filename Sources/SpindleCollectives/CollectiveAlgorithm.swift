@@ -6,6 +6,9 @@ public protocol CollectiveAlgorithm: Sendable {
     var name: String { get }
     /// The steps of `operation` on `bytes` over `group` (endpoint numbers; the first is the root).
     func schedule(_ operation: CollectiveOperation, bytes: Double, group: [Int]) throws(SpindleError) -> CollectiveSchedule
+    /// How many transfers `schedule` makes for `operation` over `n` endpoints (0 when it does not run it),
+    /// known before building it.
+    func transfers(_ operation: CollectiveOperation, endpoints n: Int) -> Int
 }
 
 /// The algorithms by name.

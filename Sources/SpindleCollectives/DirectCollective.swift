@@ -8,6 +8,15 @@ public struct DirectCollective: CollectiveAlgorithm {
     public let name = "direct"
     public init() {}
 
+    public func transfers(_ operation: CollectiveOperation, endpoints n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        switch operation {
+        case .reduceScatter, .allGather, .allToAll: return n * (n - 1)
+        case .allReduce: return 2 * n * (n - 1)
+        case .broadcast: return n - 1
+        }
+    }
+
     public func schedule(_ operation: CollectiveOperation, bytes: Double, group: [Int]) throws(SpindleError) -> CollectiveSchedule {
         let n = group.count
         guard n > 1 else { return CollectiveSchedule() }

@@ -10,6 +10,10 @@ public struct DoubleBinaryTreeCollective: CollectiveAlgorithm {
     public let name = "double-binary-tree"
     public init() {}
 
+    public func transfers(_ operation: CollectiveOperation, endpoints n: Int) -> Int {
+        operation == .allReduce && n > 1 ? 4 * (n - 1) : 0
+    }
+
     public func schedule(_ operation: CollectiveOperation, bytes: Double, group: [Int]) throws(SpindleError) -> CollectiveSchedule {
         guard operation == .allReduce else {
             throw CollectiveAlgorithms.unsupported(name, operation, use: "ring, halving-doubling or direct")

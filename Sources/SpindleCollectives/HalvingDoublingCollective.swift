@@ -9,6 +9,17 @@ public struct HalvingDoublingCollective: CollectiveAlgorithm {
     public let name = "halving-doubling"
     public init() {}
 
+    public func transfers(_ operation: CollectiveOperation, endpoints n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        let levels = Int.bitWidth - 1 - n.leadingZeroBitCount
+        switch operation {
+        case .reduceScatter, .allGather: return levels * n
+        case .allReduce: return 2 * levels * n
+        case .broadcast: return n - 1
+        case .allToAll: return 0
+        }
+    }
+
     public func schedule(_ operation: CollectiveOperation, bytes: Double, group: [Int]) throws(SpindleError) -> CollectiveSchedule {
         let n = group.count
         guard n > 1 else { return CollectiveSchedule() }

@@ -18,6 +18,18 @@ public struct HierarchicalCollective: CollectiveAlgorithm {
         self.inter = inter
     }
 
+    public func transfers(_ operation: CollectiveOperation, endpoints n: Int) -> Int {
+        let p = max(1, perNode), m = n / p
+        let inside = { (op: CollectiveOperation) in m * intra.transfers(op, endpoints: p) }
+        let between = { (op: CollectiveOperation) in p * inter.transfers(op, endpoints: m) }
+        switch operation {
+        case .allReduce: return inside(.reduceScatter) + between(.allReduce) + inside(.allGather)
+        case .reduceScatter: return inside(.reduceScatter) + between(.reduceScatter)
+        case .allGather: return between(.allGather) + inside(.allGather)
+        case .allToAll, .broadcast: return 0
+        }
+    }
+
     public func schedule(_ operation: CollectiveOperation, bytes: Double, group: [Int]) throws(SpindleError) -> CollectiveSchedule {
         let p = perNode
         guard p >= 1, group.count % p == 0 else {

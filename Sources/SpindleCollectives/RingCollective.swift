@@ -9,6 +9,16 @@ public struct RingCollective: CollectiveAlgorithm {
     public let name = "ring"
     public init() {}
 
+    public func transfers(_ operation: CollectiveOperation, endpoints n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        switch operation {
+        case .reduceScatter, .allGather: return (n - 1) * n
+        case .allReduce: return 2 * (n - 1) * n
+        case .broadcast: return n - 1
+        case .allToAll: return 0
+        }
+    }
+
     public func schedule(_ operation: CollectiveOperation, bytes: Double, group: [Int]) throws(SpindleError) -> CollectiveSchedule {
         let n = group.count
         guard n > 1 else { return CollectiveSchedule() }

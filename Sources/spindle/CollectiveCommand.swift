@@ -72,9 +72,12 @@ struct CollectiveCommand: AsyncParsableCommand {
                 .invalidValue, "--network size is '\(parts[1])'", expected: twoD ? "XxY with whole numbers >= 1" : "a whole number >= 2")
         }
         let dims = sizes.map { $0 ?? 0 }
-        let endpoints = dims.reduce(1, *)
-        guard endpoints >= 2, endpoints <= 4_096 else {
-            throw SpindleError(.invalidValue, "--network has \(endpoints) endpoints", expected: "from 2 to 4,096")
+        let (endpoints, overflow) = dims.count == 2 ? dims[0].multipliedReportingOverflow(by: dims[1]) : (dims[0], false)
+        let limit = parts[0] == "fully-connected" ? 1_024 : 4_096
+        guard !overflow, endpoints >= 2, endpoints <= limit else {
+            throw SpindleError(
+                .invalidValue, "--network '\(network)' has \(overflow ? "too many" : String(endpoints)) endpoints",
+                expected: "from 2 to \(limit)")
         }
         let bw = try quantity(bandwidth, .bandwidth, "bandwidth")
         let lat = Picoseconds(try quantity(latency, .time, "latency", allowZero: true).rounded())
@@ -123,14 +126,14 @@ struct CollectiveCommand: AsyncParsableCommand {
             } else {
                 algo = try CollectiveAlgorithms.named(algorithm)
             }
-            let schedule = try algo.schedule(operation, bytes: size, group: Array(0..<net.endpoints))
-            let transfers = schedule.steps.reduce(0) { $0 + $1.count } * chunks
+            let transfers = algo.transfers(operation, endpoints: net.endpoints) * chunks
             guard transfers <= Self.maxTransfers else {
                 throw SpindleError(
                     .capacity,
                     "\(algo.name) \(operation.rawValue) on \(net.endpoints) endpoints with \(chunks) chunk(s) is \(transfers) transfers",
                     expected: "at most \(Self.maxTransfers) for a flow-level micro-benchmark", hint: "Use fewer endpoints or chunks")
             }
+            let schedule = try algo.schedule(operation, bytes: size, group: Array(0..<net.endpoints))
             let result = try FlowSimulation(network: net, options: options).run(
                 schedule, operation: operation, algorithm: algo.name, bytes: size)
             let n = Double(net.endpoints)

@@ -133,6 +133,62 @@ struct CollectiveTests {
         #expect(close(r.timePs, 2 * Double(n - 1) * step))
     }
 
+    @Test("Each algorithm knows its transfer count before building its schedule")
+    func transferCounts() throws {
+        let algorithms: [any CollectiveAlgorithm] = [
+            RingCollective(), HalvingDoublingCollective(), DirectCollective(), DoubleBinaryTreeCollective(),
+            HierarchicalCollective(perNode: 4, intra: RingCollective(), inter: DirectCollective()),
+        ]
+        for a in algorithms {
+            for n in [2, 4, 8, 16, 32] {
+                for op in CollectiveOperation.allCases {
+                    let built = try? a.schedule(op, bytes: 64, group: Array(0..<n))
+                    let count = built.map { $0.steps.reduce(0) { $0 + $1.count } } ?? 0
+                    #expect(a.transfers(op, endpoints: n) == count, "\(a.name) \(op) \(n)")
+                }
+            }
+        }
+    }
+
+    @Test("Random schedules on random networks end, deterministically, with every byte delivered")
+    func fuzz() throws {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<30 {
+            let n = Int.random(in: 2...12, using: &g)
+            let net: ClusterNetwork =
+                switch Int.random(in: 0...3, using: &g) {
+                case 0:
+                    .ring(
+                        n, gbPerSecond: Double.random(in: 1...400, using: &g), latencyPs: Picoseconds.random(in: 0...2_000_000, using: &g))
+                case 1: .fullyConnected(n, gbPerSecond: 50, latencyPs: 1_000)
+                case 2: .star(n, gbPerSecond: 10, latencyPs: 0)
+                default: .torus(n, 2, gbPerSecond: 100, latencyPs: 500)
+                }
+            var steps: [[CollectiveTransfer]] = []
+            for _ in 0..<Int.random(in: 0...5, using: &g) {
+                steps.append(
+                    (0..<Int.random(in: 0...20, using: &g)).map { _ in
+                        CollectiveTransfer(
+                            Int.random(in: 0..<net.endpoints, using: &g), Int.random(in: 0..<net.endpoints, using: &g),
+                            bytes: Double(Int.random(in: 0...100_000, using: &g)))
+                    })
+            }
+            var o = FlowOptions()
+            o.chunks = Int.random(in: 1...4, using: &g)
+            o.activeChunks = Int.random(in: 1...o.chunks, using: &g)
+            if Bool.random(using: &g) { o.localMemoryGBPerSecond = 20 }
+            let schedule = CollectiveSchedule(steps: steps)
+            let a = try FlowSimulation(network: net, options: o).run(schedule, operation: .allToAll, algorithm: "random", bytes: 1)
+            let b = try FlowSimulation(network: net, options: o).run(schedule, operation: .allToAll, algorithm: "random", bytes: 1)
+            #expect(a == b)
+            #expect(a.transfers == steps.reduce(0) { $0 + $1.count } * o.chunks)
+            // Bytes over links = each transfer's bytes times its route's length.
+            let expected = steps.joined().reduce(0.0) { $0 + $1.bytes * Double(net.route($1.source, $1.destination).count) }
+            #expect(abs(a.linkBytes.reduce(0, +) - expected) <= 1e-6 * max(1, expected))
+            #expect(a.timePs.isFinite && a.timePs >= 0)
+        }
+    }
+
     @Test("Routes are shortest and deterministic; the torus wraps; bad groups are clear errors")
     func routesAndErrors() throws {
         let t = ClusterNetwork.torus(4, 4, gbPerSecond: bw, latencyPs: latency)

@@ -187,6 +187,34 @@ struct CLITests {
         #expect(bad.status == 2 && bad.stderr.contains("Did you mean 'alexnet'?"))
     }
 
+    @Test("spindle collective and spindle plan: results, JSON, and hostile options refused with status 2")
+    func collectiveAndPlan() throws {
+        let r = try spindle(["collective", "--network", "ring:8", "--bytes", "8MiB", "--json"])
+        let j = try json(r.stdout)
+        let result = try #require(j["result"] as? [String: Any])
+        // 2 x 7 x (0.5 us + 1 MiB / 100 GB/s)
+        #expect(r.status == 0 && abs((result["timePs"] as? Double ?? 0) - 14 * (500_000 + 1_048_576 / 0.1)) < 1)
+        for bad in [
+            ["--network", "ring:1"], ["--network", "torus:9223372036854775807x4"], ["--network", "mesh:4"], ["--bytes", "0B"],
+            ["--bandwidth", "-1GB/s"], ["--latency", "1 parsec"], ["--chunks", "0"], ["--op", "gather"], ["--algorithm", "rign"],
+            ["--algorithm", "halving-doubling", "--network", "ring:6"], ["--algorithm", "hierarchical"],
+            ["--algorithm", "direct", "--network", "switch:4096"], ["--network", "fully-connected:100000"],
+        ] {
+            let b = try spindle(["collective"] + bad)
+            #expect(b.status == 2 && b.stderr.hasPrefix("error:"), "\(bad): \(b.stderr)")
+        }
+        let plan = try spindle(["plan", "gpt2", "--chips", "8", "--global-batch", "16", "--top", "3", "--json"])
+        let p = try json(plan.stdout)
+        #expect(plan.status == 0 && (p["plans"] as? [Any])?.count == 3 && (p["fitting"] as? Int ?? 0) > 0)
+        for bad in [
+            ["gpt5"], ["gpt2", "--chips", "0"], ["gpt2", "--efficiency", "nan"], ["gpt2", "--chip-memory", "80 parsecs"],
+            ["gpt2", "--chips", "32", "--chips-per-node", "1", "--global-batch", "3"], ["gpt2", "--sequence", "0"],
+        ] {
+            let b = try spindle(["plan"] + bad)
+            #expect(b.status == 2 && b.stderr.hasPrefix("error:"), "\(bad): \(b.stderr)")
+        }
+    }
+
     @Test("spindle bench engine reports identical outcomes and rates")
     func benchEngine() throws {
         let r = try spindle([
