@@ -143,26 +143,41 @@ public struct FlowSimulation {
 
         var now = 0.0
         func assignRates() {
-            // Progressive filling: raise every unfrozen flow's rate together until a link saturates.
+            // Progressive filling: raise every unfrozen flow's rate together until a link saturates, freeze the
+            // flows crossing it at that level, and go on with the rest.
             var remainingCapacity = capacity
             var unfrozenOn = [Int](repeating: 0, count: capacity.count)
+            var flowsOn = [[Int]](repeating: [], count: capacity.count)
             var frozen = [Bool](repeating: false, count: flows.count)
-            for f in flows { for l in f.links { unfrozenOn[l] += 1 } }
-            for i in flows.indices { flows[i].rate = 0 }
-            var left = flows.count
+            var used: [Int] = []
+            for (i, f) in flows.enumerated() {
+                for l in f.links {
+                    if flowsOn[l].isEmpty { used.append(l) }
+                    flowsOn[l].append(i)
+                    unfrozenOn[l] += 1
+                }
+            }
+            used.sort()
+            var level = 0.0, left = flows.count
             while left > 0 {
                 var share = Double.infinity
-                for l in capacity.indices where unfrozenOn[l] > 0 { share = min(share, remainingCapacity[l] / Double(unfrozenOn[l])) }
+                for l in used where unfrozenOn[l] > 0 { share = min(share, remainingCapacity[l] / Double(unfrozenOn[l])) }
                 guard share.isFinite else { break }
-                for i in flows.indices where !frozen[i] { flows[i].rate += share }
-                for l in capacity.indices where unfrozenOn[l] > 0 { remainingCapacity[l] -= share * Double(unfrozenOn[l]) }
-                for i in flows.indices where !frozen[i] {
-                    if flows[i].links.contains(where: { remainingCapacity[$0] <= 1e-12 * capacity[$0] }) {
+                level += share
+                var saturated: [Int] = []
+                for l in used where unfrozenOn[l] > 0 {
+                    remainingCapacity[l] -= share * Double(unfrozenOn[l])
+                    if remainingCapacity[l] <= 1e-12 * capacity[l] { saturated.append(l) }
+                }
+                for l in saturated {
+                    for i in flowsOn[l] where !frozen[i] {
                         frozen[i] = true
+                        flows[i].rate = level
                         left -= 1
-                        for l in flows[i].links { unfrozenOn[l] -= 1 }
+                        for k in flows[i].links { unfrozenOn[k] -= 1 }
                     }
                 }
+                used.removeAll { unfrozenOn[$0] == 0 }
             }
         }
         while true {
@@ -174,31 +189,36 @@ public struct FlowSimulation {
                 let dt = t - now
                 for i in flows.indices { flows[i].remaining -= flows[i].rate * dt }
                 now = t
-                let (kind, payload) = events.pop()
-                if kind == 0 {
-                    // A flow starts.
-                    let m = flowMeta[payload]
-                    let tr = schedule.steps[m.step][m.index]
-                    let (links, _) = try route(tr.source, tr.destination)
-                    start = min(start, now)
-                    transferCount += 1
-                    let chunkBytes = tr.bytes / Double(C)
-                    for l in links where l < network.links.count { linkBytes[l] += chunkBytes }
-                    if links.isEmpty || chunkBytes <= 0 {
-                        touched(m.chunk, m.step, tr.source, now)
-                        events.push(now + m.latency, kind: 1, payload: payload)
+                // Every event at this instant, then one rate assignment.
+                var started = false
+                while let next = events.peekTime, next == t {
+                    let (kind, payload) = events.pop()
+                    if kind == 0 {
+                        // A flow starts.
+                        let m = flowMeta[payload]
+                        let tr = schedule.steps[m.step][m.index]
+                        let (links, _) = try route(tr.source, tr.destination)
+                        start = min(start, now)
+                        transferCount += 1
+                        let chunkBytes = tr.bytes / Double(C)
+                        for l in links where l < network.links.count { linkBytes[l] += chunkBytes }
+                        if links.isEmpty || chunkBytes <= 0 {
+                            touched(m.chunk, m.step, tr.source, now)
+                            events.push(now + m.latency, kind: 1, payload: payload)
+                        } else {
+                            flows.append(Flow(transfer: payload, links: links, remaining: chunkBytes, total: chunkBytes))
+                            started = true
+                        }
                     } else {
-                        flows.append(Flow(transfer: payload, links: links, remaining: chunkBytes, total: chunkBytes))
-                        assignRates()
+                        // A transfer arrives.
+                        let m = flowMeta[payload]
+                        let tr = schedule.steps[m.step][m.index]
+                        if tr.destination != tr.source { touched(m.chunk, m.step, tr.destination, now) }
+                        end = max(end, now)
                     }
-                } else {
-                    // A transfer arrives.
-                    let m = flowMeta[payload]
-                    let tr = schedule.steps[m.step][m.index]
-                    if tr.destination != tr.source { touched(m.chunk, m.step, tr.destination, now) }
-                    end = max(end, now)
+                    try drainReady()
                 }
-                try drainReady()
+                if started { assignRates() }
             } else {
                 let dt = nextFinish - now
                 for i in flows.indices { flows[i].remaining -= flows[i].rate * dt }
