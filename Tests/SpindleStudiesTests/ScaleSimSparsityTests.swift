@@ -150,7 +150,7 @@ struct ScaleSimSparsityTests {
             ("OptimizedMapping: true\nBlockSize: 6\n", .invalidValue),  // 6 does not divide 16
             ("OptimizedMapping: maybe\n", .invalidValue),
             ("SparseRep: coo\n", .invalidValue),
-            ("Blocksize: 4\n", .unknownKey),
+            ("BlockSise: 4\n", .unknownKey),
         ] {
             do {
                 _ = try ScaleSimConfig.parse(base + extra, file: "c.cfg")
@@ -159,6 +159,12 @@ struct ScaleSimSparsityTests {
                 #expect(error.kind == kind && error.location?.line != nil, "\(error)")
             }
         }
+        // configparser's rules: keys in any case, Bandwidth as a list (its first value), [network_presets] read.
+        let python = try ScaleSimConfig.parse(
+            "[architecture_presets]\narrayheight: 16\nIFMAPSRAMSZKB: 8\nBandwidth : 10,20,30\n[network_presets]\nTopologyCsvLoc = \"t.csv\"\n",
+            file: "p.cfg")
+        #expect(python.rows == 16 && python.ifmapSRAMKB == 8 && python.bandwidth == 10)
+        #expect(throws: SpindleError.self) { try ScaleSimConfig.parse("[architecture_presets]\nBandwidth: 10,x\n", file: "b.cfg") }
         var cfg = try ScaleSimConfig.parse(base + "OptimizedMapping: true\nBlockSize: 4\n", file: "c.cfg")
         cfg.dataflow = "os"
         do {

@@ -37,6 +37,8 @@ public struct ScaleSimConfig: Sendable, Equatable {
             "OnChipMemoryBankPorts",
         ],
         "run_presets": ["InterfaceBandwidth", "UseRamulatorTrace"],
+        // SCALE-Sim's own topology path; `--topology` names the topology, as SCALE-Sim's -t overrides it.
+        "network_presets": ["TopologyCsvLoc"],
         "layout": [
             "IfmapCustomLayout", "IfmapSRAMBankBandwidth", "IfmapSRAMBankNum", "IfmapSRAMBankPort",
             "FilterCustomLayout", "FilterSRAMBankBandwidth", "FilterSRAMBankNum", "FilterSRAMBankPort",
@@ -70,9 +72,11 @@ public struct ScaleSimConfig: Sendable, Equatable {
             guard let sep = line.firstIndex(where: { $0 == ":" || $0 == "=" }) else {
                 throw SpindleError(.syntax, "expected 'key: value'", at: at)
             }
-            let key = line[..<sep].trimmingCharacters(in: .whitespaces)
+            let written = line[..<sep].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: sep)...].trimmingCharacters(in: .whitespaces)
-            guard let keys = known[section] else { throw SpindleError(.syntax, "'\(key)' appears before any [section]", at: at) }
+            guard let keys = known[section] else { throw SpindleError(.syntax, "'\(written)' appears before any [section]", at: at) }
+            // Keys are case-insensitive, as Python's configparser reads them (`ifmapsramszkB` is `IfmapSramSzkB`).
+            let key = keys.first { $0.lowercased() == written.lowercased() } ?? written
             guard keys.contains(key) else {
                 let hint = Spelling.nearest(key, in: keys).map { "Did you mean '\($0)'?" }
                 throw SpindleError(.unknownKey, "unknown key '\(key)' in [\(section)]", at: at, choices: keys, hint: hint)
@@ -112,7 +116,17 @@ public struct ScaleSimConfig: Sendable, Equatable {
             case "IfmapOffset": c.ifmapOffset = try int(max: 1 << 40)
             case "FilterOffset": c.filterOffset = try int(max: 1 << 40)
             case "OfmapOffset": c.ofmapOffset = try int(max: 1 << 40)
-            case "Bandwidth": c.bandwidth = try int(min: 1, max: 1 << 20)
+            case "Bandwidth":
+                // SCALE-Sim reads a comma-separated list and uses its first value.
+                let list = value.split(separator: ",", omittingEmptySubsequences: false).map {
+                    Int($0.trimmingCharacters(in: .whitespaces))
+                }
+                guard let v = list.first ?? nil, list.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 1 << 20 }) else {
+                    throw SpindleError(
+                        .invalidValue, "'Bandwidth' is '\(value)'", at: at,
+                        expected: "a whole number from 1 to \(1 << 20), or a comma-separated list of them (the first is used)")
+                }
+                c.bandwidth = v
             case "IfmapSRAMBankBandwidth": c.ifmapFetchBandwidth = try int(min: 1, max: 1 << 20)
             case "FilterSRAMBankBandwidth": c.filterFetchBandwidth = try int(min: 1, max: 1 << 20)
             case "Dataflow":
