@@ -1,8 +1,9 @@
 import SpindleCore
 
 /// A network of endpoints (chips, `0 ..< endpoints`) and switches joined by one-way links, each with its own
-/// bandwidth, latency and energy per bit; transfers follow shortest paths (fewest links, ties broken by the
-/// lowest node numbers, so routes are deterministic).
+/// bandwidth, latency and energy per bit. Transfers follow shortest paths (fewest links, ties broken by the
+/// lowest node numbers, so routes are deterministic); a torus routes dimension-ordered (x, then y, each the
+/// shorter way round, + on a tie).
 public struct ClusterNetwork: Sendable, Equatable {
     /// One direction of a link.
     public struct Link: Sendable, Equatable {
@@ -20,6 +21,8 @@ public struct ClusterNetwork: Sendable, Equatable {
     public private(set) var links: [Link] = []
     /// Outgoing link indices of each node, in the order added.
     private var outgoing: [[Int]]
+    /// The torus's sides when the network is one (dimension-ordered routes); empty otherwise.
+    private var torusSides: [Int] = []
 
     public init(name: String, endpoints: Int, switches: Int = 0) {
         self.name = name
@@ -40,8 +43,30 @@ public struct ClusterNetwork: Sendable, Equatable {
     }
 
     /// The links from `source` to `destination` (empty when they are the same node).
+    /// The link from `a` to `b`, if they are neighbours.
+    func link(_ a: Int, _ b: Int) -> Int? { outgoing[a].first { links[$0].to == b } }
+
     public func route(_ source: Int, _ destination: Int) -> [Int] {
         guard source != destination else { return [] }
+        if torusSides.count == 2 {
+            let (x, y) = (torusSides[0], torusSides[1])
+            var path: [Int] = []
+            var at = source
+            for (side, stride) in [(x, 1), (y, x)] {
+                let from = (at / stride) % side, to = (destination / stride) % side
+                let forward = (to - from + side) % side
+                let step = forward <= side - forward ? 1 : side - 1
+                var c = from
+                while c != to {
+                    let next = at + ((c + step) % side - c) * stride
+                    guard let l = link(at, next) else { return [] }
+                    path.append(l)
+                    at = next
+                    c = (c + step) % side
+                }
+            }
+            return path
+        }
         var via = [Int](repeating: -1, count: nodes)
         var seen = [Bool](repeating: false, count: nodes)
         var queue = [source], head = 0
@@ -103,6 +128,7 @@ public struct ClusterNetwork: Sendable, Equatable {
         -> ClusterNetwork
     {
         var net = ClusterNetwork(name: "torus \(x)x\(y)", endpoints: x * y)
+        net.torusSides = [x, y]
         var joined = Set<[Int]>()
         func join(_ a: Int, _ b: Int) {
             guard a != b, joined.insert([min(a, b), max(a, b)]).inserted else { return }

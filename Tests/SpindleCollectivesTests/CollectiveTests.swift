@@ -194,6 +194,13 @@ struct CollectiveTests {
         let t = ClusterNetwork.torus(4, 4, gbPerSecond: bw, latencyPs: latency)
         #expect(t.links.count == 2 * 32 && t.route(0, 3).count == 1 && t.route(0, 10).count == 4)
         #expect(t.route(0, 10) == t.route(0, 10))
+        // Dimension order: x first (0 -> 1 -> 2), then y (2 -> 6 -> 10); the wrap when shorter (0 -> 3 -> 15).
+        #expect(t.route(0, 10).map { t.links[$0].to } == [1, 2, 6, 10])
+        #expect(t.route(0, 15).map { t.links[$0].to } == [3, 15])
+        // A uniform all-to-all loads the +x links of every row alike.
+        let a2a = try run(t, .allToAll, DirectCollective(), bytes: 16 * mib)
+        let plusX = t.links.indices.filter { t.links[$0].to == (t.links[$0].from / 4) * 4 + (t.links[$0].from % 4 + 1) % 4 }
+        #expect(Set(plusX.map { a2a.linkBytes[$0] }).count == 1)
         #expect(throws: SpindleError.self) { try HalvingDoublingCollective().schedule(.allReduce, bytes: 1, group: [0, 1, 2]) }
         #expect(throws: SpindleError.self) { try RingCollective().schedule(.allToAll, bytes: 1, group: [0, 1]) }
         #expect(throws: SpindleError.self) { try CollectiveAlgorithms.named("rign") }
