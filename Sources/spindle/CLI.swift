@@ -37,6 +37,19 @@ enum CLI {
         }
     }
 
+    /// The value of option `--option` given as `text` with a unit of `kind`, in the kind's base unit; out of the
+    /// kind's valid range (or zero, unless `allowZero`) is an error naming the option.
+    static func quantity(_ text: String, _ kind: UnitKind, option: String, allowZero: Bool = false) throws(SpindleError) -> Double {
+        switch kind.parse(text) {
+        case .failure(let e): throw SpindleError(.invalidValue, "--\(option): \(e.description)", choices: kind.units.map(\.0))
+        case .success(let v):
+            guard (allowZero && v == 0) || kind.validRange.contains(v) else {
+                throw SpindleError(.invalidValue, "--\(option) is '\(text)'", expected: kind.validRangeText)
+            }
+            return v
+        }
+    }
+
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

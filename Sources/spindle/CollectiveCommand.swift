@@ -46,18 +46,6 @@ struct CollectiveCommand: AsyncParsableCommand {
     /// The most transfers a flow-level micro-benchmark may have (its rate sharing is quadratic in the flows).
     static let maxTransfers = 200_000
 
-    func quantity(_ text: String, _ kind: UnitKind, _ option: String, allowZero: Bool = false) throws(SpindleError) -> Double {
-        switch kind.parse(text) {
-        case .failure(let e):
-            throw SpindleError(.invalidValue, "--\(option): \(e.description)", choices: kind.units.map(\.0))
-        case .success(let v):
-            guard (allowZero && v == 0) || kind.validRange.contains(v) else {
-                throw SpindleError(.invalidValue, "--\(option) is '\(text)'", expected: kind.validRangeText)
-            }
-            return v
-        }
-    }
-
     func buildNetwork() throws(SpindleError) -> (ClusterNetwork, perNode: Int?) {
         let parts = network.split(separator: ":", maxSplits: 1).map(String.init)
         let kinds = ["ring", "fully-connected", "switch", "torus", "two-level"]
@@ -79,9 +67,9 @@ struct CollectiveCommand: AsyncParsableCommand {
                 .invalidValue, "--network '\(network)' has \(overflow ? "too many" : String(endpoints)) endpoints",
                 expected: "from 2 to \(limit)")
         }
-        let bw = try quantity(bandwidth, .bandwidth, "bandwidth")
-        let lat = Picoseconds(try quantity(latency, .time, "latency", allowZero: true).rounded())
-        let pj = try quantity(energy, .energy, "energy", allowZero: true)
+        let bw = try CLI.quantity(bandwidth, .bandwidth, option: "bandwidth")
+        let lat = Picoseconds(try CLI.quantity(latency, .time, option: "latency", allowZero: true).rounded())
+        let pj = try CLI.quantity(energy, .energy, option: "energy", allowZero: true)
         switch parts[0] {
         case "ring": return (.ring(endpoints, gbPerSecond: bw, latencyPs: lat, picojoulesPerBit: pj), nil)
         case "fully-connected": return (.fullyConnected(endpoints, gbPerSecond: bw, latencyPs: lat, picojoulesPerBit: pj), nil)
@@ -89,9 +77,9 @@ struct CollectiveCommand: AsyncParsableCommand {
         case "torus": return (.torus(dims[0], dims[1], gbPerSecond: bw, latencyPs: lat, picojoulesPerBit: pj), nil)
         default:
             let inter = (
-                gbPerSecond: try quantity(interBandwidth, .bandwidth, "inter-bandwidth"),
-                latencyPs: Picoseconds(try quantity(interLatency, .time, "inter-latency", allowZero: true).rounded()),
-                picojoulesPerBit: try quantity(interEnergy, .energy, "inter-energy", allowZero: true)
+                gbPerSecond: try CLI.quantity(interBandwidth, .bandwidth, option: "inter-bandwidth"),
+                latencyPs: Picoseconds(try CLI.quantity(interLatency, .time, option: "inter-latency", allowZero: true).rounded()),
+                picojoulesPerBit: try CLI.quantity(interEnergy, .energy, option: "inter-energy", allowZero: true)
             )
             return (.twoLevel(nodes: dims[0], perNode: dims[1], intra: (bw, lat, pj), inter: inter), dims[1])
         }
@@ -102,7 +90,7 @@ struct CollectiveCommand: AsyncParsableCommand {
             guard let operation = CollectiveOperation(rawValue: op) else {
                 throw SpindleError(.invalidValue, "--op is '\(op)'", choices: CollectiveOperation.allCases.map(\.rawValue))
             }
-            let size = try quantity(bytes, .size, "bytes")
+            let size = try CLI.quantity(bytes, .size, option: "bytes")
             let (net, perNode) = try buildNetwork()
             guard (1...1_024).contains(chunks), (1...chunks).contains(activeChunks) else {
                 throw SpindleError(
@@ -112,8 +100,11 @@ struct CollectiveCommand: AsyncParsableCommand {
             var options = FlowOptions()
             options.chunks = chunks
             options.activeChunks = activeChunks
-            options.endpointDelayPs = Picoseconds(try quantity(endpointDelay, .time, "endpoint-delay", allowZero: true).rounded())
-            if let m = localMemoryBandwidth { options.localMemoryGBPerSecond = try quantity(m, .bandwidth, "local-memory-bandwidth") }
+            options.endpointDelayPs = Picoseconds(
+                try CLI.quantity(endpointDelay, .time, option: "endpoint-delay", allowZero: true).rounded())
+            if let m = localMemoryBandwidth {
+                options.localMemoryGBPerSecond = try CLI.quantity(m, .bandwidth, option: "local-memory-bandwidth")
+            }
             let algo: any CollectiveAlgorithm
             if algorithm == "hierarchical" {
                 guard let perNode else {

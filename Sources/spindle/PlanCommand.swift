@@ -40,17 +40,6 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
-    func quantity(_ text: String, _ kind: UnitKind, _ option: String) throws(SpindleError) -> Double {
-        switch kind.parse(text) {
-        case .failure(let e): throw SpindleError(.invalidValue, "--\(option): \(e.description)", choices: kind.units.map(\.0))
-        case .success(let v):
-            guard kind.validRange.contains(v) || (kind == .time && v == 0) else {
-                throw SpindleError(.invalidValue, "--\(option) is '\(text)'", expected: kind.validRangeText)
-            }
-            return v
-        }
-    }
-
     func run() async throws {
         try await CLI.guarded {
             guard let m = TransformerZoo.model(named: model) else {
@@ -76,11 +65,11 @@ struct PlanCommand: AsyncParsableCommand {
             }
             let cluster = ClusterSpec(
                 chips: chips, chipsPerNode: chipsPerNode, peakTFLOPs: chipTflops, efficiency: efficiency,
-                memoryBytes: try quantity(chipMemory, .size, "chip-memory"),
-                intraGBPerSecond: try quantity(intraBandwidth, .bandwidth, "intra-bandwidth"),
-                intraLatencyPs: Picoseconds(try quantity(intraLatency, .time, "intra-latency").rounded()),
-                interGBPerSecond: try quantity(interBandwidth, .bandwidth, "inter-bandwidth"),
-                interLatencyPs: Picoseconds(try quantity(interLatency, .time, "inter-latency").rounded()))
+                memoryBytes: try CLI.quantity(chipMemory, .size, option: "chip-memory"),
+                intraGBPerSecond: try CLI.quantity(intraBandwidth, .bandwidth, option: "intra-bandwidth"),
+                intraLatencyPs: Picoseconds(try CLI.quantity(intraLatency, .time, option: "intra-latency", allowZero: true).rounded()),
+                interGBPerSecond: try CLI.quantity(interBandwidth, .bandwidth, option: "inter-bandwidth"),
+                interLatencyPs: Picoseconds(try CLI.quantity(interLatency, .time, option: "inter-latency", allowZero: true).rounded()))
             let all = PlanSearch.candidates(m, sequence: seq, globalBatch: globalBatch, cluster: cluster)
             guard !all.isEmpty else {
                 throw SpindleError(

@@ -185,7 +185,7 @@ public struct ScaleSimLayerReport: Sendable, Equatable, Codable {
     public var sramOfmapStart: Int, sramOfmapStop: Int, sramOfmapWrites: Int
     public var dramIfmapReads: Int, dramFilterReads: Int, dramOfmapWrites: Int
     /// First and last cycle of each DRAM trace (SCALE-Sim's prefetch and drain timing; negative before the
-    /// array starts). Nil where not modelled (output- and input-stationary).
+    /// array starts). Nil when the operand has no DRAM traffic.
     public var dramIfmapStart: Int? = nil, dramIfmapStop: Int? = nil
     public var dramFilterStart: Int? = nil, dramFilterStop: Int? = nil
     public var dramOfmapStart: Int? = nil, dramOfmapStop: Int? = nil
@@ -294,8 +294,8 @@ public enum ScaleSimArray {
 
     /// Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv in SCALE-Sim's layout,
     /// and SPARSE_REPORT.csv (with a metadata column in the bandwidth report) when the layers ran with N:M
-    /// sparsity. DRAM start and stop cycles and bandwidths are SCALE-Sim v3's prefetch and drain timing; where the
-    /// dataflow does not model them (output- and input-stationary) they are written as `nan`.
+    /// sparsity. DRAM start and stop cycles and bandwidths are SCALE-Sim v3's prefetch and drain timing (`nan` when
+    /// an operand has no DRAM traffic).
     public static func writeReports(_ reports: [ScaleSimLayerReport], to directory: String, layout: ReportLayout = .v2) throws(SpindleError)
     {
         do {
