@@ -46,7 +46,7 @@ let package = Package(
         // Collective algorithms and the flow-level network they run on.
         .target(name: "SpindleCollectives", dependencies: ["SpindleCore"], swiftSettings: strict),
         // Training plans for transformers: memory per chip and the analytic iteration time, and their search.
-        .target(name: "SpindleParallelism", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
+        .target(name: "SpindleParallelism", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleCollectives"], swiftSettings: strict),
         // MPI processes as the engine's process group (Open MPI through the CMPI shim).
         .target(
             name: "SpindleDistributed",

@@ -23,6 +23,8 @@ public struct ClusterNetwork: Sendable, Equatable {
     private var outgoing: [[Int]]
     /// The torus's sides when the network is one (dimension-ordered routes); empty otherwise.
     private var torusSides: [Int] = []
+    /// The tree of switches when the network is hierarchical (routes up to the lowest common level and down).
+    var tree: TreeRoutes?
 
     public init(name: String, endpoints: Int, switches: Int = 0) {
         self.name = name
@@ -31,15 +33,19 @@ public struct ClusterNetwork: Sendable, Equatable {
         outgoing = Array(repeating: [], count: nodes)
     }
 
-    /// Adds a link each way between `a` and `b`.
+    /// Adds a link each way between `a` and `b`; the link from `a` to `b` is the returned index, the one
+    /// back is the next.
+    @discardableResult
     public mutating func connect(
         _ a: Int, _ b: Int, gbPerSecond: Double, latencyPs: Picoseconds, picojoulesPerBit: Double = 0, level: Int = 0
-    ) {
+    ) -> Int {
+        let first = links.count
         for (x, y) in [(a, b), (b, a)] {
             outgoing[x].append(links.count)
             links.append(
                 Link(from: x, to: y, gbPerSecond: gbPerSecond, latencyPs: latencyPs, picojoulesPerBit: picojoulesPerBit, level: level))
         }
+        return first
     }
 
     /// The links from `source` to `destination` (empty when they are the same node).
@@ -48,6 +54,7 @@ public struct ClusterNetwork: Sendable, Equatable {
 
     public func route(_ source: Int, _ destination: Int) -> [Int] {
         guard source != destination else { return [] }
+        if let tree, source < endpoints, destination < endpoints { return tree.route(source, destination, in: self) }
         if torusSides.count == 2 {
             let (x, y) = (torusSides[0], torusSides[1])
             var path: [Int] = []

@@ -47,14 +47,6 @@ public struct FlowSimulation {
         self.options = options
     }
 
-    struct Flow {
-        var transfer: Int
-        var links: [Int]
-        var remaining: Double
-        var total: Double
-        var rate = 0.0
-    }
-
     /// Runs `schedule` (already chunk-sized) `options.chunks` times with the chunk dependencies.
     public func run(
         _ schedule: CollectiveSchedule, operation: CollectiveOperation, algorithm: String, bytes: Double
@@ -104,7 +96,6 @@ public struct FlowSimulation {
         for k in 0..<K { for (i, t) in schedule.steps[k].enumerated() { bySource[k * E + t.source].append(i) } }
 
         var linkBytes = [Double](repeating: 0, count: network.links.count)
-        var flows: [Flow] = []
         var flowMeta: [(chunk: Int, step: Int, index: Int, latency: Double)] = []
         var events = EventQueue()
         var start = Double.infinity, end = 0.0, transferCount = 0
@@ -141,101 +132,48 @@ public struct FlowSimulation {
         for c in 0..<min(A, C) { for e in 0..<E { markReady(c, 0, e, 0) } }
         try drainReady()
 
-        var now = 0.0
-        func assignRates() {
-            // Progressive filling: raise every unfrozen flow's rate together until a link saturates, freeze the
-            // flows crossing it at that level, and go on with the rest.
-            var remainingCapacity = capacity
-            var unfrozenOn = [Int](repeating: 0, count: capacity.count)
-            var flowsOn = [[Int]](repeating: [], count: capacity.count)
-            var frozen = [Bool](repeating: false, count: flows.count)
-            var used: [Int] = []
-            for (i, f) in flows.enumerated() {
-                for l in f.links {
-                    if flowsOn[l].isEmpty { used.append(l) }
-                    flowsOn[l].append(i)
-                    unfrozenOn[l] += 1
-                }
-            }
-            used.sort()
-            var level = 0.0, left = flows.count
-            while left > 0 {
-                var share = Double.infinity
-                for l in used where unfrozenOn[l] > 0 { share = min(share, remainingCapacity[l] / Double(unfrozenOn[l])) }
-                guard share.isFinite else { break }
-                level += share
-                var saturated: [Int] = []
-                for l in used where unfrozenOn[l] > 0 {
-                    remainingCapacity[l] -= share * Double(unfrozenOn[l])
-                    if remainingCapacity[l] <= 1e-12 * capacity[l] { saturated.append(l) }
-                }
-                for l in saturated {
-                    for i in flowsOn[l] where !frozen[i] {
-                        frozen[i] = true
-                        flows[i].rate = level
-                        left -= 1
-                        for k in flows[i].links { unfrozenOn[k] -= 1 }
-                    }
-                }
-                used.removeAll { unfrozenOn[$0] == 0 }
-            }
-        }
+        var net = FlowNetwork(capacityBytesPerPs: capacity)
+        var transferOf: [Int] = []
         while true {
             let nextEvent = events.peekTime
-            var nextFinish = Double.infinity
-            for f in flows where f.rate > 0 { nextFinish = min(nextFinish, now + f.remaining / f.rate) }
+            let nextFinish = net.nextFinish() ?? .infinity
             if nextEvent == nil && nextFinish == .infinity { break }
             if let t = nextEvent, t <= nextFinish {
-                let dt = t - now
-                for i in flows.indices { flows[i].remaining -= flows[i].rate * dt }
-                now = t
                 // Every event at this instant, then one rate assignment.
-                var started = false
                 while let next = events.peekTime, next == t {
                     let (kind, payload) = events.pop()
+                    let m = flowMeta[payload]
+                    let tr = schedule.steps[m.step][m.index]
                     if kind == 0 {
                         // A flow starts.
-                        let m = flowMeta[payload]
-                        let tr = schedule.steps[m.step][m.index]
                         let (links, _) = try route(tr.source, tr.destination)
-                        start = min(start, now)
+                        start = min(start, t)
                         transferCount += 1
                         let chunkBytes = tr.bytes / Double(C)
                         for l in links where l < network.links.count { linkBytes[l] += chunkBytes }
                         if links.isEmpty || chunkBytes <= 0 {
-                            touched(m.chunk, m.step, tr.source, now)
-                            events.push(now + m.latency, kind: 1, payload: payload)
+                            touched(m.chunk, m.step, tr.source, t)
+                            events.push(t + m.latency, kind: 1, payload: payload)
                         } else {
-                            flows.append(Flow(transfer: payload, links: links, remaining: chunkBytes, total: chunkBytes))
-                            started = true
+                            let id = net.add(links: links, bytes: chunkBytes, at: t)
+                            if id == transferOf.count { transferOf.append(payload) } else { transferOf[id] = payload }
                         }
                     } else {
                         // A transfer arrives.
-                        let m = flowMeta[payload]
-                        let tr = schedule.steps[m.step][m.index]
-                        if tr.destination != tr.source { touched(m.chunk, m.step, tr.destination, now) }
-                        end = max(end, now)
+                        if tr.destination != tr.source { touched(m.chunk, m.step, tr.destination, t) }
+                        end = max(end, t)
                     }
                     try drainReady()
                 }
-                if started { assignRates() }
+                net.settle(at: t)
             } else {
-                let dt = nextFinish - now
-                for i in flows.indices { flows[i].remaining -= flows[i].rate * dt }
-                now = nextFinish
-                var kept: [Flow] = []
-                for f in flows {
-                    if f.remaining <= 1e-9 * f.total {
-                        let m = flowMeta[f.transfer]
-                        let tr = schedule.steps[m.step][m.index]
-                        touched(m.chunk, m.step, tr.source, now)
-                        events.push(now + m.latency, kind: 1, payload: f.transfer)
-                    } else {
-                        kept.append(f)
-                    }
+                for id in net.finish(upTo: nextFinish) {
+                    let payload = transferOf[id]
+                    let m = flowMeta[payload]
+                    touched(m.chunk, m.step, schedule.steps[m.step][m.index].source, nextFinish)
+                    events.push(nextFinish + m.latency, kind: 1, payload: payload)
                 }
-                flows = kept
-                assignRates()
+                net.settle(at: nextFinish)
                 try drainReady()
             }
         }

@@ -58,6 +58,16 @@ enum CLI {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
+    /// The value of option `--option`, which must be one of `choices`.
+    static func choice(_ text: String, _ choices: [String], option: String) throws(SpindleError) -> String {
+        guard choices.contains(text) else {
+            throw SpindleError(
+                .invalidValue, "--\(option) is '\(text)'", choices: choices,
+                hint: Spelling.nearest(text, in: choices).map { "Did you mean '\($0)'?" })
+        }
+        return text
+    }
+
     /// Checks a whole-number option against its valid range.
     static func check(_ value: Int, _ flag: String, _ range: ClosedRange<Int>, _ meaning: String = "") throws(SpindleError) {
         guard range.contains(value) else {

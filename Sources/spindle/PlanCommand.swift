@@ -37,6 +37,24 @@ struct PlanCommand: AsyncParsableCommand {
     var interLatency: String = "5us"
     @Option(help: "Plans to print.")
     var top: Int = 10
+    @Flag(help: "Simulate one iteration of the best plan that fits (or of the plan the options below give).")
+    var simulate = false
+    @Option(help: "With --simulate: tensor-parallel degree of the plan to simulate (with --pipeline; data takes the rest).")
+    var tensor: Int?
+    @Option(help: "With --simulate: pipeline stages of the plan to simulate.")
+    var pipeline: Int?
+    @Option(help: "With --simulate: expert-parallel degree.")
+    var expert: Int = 1
+    @Option(help: "With --simulate: sequences per micro-batch.")
+    var microBatch: Int = 1
+    @Option(help: "With --simulate: recomputation (none, selective, full).")
+    var recompute: String = "none"
+    @Option(help: "With --simulate: ZeRO stage (0, 1 or 2).")
+    var zero: Int = 0
+    @Option(help: "With --simulate: pipeline schedule (1f1b, gpipe).")
+    var schedule: String = "1f1b"
+    @Flag(help: "With --simulate: simulate a plan even if it does not fit in memory.")
+    var allowOverCapacity = false
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -70,6 +88,10 @@ struct PlanCommand: AsyncParsableCommand {
                 intraLatencyPs: Picoseconds(try CLI.quantity(intraLatency, .time, option: "intra-latency", allowZero: true).rounded()),
                 interGBPerSecond: try CLI.quantity(interBandwidth, .bandwidth, option: "inter-bandwidth"),
                 interLatencyPs: Picoseconds(try CLI.quantity(interLatency, .time, option: "inter-latency", allowZero: true).rounded()))
+            if simulate {
+                try simulatePlan(m, sequence: seq, cluster: cluster)
+                return
+            }
             let all = PlanSearch.candidates(m, sequence: seq, globalBatch: globalBatch, cluster: cluster)
             guard !all.isEmpty else {
                 throw SpindleError(
@@ -110,6 +132,59 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension PlanCommand {
+    /// Simulates one iteration of the chosen plan and prints where its time went.
+    func simulatePlan(_ m: Transformer, sequence seq: Int, cluster: ClusterSpec) throws {
+        let kind = try PipelineSchedule(rawValue: CLI.choice(schedule, PipelineSchedule.allCases.map(\.rawValue), option: "schedule"))!
+        let plan: ParallelismPlan
+        if tensor != nil || pipeline != nil {
+            let t = tensor ?? 1, p = pipeline ?? 1
+            try CLI.check(t, "--tensor", 1...chips)
+            try CLI.check(p, "--pipeline", 1...chips)
+            try CLI.check(microBatch, "--micro-batch", 1...globalBatch)
+            try CLI.check(zero, "--zero", 0...2)
+            guard chips % (t * p) == 0, globalBatch % (chips / (t * p) * microBatch) == 0 else {
+                throw SpindleError(
+                    .invalidValue, "--tensor \(t) x --pipeline \(p) on \(chips) chips with \(globalBatch) sequences of micro-batch \(microBatch)",
+                    expected: "tensor x pipeline dividing the chips, and replicas x micro-batch dividing the global batch")
+            }
+            let d = chips / (t * p)
+            var plan_ = ParallelismPlan(
+                tensor: t, pipeline: p, data: d, expert: expert, microBatchSize: microBatch, microBatches: globalBatch / (d * microBatch))
+            plan_.recompute = try ParallelismPlan.Recompute(
+                rawValue: CLI.choice(recompute, ParallelismPlan.Recompute.allCases.map(\.rawValue), option: "recompute"))!
+            plan_.zero = zero
+            plan_.sequenceParallel = t > 1
+            plan = plan_
+        } else {
+            let best = PlanSearch.candidates(m, sequence: seq, globalBatch: globalBatch, cluster: cluster).first { $0.fits && $0.plan.zero <= 2 }
+            guard let best else {
+                throw SpindleError(.capacity, "no plan of \(m.name) fits on \(chips) chips", hint: "Run without --simulate to see the closest plans")
+            }
+            plan = best.plan
+        }
+        var sim = TrainingSimulation(m, sequence: seq, plan: plan, schedule: kind, cluster: cluster)
+        sim.allowOverCapacity = allowOverCapacity
+        try sim.validate()
+        let estimate = IterationEstimate(m, sequence: seq, plan: plan, cluster: cluster)
+        let started = ContinuousClock.now
+        let r = try sim.run()
+        let wall = CLI.seconds(since: started)
+        if json {
+            try CLI.printJSON(SimulationOutput(result: r, estimate: estimate, wallSeconds: wall))
+            return
+        }
+        print(r.text(estimateSeconds: estimate.seconds))
+        print("  simulated in \(Units.format(wall, 2)) s: \(r.steps) program steps, \(r.flows) flows")
+    }
+}
+
+struct SimulationOutput: Encodable {
+    let result: TrainingResult
+    let estimate: IterationEstimate
+    let wallSeconds: Double
 }
 
 struct PlanOutput: Encodable {

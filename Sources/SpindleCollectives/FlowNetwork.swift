@@ -1,0 +1,228 @@
+/// Flows sharing links max-min fairly, with rates recomputed incrementally: only the flows connected (through
+/// shared links) to a flow that started or finished are re-rated, since max-min fair rates decompose over the
+/// connected components of the flow-link graph.
+///
+/// Time is in picoseconds and bytes are `Double`; capacities are bytes per picosecond. A caller adds flows at
+/// the current time, calls `settle(at:)` once per instant after its changes, and collects finished flows with
+/// `finish(upTo:)` at `nextFinish`. Deterministic: components are found and filled in link order, and finished
+/// flows come out by (time, flow number).
+public struct FlowNetwork: Sendable {
+    /// A flow's handle (reused once the flow has finished and been collected).
+    public typealias FlowID = Int
+
+    struct Flow {
+        var links: [Int]
+        /// Bytes left at `updated`.
+        var remaining: Double
+        var rate = 0.0
+        var updated = 0.0
+        var version = 0
+        var active = false
+    }
+
+    let capacity: [Double]
+    private var flows: [Flow] = []
+    private var free: [Int] = []
+    /// Active flows on each link.
+    private var flowsOn: [[Int]]
+    /// Links whose flows changed since the last `settle`.
+    private var dirty: [Int] = []
+    private var isDirty: [Bool]
+    private var finishing = FinishHeap()
+    /// Scratch for the component search and filling, kept to avoid reallocating.
+    private var linkMark: [Int]
+    private var flowMark: [Int] = []
+    private var mark = 0
+    /// Flows re-rated so far (a measure of the incremental work).
+    public private(set) var reratings = 0
+    /// Flows active now.
+    public private(set) var activeFlows = 0
+
+    /// A network whose link `l` carries `capacityBytesPerPs[l]` bytes per picosecond.
+    public init(capacityBytesPerPs: [Double]) {
+        capacity = capacityBytesPerPs
+        flowsOn = Array(repeating: [], count: capacity.count)
+        isDirty = Array(repeating: false, count: capacity.count)
+        linkMark = Array(repeating: 0, count: capacity.count)
+    }
+
+    /// Starts a flow of `bytes` (> 0) over `links` (not empty) at `now`; its rate is set by the next `settle`.
+    public mutating func add(links: [Int], bytes: Double, at now: Double) -> FlowID {
+        let id: Int
+        let flow = Flow(links: links, remaining: bytes, rate: 0, updated: now, version: 0, active: true)
+        if let reused = free.popLast() {
+            id = reused
+            flows[id] = Flow(
+                links: links, remaining: bytes, rate: 0, updated: now, version: flows[id].version + 1, active: true)
+        } else {
+            id = flows.count
+            flows.append(flow)
+            flowMark.append(0)
+        }
+        for l in links {
+            flowsOn[l].append(id)
+            touch(l)
+        }
+        activeFlows += 1
+        return id
+    }
+
+    private mutating func touch(_ l: Int) {
+        if !isDirty[l] {
+            isDirty[l] = true
+            dirty.append(l)
+        }
+    }
+
+    /// The earliest time a flow finishes at its current rate, if any flow is moving.
+    public mutating func nextFinish() -> Double? {
+        while let top = finishing.peek {
+            let f = flows[top.flow]
+            if f.active && f.version == top.version { return top.time }
+            finishing.pop()
+        }
+        return nil
+    }
+
+    /// Removes and returns the flows that finish at or before `time` (in order of finish time, then flow
+    /// number); their links' other flows are re-rated by the next `settle`.
+    public mutating func finish(upTo time: Double) -> [FlowID] {
+        var done: [FlowID] = []
+        while let top = finishing.peek, top.time <= time {
+            finishing.pop()
+            let f = flows[top.flow]
+            guard f.active, f.version == top.version else { continue }
+            done.append(top.flow)
+            flows[top.flow].active = false
+            flows[top.flow].remaining = 0
+            flows[top.flow].version += 1
+            for l in f.links {
+                if let i = flowsOn[l].firstIndex(of: top.flow) { flowsOn[l].remove(at: i) }
+                touch(l)
+            }
+            free.append(top.flow)
+            activeFlows -= 1
+        }
+        return done
+    }
+
+    /// Re-rates the flows connected to a link that changed since the last call, as at `now`.
+    public mutating func settle(at now: Double) {
+        guard !dirty.isEmpty else { return }
+        dirty.sort()
+        mark += 1
+        // The links and flows connected to the changed links, breadth first from the lowest link.
+        var componentLinks: [Int] = []
+        var componentFlows: [Int] = []
+        for start in dirty {
+            isDirty[start] = false
+            guard linkMark[start] != mark else { continue }
+            linkMark[start] = mark
+            var queue = [start], head = 0
+            while head < queue.count {
+                let l = queue[head]
+                head += 1
+                componentLinks.append(l)
+                for f in flowsOn[l] where flowMark[f] != mark {
+                    flowMark[f] = mark
+                    componentFlows.append(f)
+                    for k in flows[f].links where linkMark[k] != mark {
+                        linkMark[k] = mark
+                        queue.append(k)
+                    }
+                }
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+        guard !componentFlows.isEmpty else { return }
+        componentFlows.sort()
+        componentLinks.sort()
+        reratings += componentFlows.count
+        // Progressive filling over the component: raise every unfrozen flow's rate together until a link
+        // saturates, freeze the flows crossing it at that level, and go on with the rest.
+        var left = [Double](repeating: 0, count: componentLinks.count)
+        var unfrozen = [Int](repeating: 0, count: componentLinks.count)
+        var slot: [Int: Int] = [:]
+        slot.reserveCapacity(componentLinks.count)
+        for (i, l) in componentLinks.enumerated() {
+            slot[l] = i
+            left[i] = capacity[l]
+            unfrozen[i] = flowsOn[l].count
+        }
+        var newRate: [Int: Double] = [:]
+        var open = Array(componentLinks.indices.filter { unfrozen[$0] > 0 })
+        var level = 0.0
+        while !open.isEmpty {
+            var share = Double.infinity
+            for i in open { share = min(share, left[i] / Double(unfrozen[i])) }
+            level += share
+            var saturated: [Int] = []
+            for i in open {
+                left[i] -= share * Double(unfrozen[i])
+                if left[i] <= 1e-12 * capacity[componentLinks[i]] { saturated.append(i) }
+            }
+            if saturated.isEmpty {
+                // Rounding left no link at zero: the tightest one is saturated.
+                if let i = open.min(by: { left[$0] / Double(unfrozen[$0]) < left[$1] / Double(unfrozen[$1]) }) { saturated = [i] }
+            }
+            for i in saturated {
+                for f in flowsOn[componentLinks[i]] where newRate[f] == nil {
+                    newRate[f] = level
+                    for k in flows[f].links { unfrozen[slot[k]!] -= 1 }
+                }
+            }
+            open.removeAll { unfrozen[$0] == 0 }
+        }
+        for f in componentFlows {
+            let rate = newRate[f] ?? 0
+            var flow = flows[f]
+            guard rate != flow.rate else { continue }
+            flow.remaining = max(0, flow.remaining - flow.rate * (now - flow.updated))
+            flow.updated = now
+            flow.rate = rate
+            flow.version += 1
+            flows[f] = flow
+            if rate > 0 { finishing.push(time: now + flow.remaining / rate, flow: f, version: flow.version) }
+        }
+    }
+
+    /// The rate of an active flow, bytes per picosecond.
+    public func rate(_ id: FlowID) -> Double { flows[id].rate }
+}
+
+/// Finish times by (time, flow, version).
+struct FinishHeap: Sendable {
+    private var heap: [(time: Double, flow: Int, version: Int)] = []
+
+    var peek: (time: Double, flow: Int, version: Int)? { heap.first }
+
+    private func before(_ a: (time: Double, flow: Int, version: Int), _ b: (time: Double, flow: Int, version: Int)) -> Bool {
+        (a.time, a.flow, a.version) < (b.time, b.flow, b.version)
+    }
+
+    mutating func push(time: Double, flow: Int, version: Int) {
+        heap.append((time, flow, version))
+        var i = heap.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard before(heap[i], heap[p]) else { break }
+            heap.swapAt(i, p)
+            i = p
+        }
+    }
+
+    mutating func pop() {
+        heap[0] = heap[heap.count - 1]
+        heap.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && before(heap[l], heap[m]) { m = l }
+            if r < heap.count && before(heap[r], heap[m]) { m = r }
+            if m == i { break }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+}
