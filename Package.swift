@@ -61,14 +61,17 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "SpindleScenario",
-            dependencies: ["SpindleCore", "SpindleCompression", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "Yams"],
+            dependencies: [
+                "SpindleCore", "SpindleCompression", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "SpindleCollectives",
+                "SpindleParallelism", "Yams",
+            ],
             swiftSettings: strict),
         .target(name: "SpindleReport", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
         .target(
             name: "SpindleRun",
             dependencies: [
                 "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleMapping",
-                "SpindleScenario", "SpindleReport",
+                "SpindleScenario", "SpindleReport", "SpindleCollectives", "SpindleParallelism",
             ],
             swiftSettings: strict),
         .target(
@@ -109,7 +112,8 @@ let package = Package(
         .testTarget(name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
         .testTarget(name: "SpindleCollectivesTests", dependencies: ["SpindleCore", "SpindleCollectives"], swiftSettings: strict),
         .testTarget(
-            name: "SpindleParallelismTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleParallelism"], swiftSettings: strict),
+            name: "SpindleParallelismTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleCollectives", "SpindleParallelism"],
+            swiftSettings: strict),
         .testTarget(
             name: "SpindleMappingTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleHardware", "SpindleMapping"],
             swiftSettings: strict),
@@ -137,7 +141,8 @@ let package = Package(
             name: "SpindleRunTests",
             dependencies: [
                 "SpindleTestSupport", "Spindle", "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload",
-                "SpindleHardware", "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun",
+                "SpindleHardware", "SpindleMapping", "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleCollectives",
+                "SpindleParallelism",
             ],
             swiftSettings: strict),
         .testTarget(

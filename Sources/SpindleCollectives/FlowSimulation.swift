@@ -47,7 +47,8 @@ public struct FlowSimulation {
         self.options = options
     }
 
-    /// Runs `schedule` (already chunk-sized) `options.chunks` times with the chunk dependencies.
+    /// Runs `schedule` cut into `options.chunks` chunks (each transfer's bytes shared equally), with the chunk
+    /// dependencies.
     public func run(
         _ schedule: CollectiveSchedule, operation: CollectiveOperation, algorithm: String, bytes: Double
     ) throws(SpindleError) -> CollectiveResult {

@@ -17,6 +17,7 @@ struct TrainingEngine {
     var blockedSince: [Double]
     var arrived: [Set<Int>]
     var finishAt: [Double]
+    var done: [Bool]
     var computePs: [Double], recomputePs: [Double], pipelinePs: [Double]
     var communicatorPs: [[Double]]
     var steps = 0
@@ -74,6 +75,7 @@ struct TrainingEngine {
         blockedSince = Array(repeating: 0, count: chips)
         arrived = Array(repeating: [], count: chips)
         finishAt = Array(repeating: 0, count: chips)
+        done = Array(repeating: false, count: chips)
         computePs = Array(repeating: 0, count: chips)
         recomputePs = computePs
         pipelinePs = computePs
@@ -135,8 +137,9 @@ struct TrainingEngine {
                 flowNet.settle(at: now)
             } else if let t = nextFinish {
                 now = t
-                for id in flowNet.finish(upTo: t) {
-                    switch flowOwner[id] {
+                // Owners first: handling one may start flows that reuse the others' handles.
+                for owner in flowNet.finish(upTo: t).map({ flowOwner[$0] }) {
+                    switch owner {
                     case .message(let m):
                         let c = messages[m].chip
                         let from = c - perStage * (messages[m].key % 2 == 0 ? 1 : -1)
@@ -151,10 +154,13 @@ struct TrainingEngine {
                 flowNet.settle(at: now)
             }
         }
-        for c in 0..<chips where pc[c] < program.stages[c / perStage].count {
+        for c in 0..<chips where !done[c] {
+            let ops = program.stages[c / perStage]
+            let at = pc[c] < ops.count && waitingKey[c] >= 0 ? pc[c] : pc[c] - 1
             throw SpindleError(
-                .invalidValue, "the iteration deadlocked: chip \(c) stopped at step \(pc[c]) of \(program.stages[c / perStage].count)",
-                hint: "This is a bug in the schedule; please report the plan")
+                .invalidValue,
+                "the iteration did not finish: chip \(c) stopped at step \(at) of \(ops.count) (\(at >= 0 && at < ops.count ? "\(ops[at].kind)" : "-"))",
+                hint: "This is a bug in the simulation; please report the plan")
         }
         return result()
     }
@@ -224,6 +230,7 @@ struct TrainingEngine {
             }
         }
         finishAt[c] = now
+        done[c] = true
     }
 
     mutating func setOwner(_ id: Int, _ owner: FlowOwner) {

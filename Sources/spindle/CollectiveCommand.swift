@@ -43,8 +43,8 @@ struct CollectiveCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
-    /// The most transfers a flow-level micro-benchmark may have (its rate sharing is quadratic in the flows).
-    static let maxTransfers = 200_000
+    /// The most transfers a flow-level micro-benchmark may have.
+    static let maxTransfers = 4_000_000
 
     func buildNetwork() throws(SpindleError) -> (ClusterNetwork, perNode: Int?) {
         let parts = network.split(separator: ":", maxSplits: 1).map(String.init)

@@ -61,6 +61,11 @@ struct RunCommand: DistributedCommand {
     }
 
     private func execute(world: MPIWorld?) async throws {
+        let path = self.scenario ?? ScenarioLoader.defaultScenario
+        if ClusterScenarioLoader.isClusterScenario(path) {
+            try runCluster(path, world: world)
+            return
+        }
         do {
             // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
             let (prepared, options) = try await Distributed.agree(world) { () async throws -> (ScenarioRunner.Prepared, EngineOptions) in
@@ -108,6 +113,28 @@ struct RunCommand: DistributedCommand {
                     "\(report.events) events simulated; the estimate before the run was \(WorkLimit.format(ScenarioRunner.estimatedEvents(prepared)))"
                 )
             }
+        }
+    }
+}
+
+extension RunCommand {
+    /// Runs a cluster scenario (a transformer's training iteration or a collective on a flow-level network):
+    /// one sequential event loop, so `--workers` does not change it; under MPI rank 0 runs it alone.
+    func runCluster(_ path: String, world: MPIWorld?) throws {
+        let scenario = try ClusterScenarioLoader.load(path, overrides: try set.overrides())
+        if let world, world.group.rank != 0 { return }
+        if let note = try ClusterRunner.checkWork(scenario, limit: engine.long.limit) { CLI.note(note) }
+        let status = StatusLine()
+        status.show("simulating '\(scenario.name)' on '\(scenario.cluster.name)' (\(scenario.cluster.spec.chips) chips) ...")
+        let report = try ClusterRunner.run(scenario)
+        status.clear()
+        let data = try report.jsonData()
+        if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
+        if json {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        } else {
+            print(report.summary())
+            if let out { print("\nwrote \(out)") }
         }
     }
 }

@@ -26,6 +26,35 @@ struct OverrideFlags: ParsableArguments {
     }
 }
 
+extension MapCommand {
+    /// For a training scenario on a cluster: the analytic search's ranked plans, and the simulation of the
+    /// scenario's plan (or of the best that fits).
+    func mapCluster() throws {
+        let s = try ClusterScenarioLoader.load(scenario, overrides: try set.overrides())
+        guard case .training(let t) = s.workload else {
+            throw SpindleError(.unsupported, "'\(s.name)' runs a collective; there is nothing to map", hint: "Use spindle run")
+        }
+        let all = PlanSearch.candidates(t.model, sequence: t.sequence, globalBatch: t.globalBatch, cluster: s.cluster.spec)
+        print(
+            "scenario \(s.name): \(t.model.name), \(t.globalBatch) x \(t.sequence) tokens per iteration, on \(s.cluster.name) (\(s.cluster.spec.chips) chips); \(all.count) plans, \(all.filter(\.fits).count) fit"
+        )
+        print(CLI.pad("plan", 62) + CLI.pad("memory", 11, right: true) + CLI.pad("s/iter", 10, right: true) + CLI.pad("MFU", 8, right: true))
+        for e in all.prefix(10) {
+            let mark = t.plan == e.plan ? " *" : ""
+            print(
+                CLI.pad(e.plan.description + mark, 62) + CLI.pad(Units.formatBytes(UInt64(e.memory.total)) + (e.fits ? "" : "!"), 11, right: true)
+                    + CLI.pad(Units.format(e.seconds, 3), 10, right: true) + CLI.pad(Units.format(e.modelFLOPsUtilisation * 100, 1) + "%", 8, right: true))
+        }
+        if let p = t.plan, !all.prefix(10).contains(where: { $0.plan == p }) {
+            let e = IterationEstimate(t.model, sequence: t.sequence, plan: p, cluster: s.cluster.spec)
+            print("the scenario's plan: \(p): \(Units.format(e.seconds, 3)) s estimated, \(Units.formatBytes(UInt64(e.memory.total))) per chip")
+        }
+        guard !noSimulate else { return }
+        print("")
+        print(try ClusterRunner.run(s).summary())
+    }
+}
+
 struct MapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "map",
@@ -43,6 +72,10 @@ struct MapCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CLI.guarded {
+            if ClusterScenarioLoader.isClusterScenario(scenario) {
+                try mapCluster()
+                return
+            }
             let s = try ScenarioLoader.load(scenario, overrides: try set.overrides())
             let prepared = try ScenarioRunner.prepare(s)
             let m = prepared.mapping

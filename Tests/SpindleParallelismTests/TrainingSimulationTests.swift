@@ -132,3 +132,53 @@ struct TrainingSimulationTests {
         }
     }
 }
+
+@Suite("Training simulation fuzz: random plans on random clusters")
+struct TrainingFuzzTests {
+    @Test("Every chip finishes; the iteration covers each stage's work; runs repeat exactly; reuse changes nothing")
+    func fuzz() throws {
+        var state: UInt64 = 0x5EED
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let kinds: [ClusterLevel.Kind] = [.switch, .fullyConnected, .ring]
+        for round in 0..<24 {
+            var model = try #require(TransformerZoo.model(named: next(3) == 0 ? "mixtral-8x7b" : "gpt2"))
+            model.layers = 2 + next(6)
+            model.hidden = 64 * (1 + next(4))
+            model.heads = 4
+            model.kvHeads = 4
+            model.ffn = 4 * model.hidden
+            model.vocabulary = 100 * next(10)
+            let perNode = [2, 4][next(2)]
+            var levels = [ClusterLevel(name: "node", size: perNode, kind: kinds[next(3)], gbPerSecond: Double(10 + next(100)), latencyPs: Picoseconds(1_000 * next(5)))]
+            levels.append(ClusterLevel(name: "pod", size: 2 + next(3), kind: .switch, gbPerSecond: Double(1 + next(20)), latencyPs: 10_000))
+            if next(2) == 0 { levels.append(ClusterLevel(name: "top", size: 2, kind: .switch, gbPerSecond: Double(1 + next(5)), latencyPs: 20_000)) }
+            let net = try ClusterNetwork.hierarchical(name: "fuzz \(round)", levels: levels)
+            let t = [1, 2, 4][next(3)], p = min(model.layers, 1 + next(3))
+            let d = max(1, net.endpoints / (t * p) / (1 + next(2)))
+            let e = model.experts > 1 && d % 2 == 0 && next(2) == 0 ? 2 : 1
+            var plan = ParallelismPlan(tensor: t, pipeline: p, data: d, expert: e, microBatchSize: 1 + next(2), microBatches: 1 + next(6))
+            plan.recompute = ParallelismPlan.Recompute.allCases[next(3)]
+            plan.zero = next(3)
+            plan.sequenceParallel = t > 1 && next(2) == 0
+            let spec = ClusterSpec(
+                chips: net.endpoints, chipsPerNode: perNode, peakTFLOPs: 10, efficiency: 0.5, memoryBytes: 1e15, intraGBPerSecond: 10,
+                intraLatencyPs: 0, interGBPerSecond: 1, interLatencyPs: 0)
+            var sim = TrainingSimulation(model, sequence: 32 * (1 + next(4)), plan: plan, schedule: PipelineSchedule.allCases[next(2)], cluster: spec, network: net)
+            guard plan.chips <= net.endpoints else { continue }
+            let a = try sim.run()
+            #expect(try sim.run() == a, "round \(round): \(plan)")
+            for st in a.stages {
+                #expect(a.iterationSeconds >= st.computeSeconds * (1 - 1e-12), "round \(round)")
+                let communication: Double = st.tensorSeconds + st.dataSeconds + st.expertSeconds
+                let accounted: Double = st.computeSeconds + communication + st.pipelineWaitSeconds + st.tailSeconds
+                #expect(abs(accounted - a.iterationSeconds) <= 1e-9 * a.iterationSeconds, "round \(round): \(plan): \(accounted) of \(a.iterationSeconds)")
+            }
+            sim.reuseIsolatedCollectives = false
+            let b = try sim.run()
+            #expect(abs(b.iterationSeconds - a.iterationSeconds) <= 1e-9 * a.iterationSeconds, "round \(round): \(plan)")
+        }
+    }
+}

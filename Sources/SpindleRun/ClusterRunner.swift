@@ -1,0 +1,124 @@
+import Foundation
+import SpindleCollectives
+import SpindleCore
+import SpindleParallelism
+import SpindleScenario
+
+/// The result of a cluster scenario: a training iteration (with the analytic estimate of its plan and the
+/// best-ranked candidates) or a collective.
+public struct ClusterRunReport: Sendable, Codable {
+    public var scenario: String
+    public var cluster: String
+    public var chips: Int
+    public var inputHash: String
+    public var modelRevision: String
+    public var training: TrainingResult?
+    public var estimate: IterationEstimate?
+    /// The analytic search's best plans, when the scenario asked for a search.
+    public var candidates: [IterationEstimate]?
+    public var collective: CollectiveResult?
+    /// Wall time of the simulation, seconds (not part of the result's identity).
+    public var wallSeconds: Double
+
+    /// The JSON of the report.
+    public func jsonData() throws(SpindleError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        do { return try encoder.encode(self) } catch { throw SpindleError(.io, "cannot encode the result: \(error)") }
+    }
+
+    /// A few lines for a terminal.
+    public func summary() -> String {
+        var lines = ["scenario '\(scenario)' on '\(cluster)' (\(chips) chips)"]
+        if let candidates, let first = candidates.first {
+            lines.append("  plan: the best of the analytic search, \(first.plan)")
+        }
+        if let training { lines.append(training.text(estimateSeconds: estimate?.seconds)) }
+        if let c = collective {
+            lines.append(
+                "  \(c.operation) of \(Units.formatBytes(UInt64(c.bytes))) over \(c.endpoints) chips, \(c.algorithm): \(Units.formatTime(Picoseconds(c.timePs.rounded()))), algorithm bandwidth \(Units.format(c.algorithmGBPerSecond, 2)) GB/s"
+            )
+            lines.append(
+                "  \(c.steps) steps, \(c.transfers) transfers, \(Units.formatBytes(UInt64(c.linkBytes.reduce(0, +)))) over links, \(Units.formatEnergy(c.energyPJ)) in links (flow-level network)"
+            )
+        }
+        lines.append("  simulated in \(Units.format(wallSeconds, 2)) s")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Runs cluster scenarios.
+public enum ClusterRunner {
+    /// The most transfers a collective scenario may have.
+    public static let maxCollectiveTransfers = 4_000_000
+    /// Program steps a training iteration simulates per second (release build, one core of this machine
+    /// class), for the estimate before a run.
+    public static let stepsPerSecond = 3e6
+
+    /// Checks the scenario's work against `limit`; returns a note to print for long work.
+    public static func checkWork(_ s: ClusterScenario, limit: WorkLimit) throws(SpindleError) -> String? {
+        guard case .training(let t) = s.workload else { return nil }
+        let plan = try self.plan(s, t).plan
+        let sim = TrainingSimulation(t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec)
+        return try limit.check(
+            "the training iteration", units: sim.steps, unitName: "program steps", perSecond: stepsPerSecond,
+            hint: "Use fewer micro-batches or chips")
+    }
+
+    /// The plan a training scenario runs: its own, or the search's best that fits (with the candidates).
+    static func plan(_ s: ClusterScenario, _ t: ClusterScenario.Training) throws(SpindleError) -> (
+        plan: ParallelismPlan, candidates: [IterationEstimate]?
+    ) {
+        if let p = t.plan { return (p, nil) }
+        let all = PlanSearch.candidates(t.model, sequence: t.sequence, globalBatch: t.globalBatch, cluster: s.cluster.spec)
+        guard let best = all.first(where: { $0.fits && $0.plan.zero <= 2 }) else {
+            let hint = all.first.map { "The smallest plan, \($0.plan), needs \(Units.formatBytes(UInt64($0.memory.total))) per chip" }
+            throw SpindleError(
+                .capacity, "no plan of \(t.model.name) with \(t.globalBatch) sequences fits on '\(s.cluster.name)'",
+                hint: hint ?? "The data-parallel replicas must divide the global batch")
+        }
+        return (best.plan, Array(all.prefix(10)))
+    }
+
+    /// Runs the scenario.
+    public static func run(_ s: ClusterScenario) throws(SpindleError) -> ClusterRunReport {
+        let started = ContinuousClock.now
+        var report = ClusterRunReport(
+            scenario: s.name, cluster: s.cluster.name, chips: s.cluster.spec.chips, inputHash: s.inputHash,
+            modelRevision: ModelRevision.current, wallSeconds: 0)
+        switch s.workload {
+        case .training(let t):
+            let (plan, candidates) = try self.plan(s, t)
+            var sim = TrainingSimulation(
+                t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec, network: s.cluster.network)
+            sim.algorithms = t.algorithms
+            report.training = try sim.run()
+            report.estimate = IterationEstimate(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec)
+            report.candidates = candidates
+        case .collective(let c):
+            let algorithm: any CollectiveAlgorithm
+            if let name = c.algorithm {
+                algorithm = try CollectiveAlgorithms.named(name)
+            } else {
+                algorithm = HierarchicalCollective(
+                    perNode: s.cluster.levels[0].size, intra: try CollectiveAlgorithms.named(c.intra),
+                    inter: try CollectiveAlgorithms.named(c.inter))
+            }
+            let transfers = algorithm.transfers(c.operation, endpoints: c.chips) * c.options.chunks
+            guard transfers > 0 else {
+                throw SpindleError(.unsupported, "the \(algorithm.name) algorithm does not run \(c.operation.rawValue)")
+            }
+            guard transfers <= maxCollectiveTransfers else {
+                throw SpindleError(
+                    .capacity, "\(algorithm.name) \(c.operation.rawValue) over \(c.chips) chips in \(c.options.chunks) chunk(s) is \(transfers) transfers",
+                    expected: "at most \(maxCollectiveTransfers)", hint: "Use fewer chips or chunks")
+            }
+            let schedule = try algorithm.schedule(c.operation, bytes: c.bytes, group: Array(0..<c.chips))
+            report.collective = try FlowSimulation(network: s.cluster.network, options: c.options).run(
+                schedule, operation: c.operation, algorithm: algorithm.name, bytes: c.bytes)
+        }
+        let elapsed = (ContinuousClock.now - started).components
+        report.wallSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+        return report
+    }
+}

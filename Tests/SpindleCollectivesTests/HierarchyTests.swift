@@ -1,0 +1,134 @@
+import SpindleCore
+import Testing
+
+@testable import SpindleCollectives
+
+@Suite("Hierarchical clusters: routes up to the lowest common level, and link capacities")
+struct HierarchyTests {
+    func threeLevel(first: ClusterLevel.Kind = .switch) throws -> ClusterNetwork {
+        try ClusterNetwork.hierarchical(
+            name: "t",
+            levels: [
+                ClusterLevel(name: "node", size: 4, kind: first, gbPerSecond: 100, latencyPs: 1_000),
+                ClusterLevel(name: "pod", size: 4, kind: .switch, gbPerSecond: 10, latencyPs: 10_000),
+                ClusterLevel(name: "cluster", size: 3, kind: .switch, gbPerSecond: 5, latencyPs: 100_000),
+            ])
+    }
+
+    @Test("Route lengths and latencies: 2 hops in a node, 2 in a pod, 4 between pods; uplinks carry bandwidth x chips under them")
+    func routes() throws {
+        let net = try threeLevel()
+        #expect(net.endpoints == 48)
+        func latency(_ a: Int, _ b: Int) -> Picoseconds { net.route(a, b).reduce(0) { $0 + net.links[$1].latencyPs } }
+        #expect(net.route(0, 3).count == 2 && latency(0, 3) == 2_000)
+        #expect(net.route(0, 5).count == 2 && latency(0, 5) == 20_000)
+        #expect(net.route(0, 47).count == 4 && latency(0, 47) == 220_000)
+        #expect(net.route(0, 0).isEmpty)
+        // Every route is a chain of links from a to b.
+        for (a, b) in [(0, 47), (13, 2), (20, 21), (31, 16)] {
+            let path = net.route(a, b)
+            #expect(net.links[path.first!].from == a && net.links[path.last!].to == b)
+            for (x, y) in zip(path, path.dropFirst()) { #expect(net.links[x].to == net.links[y].from) }
+        }
+        // The pod switch's uplink carries 16 chips x 5 GB/s.
+        let up = net.route(0, 47)[1]
+        #expect(net.links[up].gbPerSecond == 80 && net.links[up].level == 2)
+        #expect(net.links[net.route(0, 47)[0]].level == 1)
+    }
+
+    @Test("A first level fully connected or a ring routes inside the node directly", arguments: [ClusterLevel.Kind.fullyConnected, .ring])
+    func firstLevel(_ kind: ClusterLevel.Kind) throws {
+        let net = try threeLevel(first: kind)
+        #expect(net.route(0, 1).count == 1)
+        #expect(net.route(0, 2).count == (kind == .ring ? 2 : 1))
+        #expect(net.route(0, 3).count == 1)
+    }
+
+    @Test("A ring all-reduce over one chip per node of a pod crosses two network-card links a step: 2(n-1)(2a + B/(n bw))")
+    func ringAcrossNodes() throws {
+        let net = try threeLevel()
+        let group = [0, 4, 8, 12]
+        let bytes = 4e6
+        let s = try RingCollective().schedule(.allReduce, bytes: bytes, group: group)
+        let r = try FlowSimulation(network: net).run(s, operation: .allReduce, algorithm: "ring", bytes: bytes)
+        let expected = 2 * 3 * (2 * 10_000 + bytes / 4 / (10 * 1e-3))
+        #expect(abs(r.timePs - expected) <= 1e-9 * expected)
+    }
+
+    @Test("Bad hierarchies are refused")
+    func refusals() {
+        #expect(throws: SpindleError.self) { try ClusterNetwork.hierarchical(name: "x", levels: []) }
+        #expect(throws: SpindleError.self) {
+            try ClusterNetwork.hierarchical(
+                name: "x",
+                levels: [
+                    ClusterLevel(name: "a", size: 2, kind: .switch, gbPerSecond: 1, latencyPs: 1),
+                    ClusterLevel(name: "b", size: 2, kind: .ring, gbPerSecond: 1, latencyPs: 1),
+                ])
+        }
+    }
+
+    @Test("Incremental rates equal a full max-min recomputation on random flows")
+    func incrementalRates() {
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<20 {
+            let links = 12
+            let capacity = (0..<links).map { _ in Double(rng.next() % 9 + 1) }
+            var net = FlowNetwork(capacityBytesPerPs: capacity)
+            var live: [(Int, [Int])] = []
+            for step in 0..<30 {
+                if !live.isEmpty && rng.next() % 3 == 0 {
+                    // Finish the flows due next.
+                    if let t = net.nextFinish() {
+                        let done = Set(net.finish(upTo: t))
+                        live.removeAll { done.contains($0.0) }
+                        net.settle(at: t)
+                    }
+                } else {
+                    let count = Int(rng.next() % 3) + 1
+                    let path = Array(Set((0..<count).map { _ in Int(rng.next() % UInt64(links)) })).sorted()
+                    live.append((net.add(links: path, bytes: 1e6, at: Double(step)), path))
+                    net.settle(at: Double(step))
+                }
+                // Reference: progressive filling over every live flow.
+                let reference = maxMin(capacity, live.map(\.1))
+                for (i, f) in live.enumerated() { #expect(abs(net.rate(f.0) - reference[i]) <= 1e-9 * reference[i]) }
+            }
+        }
+    }
+
+    /// Progressive filling over every flow at once: the reference the incremental network must equal.
+    func maxMin(_ capacity: [Double], _ flows: [[Int]]) -> [Double] {
+        var rate = [Double](repeating: 0, count: flows.count)
+        var frozen = [Bool](repeating: false, count: flows.count)
+        var left = capacity
+        while frozen.contains(false) {
+            var share = Double.infinity
+            for l in capacity.indices {
+                let n = flows.indices.filter { !frozen[$0] && flows[$0].contains(l) }.count
+                if n > 0 { share = min(share, left[l] / Double(n)) }
+            }
+            for f in flows.indices where !frozen[f] {
+                rate[f] += share
+                for l in flows[f] { left[l] -= share }
+            }
+            for l in capacity.indices where left[l] <= 1e-12 * capacity[l] {
+                for f in flows.indices where flows[f].contains(l) { frozen[f] = true }
+            }
+        }
+        return rate
+    }
+}
+
+/// A small deterministic generator for the tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
