@@ -16,6 +16,15 @@ public struct ClusterSpec: Sendable, Equatable, Codable {
     /// Each chip's link to the spine (a transfer between nodes crosses two).
     public var interGBPerSecond: Double
     public var interLatencyPs: Picoseconds
+    /// The chip's memory (HBM): bandwidth and energy per bit moved. Defaults: an A100 80 GB's 2,039 GB/s
+    /// (NVIDIA's datasheet) and HBM2's 3.9 pJ/bit (hwcomponents-cacti's public data).
+    public var memoryGBPerSecond = 2_039.0
+    public var memoryPicojoulesPerBit = 3.9
+    /// Spintronic (MRAM) crossbars on the chip that hold weights and multiply by them in place: capacity
+    /// (0: none), the rate at which in-place products consume weights, and the energy per weight bit used.
+    public var mramBytes = 0.0
+    public var mramGBPerSecond = 0.0
+    public var mramPicojoulesPerBit = 0.0
 
     public init(
         chips: Int, chipsPerNode: Int, peakTFLOPs: Double, efficiency: Double, memoryBytes: Double, intraGBPerSecond: Double,

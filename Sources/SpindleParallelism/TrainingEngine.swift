@@ -35,7 +35,9 @@ struct TrainingEngine {
     // Traffic.
     var routes: [Int: (links: [Int], latency: Double)] = [:]
     var flowOwner: [FlowOwner] = []
-    var messages: [(chip: Int, key: Int)] = []
+    var messages: [(from: Int, chip: Int, key: Int)] = []
+    /// The latest time each `mark` label was reached.
+    var marks: [Int: Double] = [:]
     var running: [RunningCollective] = []
     var arrivals: [(collective: Int, step: Int, index: Int)] = []
     var events = TrainingEvents()
@@ -59,7 +61,7 @@ struct TrainingEngine {
         case collective(Int, step: Int, index: Int)
     }
 
-    init(_ sim: TrainingSimulation) {
+    init(_ sim: TrainingSimulation, program custom: TrainingProgram? = nil) {
         self.sim = sim
         let plan = sim.plan
         chips = plan.chips
@@ -67,8 +69,10 @@ struct TrainingEngine {
         net = sim.network
         let flopsPerPs = sim.cluster.peakTFLOPs * sim.cluster.efficiency  // TFLOP/s = FLOP/ps
         let gradientBytes = 2 * TrainingMemory(sim.model, sequence: sim.sequence, plan: plan).parametersHeld
-        program = TrainingProgram(
-            sim.model, sequence: sim.sequence, plan: plan, schedule: sim.schedule, flopsPerPs: flopsPerPs, gradientBytes: gradientBytes)
+        program =
+            custom
+            ?? TrainingProgram(
+                sim.model, sequence: sim.sequence, plan: plan, schedule: sim.schedule, flopsPerPs: flopsPerPs, gradientBytes: gradientBytes)
         flowNet = FlowNetwork(capacityBytesPerPs: net.links.map { $0.gbPerSecond * 1e-3 })
         pc = Array(repeating: 0, count: chips)
         waitingKey = Array(repeating: -1, count: chips)
@@ -101,6 +105,12 @@ struct TrainingEngine {
     }
 
     mutating func run() throws(SpindleError) -> TrainingResult {
+        try simulate()
+        return result()
+    }
+
+    /// Runs every chip's program to its end.
+    mutating func simulate() throws(SpindleError) {
         for kind in CommunicatorKind.allCases {
             let name = kind == .expert ? "direct" : sim.algorithms[kind] ?? "ring"
             algorithms[kind] = try CollectiveAlgorithms.named(name)
@@ -141,9 +151,7 @@ struct TrainingEngine {
                 for owner in flowNet.finish(upTo: t).map({ flowOwner[$0] }) {
                     switch owner {
                     case .message(let m):
-                        let c = messages[m].chip
-                        let from = c - perStage * (messages[m].key % 2 == 0 ? 1 : -1)
-                        events.push(now + route(from, c).latency, kind: 1, id: m)
+                        events.push(now + route(messages[m].from, messages[m].chip).latency, kind: 1, id: m)
                     case .collective(let r, let step, let index):
                         let tr = running[r].schedule.steps[step][index]
                         try touched(r, step, tr.source, now)
@@ -162,7 +170,6 @@ struct TrainingEngine {
                 "the iteration did not finish: chip \(c) stopped at step \(at) of \(ops.count) (\(at >= 0 && at < ops.count ? "\(ops[at].kind)" : "-"))",
                 hint: "This is a bug in the simulation; please report the plan")
         }
-        return result()
     }
 
     /// The route from `a` to `b` and its latency.
@@ -187,10 +194,10 @@ struct TrainingEngine {
                 if recompute { recomputePs[c] += ps }
                 events.push(now + ps, kind: 0, id: c)
                 return
-            case .send(let forward, let mb, let bytes):
+            case .send(let stages, let key, let bytes):
                 pc[c] += 1
-                let to = c + perStage * (forward ? 1 : -1)
-                messages.append((to, mb * 2 + (forward ? 0 : 1)))
+                let to = c + perStage * stages
+                messages.append((c, to, key))
                 let r = route(c, to)
                 addTraffic(r.links, bytes)
                 if r.links.isEmpty || bytes <= 0 {
@@ -198,8 +205,10 @@ struct TrainingEngine {
                 } else {
                     setOwner(flowNet.add(links: r.links, bytes: bytes, at: now), .message(messages.count - 1))
                 }
-            case .receive(let forward, let mb):
-                let key = mb * 2 + (forward ? 0 : 1)
+            case .mark(let label):
+                pc[c] += 1
+                marks[label] = max(marks[label] ?? 0, now)
+            case .receive(_, let key):
                 if arrived[c].remove(key) != nil {
                     pc[c] += 1
                 } else {
@@ -313,10 +322,14 @@ struct TrainingEngine {
         var owner = [Int](repeating: -1, count: net.links.count)
         func claim(_ l: Int, _ who: Int) { owner[l] = owner[l] == -1 || owner[l] == who ? who : -2 }
         let plan = sim.plan
-        // Pipeline transfers, both ways.
-        if plan.pipeline > 1 {
-            for c in 0..<(chips - perStage) {
-                for l in net.route(c, c + perStage) + net.route(c + perStage, c) { claim(l, -2) }
+        // Transfers between stages: every stage's distinct send distances.
+        for (stage, ops) in program.stages.enumerated() {
+            var distances = Set<Int>()
+            for op in ops { if case .send(let d, _, _) = op.kind { distances.insert(d) } }
+            for d in distances.sorted() {
+                for c in (stage * perStage)..<((stage + 1) * perStage) {
+                    for l in net.route(c, c + d * perStage) { claim(l, -2) }
+                }
             }
         }
         var groupLinks: [[[Int]]] = members.map { Array(repeating: [], count: $0.count) }

@@ -22,10 +22,12 @@ struct TrainingOp: Sendable, Equatable {
         case compute(picoseconds: Double, recompute: Bool)
         /// A collective over the chip's group of `communicator`, of `bytes` per chip.
         case collective(CommunicatorKind, CollectiveOperation, bytes: Double)
-        /// Activations (forward) or their gradients (backward) of `microBatch` to the next or previous stage.
-        case send(forward: Bool, microBatch: Int, bytes: Double)
-        /// Waits for the matching `send` of the previous (forward) or next (backward) stage.
-        case receive(forward: Bool, microBatch: Int)
+        /// `bytes` to the same position `stages` stages on (negative: back), labelled `key`.
+        case send(stages: Int, key: Int, bytes: Double)
+        /// Waits for the `send` labelled `key` from the chip `stages` stages on (negative: back).
+        case receive(stages: Int, key: Int)
+        /// Records the time it is reached under `label` (the latest over the chips that reach it).
+        case mark(Int)
     }
     var kind: Kind
 }
@@ -44,6 +46,14 @@ struct TrainingOp: Sendable, Equatable {
 /// its last backward each stage all-reduces its 2-byte gradients over the data-parallel replicas (ZeRO-1
 /// and 2: a reduce-scatter, then an all-gather of the updated weights).
 struct TrainingProgram: Sendable {
+    /// A program built elsewhere (inference).
+    init(stages: [[TrainingOp]], layers: [Int], modelFLOPs: [Double], hardwareFLOPs: [Double]) {
+        self.stages = stages
+        self.layers = layers
+        self.modelFLOPs = modelFLOPs
+        self.hardwareFLOPs = hardwareFLOPs
+    }
+
     /// The ops of each stage.
     var stages: [[TrainingOp]]
     /// Layers on each stage.
@@ -132,15 +142,15 @@ struct TrainingProgram: Sendable {
             for pass in schedule.order(stage: stage, stages: p, microBatches: plan.microBatches) {
                 let mb = pass.microBatch
                 if pass.forward {
-                    if stage > 0 { ops.append(TrainingOp(kind: .receive(forward: true, microBatch: mb))) }
+                    if stage > 0 { ops.append(TrainingOp(kind: .receive(stages: -1, key: 2 * mb))) }
                     ops += forward
-                    if !last { ops.append(TrainingOp(kind: .send(forward: true, microBatch: mb, bytes: boundaryBytes))) }
+                    if !last { ops.append(TrainingOp(kind: .send(stages: 1, key: 2 * mb, bytes: boundaryBytes))) }
                     modelWork += forwardFLOPs
                     hardwareWork += forwardFLOPs
                 } else {
-                    if !last { ops.append(TrainingOp(kind: .receive(forward: false, microBatch: mb))) }
+                    if !last { ops.append(TrainingOp(kind: .receive(stages: 1, key: 2 * mb + 1))) }
                     ops += backward
-                    if stage > 0 { ops.append(TrainingOp(kind: .send(forward: false, microBatch: mb, bytes: boundaryBytes))) }
+                    if stage > 0 { ops.append(TrainingOp(kind: .send(stages: -1, key: 2 * mb + 1, bytes: boundaryBytes))) }
                     modelWork += 2 * forwardFLOPs
                     hardwareWork += 2 * forwardFLOPs + recomputeFLOPs
                 }

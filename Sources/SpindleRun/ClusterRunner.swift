@@ -17,6 +17,7 @@ public struct ClusterRunReport: Sendable, Codable {
     /// The analytic search's best plans, when the scenario asked for a search.
     public var candidates: [IterationEstimate]?
     public var collective: CollectiveResult?
+    public var inference: InferenceResult?
     /// Wall time of the simulation, seconds (not part of the result's identity).
     public var wallSeconds: Double
 
@@ -34,6 +35,7 @@ public struct ClusterRunReport: Sendable, Codable {
             lines.append("  plan: the best of the analytic search, \(first.plan)")
         }
         if let training { lines.append(training.text(estimateSeconds: estimate?.seconds)) }
+        if let inference { lines.append(inference.text()) }
         if let c = collective {
             lines.append(
                 "  \(c.operation) of \(Units.formatBytes(UInt64(c.bytes))) over \(c.endpoints) chips, \(c.algorithm): \(Units.formatTime(Picoseconds(c.timePs.rounded()))), algorithm bandwidth \(Units.format(c.algorithmGBPerSecond, 2)) GB/s"
@@ -95,6 +97,11 @@ public enum ClusterRunner {
             report.training = try sim.run()
             report.estimate = IterationEstimate(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec)
             report.candidates = candidates
+        case .inference(let i):
+            report.inference = try InferenceSimulation(
+                i.model, tensor: i.tensor, pipeline: i.pipeline, batch: i.batch, prompt: i.prompt, generate: i.generate, weights: i.weights,
+                cluster: s.cluster.spec, network: s.cluster.network
+            ).run()
         case .collective(let c):
             let algorithm: any CollectiveAlgorithm
             if let name = c.algorithm {

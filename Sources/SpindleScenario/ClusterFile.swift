@@ -16,7 +16,10 @@ public struct ClusterDescription: Sendable {
 /// Loads cluster files.
 public enum ClusterLoader {
     static let keys = ["name", "description", "chip", "levels"]
-    static let chipKeys = ["peak_tflops", "efficiency", "memory"]
+    static let chipKeys = [
+        "peak_tflops", "efficiency", "memory", "memory_bandwidth", "memory_energy_per_bit", "mram_capacity", "mram_bandwidth",
+        "mram_energy_per_bit",
+    ]
     static let levelKeys = ["name", "size", "network", "bandwidth", "latency", "energy_per_bit"]
     /// The most chips a cluster file may describe.
     public static let maxChips = 1 << 20
@@ -58,6 +61,18 @@ public enum ClusterLoader {
             chips: chips, chipsPerNode: levels[0].size, peakTFLOPs: peak, efficiency: efficiency, memoryBytes: memory,
             intraGBPerSecond: levels[0].gbPerSecond, intraLatencyPs: levels[0].latencyPs, interGBPerSecond: inter.gbPerSecond,
             interLatencyPs: inter.latencyPs)
-        return ClusterDescription(name: name, file: path, levels: levels, spec: spec, network: network)
+        var chipSpec = spec
+        if let v = chip["memory_bandwidth"] { chipSpec.memoryGBPerSecond = try v.quantity(.bandwidth) }
+        if let v = chip["memory_energy_per_bit"] { chipSpec.memoryPicojoulesPerBit = try v.quantity(.energy, allowZero: true) }
+        if let v = chip["mram_capacity"] {
+            chipSpec.mramBytes = Double(try v.bytes(in: 1...(1 << 50)))
+            chipSpec.mramGBPerSecond = try chip.required("mram_bandwidth").quantity(.bandwidth)
+            chipSpec.mramPicojoulesPerBit = try chip.required("mram_energy_per_bit").quantity(.energy, allowZero: true)
+        } else {
+            for k in ["mram_bandwidth", "mram_energy_per_bit"] {
+                if let v = chip[k] { throw v.error("'\(k)' describes MRAM crossbars, but the chip has no 'mram_capacity'") }
+            }
+        }
+        return ClusterDescription(name: name, file: path, levels: levels, spec: chipSpec, network: network)
     }
 }

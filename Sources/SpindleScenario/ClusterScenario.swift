@@ -8,7 +8,19 @@ public struct ClusterScenario: Sendable {
     /// What the scenario runs.
     public enum Workload: Sendable {
         case training(Training)
+        case inference(Inference)
         case collective(Collective)
+    }
+
+    /// Serving a batch of prompts with a built-in transformer.
+    public struct Inference: Sendable {
+        public var model: Transformer
+        public var batch: Int
+        public var prompt: Int
+        public var generate: Int
+        public var weights: WeightResidence
+        public var tensor: Int
+        public var pipeline: Int
     }
 
     /// One training iteration of a built-in transformer.
@@ -47,6 +59,7 @@ public struct ClusterScenario: Sendable {
 public enum ClusterScenarioLoader {
     static let keys = ["name", "description", "cluster", "workload", "parallelism", "collectives"]
     static let trainingKeys = ["training", "sequence", "global_batch"]
+    static let inferenceKeys = ["inference", "batch", "prompt", "generate", "weights"]
     static let collectiveKeys = ["collective", "bytes", "algorithm", "intra", "inter", "chips", "chunks", "active_chunks", "endpoint_delay",
         "local_memory_bandwidth"]
     static let planKeys = ["tensor", "pipeline", "data", "expert", "micro_batch", "recompute", "zero", "sequence_parallel", "schedule"]
@@ -78,38 +91,72 @@ public enum ClusterScenarioLoader {
                 at: clusterNode.location, hint: "Paths are relative to the scenario file")
         }
         let cluster = try ClusterLoader.load(clusterPath, source: source)
-        let w = try root.required("workload").mapping(allowed: trainingKeys + collectiveKeys)
+        let workloadNode = try root.required("workload")
+        let w = try workloadNode.mapping(allowed: Array(Set(trainingKeys + inferenceKeys + collectiveKeys)).sorted())
+        let kinds = ["training", "inference", "collective"].filter { w[$0] != nil }
+        guard kinds.count == 1 else {
+            throw workloadNode.error(
+                "the workload must name one of a transformer to train ('training'), one to serve ('inference') or a collective ('collective')",
+                expected: "training: MODEL, inference: MODEL or collective: OPERATION")
+        }
+        let allowed = ["training": trainingKeys, "inference": inferenceKeys, "collective": collectiveKeys][kinds[0]]!
+        for k in w.keys where !allowed.contains(k) {
+            throw try w.required(k).error("'\(k)' does not belong to a \(kinds[0]) workload", choices: allowed)
+        }
         let workload: ClusterScenario.Workload
-        switch (w["training"], w["collective"]) {
-        case (.some, .some), (nil, nil):
-            throw try root.required("workload").error(
-                "the workload must name either a transformer to train ('training') or a collective ('collective')",
-                expected: "training: MODEL, or collective: OPERATION")
-        case (.some(let t), nil):
-            for k in collectiveKeys where w[k] != nil {
-                throw try w.required(k).error("'\(k)' belongs to a collective workload", choices: trainingKeys)
+        switch kinds[0] {
+        case "training":
+            workload = .training(try training(w.required("training"), w, root, cluster: cluster))
+        case "inference":
+            workload = .inference(try inference(w.required("inference"), w, root, cluster: cluster))
+        default:
+            for k in ["parallelism", "collectives"] {
+                if let v = root[k] { throw v.error("'\(k)' belongs to a training or inference workload", choices: collectiveKeys) }
             }
-            workload = .training(try training(t, w, root, cluster: cluster))
-        case (nil, .some(let c)):
-            for k in trainingKeys + ["parallelism", "collectives"] {
-                if let v = w[k] ?? root[k] { throw v.error("'\(k)' belongs to a training workload", choices: collectiveKeys) }
-            }
-            workload = .collective(try collective(c, w, cluster: cluster))
+            workload = .collective(try collective(w.required("collective"), w, cluster: cluster))
         }
         return ClusterScenario(
             name: try root.required("name").name(), file: path, cluster: cluster, workload: workload,
             inputHash: recorder.hash(overrides: overrides.map { "\($0.key)=\($0.value)" }))
     }
 
-    static func training(_ t: YAMLValue, _ w: YAMLMapping, _ root: YAMLMapping, cluster: ClusterDescription) throws(SpindleError)
-        -> ClusterScenario.Training
+    static func inference(_ t: YAMLValue, _ w: YAMLMapping, _ root: YAMLMapping, cluster: ClusterDescription) throws(SpindleError)
+        -> ClusterScenario.Inference
     {
+        let model = try transformer(t)
+        var tensor = 1, pipeline = 1
+        if let p = root["parallelism"] {
+            let m = try p.mapping(allowed: ["tensor", "pipeline"])
+            tensor = try m["tensor"]?.int(in: 1...cluster.spec.chips) ?? 1
+            pipeline = try m["pipeline"]?.int(in: 1...cluster.spec.chips) ?? 1
+        }
+        if let c = root["collectives"] { throw c.error("'collectives' applies to training; serving all-reduces with a ring") }
+        let weights = WeightResidence(rawValue: try w["weights"]?.choice(WeightResidence.allCases.map(\.rawValue)) ?? "dram")!
+        if weights == .mram && cluster.spec.mramBytes == 0, let at = w["weights"] {
+            throw at.error(
+                "weights in MRAM, but the chips of '\(cluster.name)' have no MRAM crossbars",
+                hint: "Give the cluster's chip mram_capacity, mram_bandwidth and mram_energy_per_bit, or serve from DRAM")
+        }
+        return ClusterScenario.Inference(
+            model: model, batch: try w["batch"]?.int(in: 1...(1 << 20)) ?? 1, prompt: try w["prompt"]?.int(in: 1...(1 << 22)) ?? 1_024,
+            generate: try w["generate"]?.int(in: 1...(1 << 20)) ?? 128,
+            weights: weights, tensor: tensor, pipeline: pipeline)
+    }
+
+    static func transformer(_ t: YAMLValue) throws(SpindleError) -> Transformer {
         let name = try t.string()
         guard let model = TransformerZoo.model(named: name) else {
             throw t.error(
                 "'\(name)' is not a built-in transformer", choices: TransformerZoo.names,
                 hint: Spelling.nearest(name, in: TransformerZoo.names).map { "Did you mean '\($0)'?" })
         }
+        return model
+    }
+
+    static func training(_ t: YAMLValue, _ w: YAMLMapping, _ root: YAMLMapping, cluster: ClusterDescription) throws(SpindleError)
+        -> ClusterScenario.Training
+    {
+        let model = try transformer(t)
         let sequence = try w["sequence"]?.int(in: 1...(1 << 20)) ?? model.context
         let globalBatch = try w["global_batch"]?.int(in: 1...(1 << 24)) ?? 1
         var schedule = PipelineSchedule.oneFOneB

@@ -40,6 +40,8 @@ struct ClusterScenarioTests {
                 #expect(t.iterationSeconds > 0, "\(f)")
                 #expect(t.stages.allSatisfy { $0.computeSeconds > 0 }, "\(f)")
                 #expect(t.peakMemoryBytes <= t.memoryCapacityBytes, "\(f)")
+            } else if let i = r.inference {
+                #expect(i.timeToFirstTokenSeconds > 0 && i.timePerOutputTokenSeconds > 0, "\(f)")
             } else {
                 #expect((r.collective?.timePs ?? 0) > 0, "\(f)")
             }
@@ -96,12 +98,16 @@ struct ClusterScenarioTests {
             ("name: x\nchip: {peak_tflops: 1, memory: 1 GB}\nlevels:\n  - {size: 8, bandwidth: fast, latency: 1 us}\n", "", "bandwidth"),
             ("name: x\nchip: {peak_tflops: 1, memroy: 1 GB}\nlevels:\n  - {size: 8, bandwidth: 1 GB/s, latency: 1 us}\n", "", "memroy"),
             (Self.node, "workload: {training: gpt5}\n", "gpt5"),
-            (Self.node, "workload: {training: gpt2, collective: all-reduce}\n", "either"),
+            (Self.node, "workload: {training: gpt2, collective: all-reduce}\n", "one of"),
             (Self.node, "workload: {collective: all-reduce}\n", "bytes"),
             (Self.node, "workload: {collective: all-reduce, bytes: 1 MiB, intra: ring}\n", "hierarchical"),
             (Self.node, "workload: {training: gpt2, global_batch: 8}\nparallelism: {tensor: 3}\n", "divide"),
             (Self.node, "workload: {training: gpt2, global_batch: 7}\nparallelism: {tensor: 2}\n", "global batch"),
             (Self.node, "workload: {training: gpt2}\nparallelism: {tensor: 2, pipelines: 2}\n", "pipelines"),
+            (Self.node, "workload: {inference: gpt2, global_batch: 4}\n", "does not belong"),
+            (Self.node, "workload: {inference: gpt2, weights: sram}\n", "sram"),
+            (Self.node, "workload: {inference: gpt2, weights: mram}\n", "no MRAM"),
+            (Self.node, "workload: {inference: gpt2}\nparallelism: {tensor: 2, data: 2}\n", "data"),
         ]
         for (cluster, workload, needle) in cases {
             let dir = try temporaryFiles(["c.yaml": cluster, "s.yaml": "name: s\ncluster: c.yaml\n" + (workload.isEmpty ? "workload: {training: gpt2}\n" : workload)])
