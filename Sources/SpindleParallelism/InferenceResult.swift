@@ -35,6 +35,8 @@ public struct InferenceResult: Sendable, Equatable, Codable {
     public var cacheBytesPerChip: Double
     /// Key/value bytes one token adds (all layers, before tensor parallelism splits them).
     public var cacheBytesPerToken: Double
+    /// Bits of a dense weight.
+    public var bitsDense = 16
     /// Mean per chip: computing, in tensor-parallel all-reduces, waiting for other stages.
     public var computeSeconds: Double
     public var tensorSeconds: Double
@@ -43,6 +45,8 @@ public struct InferenceResult: Sendable, Equatable, Codable {
     public var memoryBoundSteps: Int
     public var steps: Int
     public var energy: Energy
+    /// The compressed encoding the weights streamed in, if any.
+    public var encoding: WeightStreamEncoding?
 
     /// The result as a few lines for a terminal.
     public func text() -> String {
@@ -52,6 +56,9 @@ public struct InferenceResult: Sendable, Equatable, Codable {
             "\(model) serving \(batch) sequences: \(prompt)-token prompts, \(generate) tokens generated, TP \(tensor) x PP \(pipeline), weights in \(weights.rawValue) (\(network), \(fidelity)-level network)",
             "  time to first token \(ms(timeToFirstTokenSeconds)), time per output token \(ms(timePerOutputTokenSeconds)), total \(ms(totalSeconds)); \(Units.format(tokensPerSecond, 1)) tokens/s overall, \(Units.format(decodeTokensPerSecond, 1)) while decoding",
             "  per chip: weights \(b(weightBytesPerChip)), key/value cache \(b(cacheBytesPerChip)) (\(b(cacheBytesPerToken)) a token); compute \(ms(computeSeconds)), all-reduce \(ms(tensorSeconds)), waiting \(ms(waitSeconds))",
+            encoding.map {
+                "  weights compressed with \($0.method): \(Units.format($0.bitsPerWeight, 2)) bits a weight (dense: \(bitsDense)), rebuilt at \(Units.format($0.rebuildOperationsPerWeight, 2)) operations a weight, relative error \(Units.format($0.relativeError, 4)) on sampled weights"
+            } ?? "  weights dense, \(bitsDense) bits each",
             "  \(memoryBoundSteps) of \(steps) steps limited by memory bandwidth" + (weights == .mram ? " (weights in MRAM: only the cache moves)" : ""),
             "  energy: weights \(Units.formatEnergy(energy.weightsPJ))"
                 + (weights == .mram ? " (the crossbars' in-place products included)" : " (read from DRAM)")

@@ -2,6 +2,22 @@ import SpindleCollectives
 import SpindleCore
 import SpindleWorkload
 
+/// Weights stored compressed (SmartDeal, OSC): bits a weight takes in DRAM, and the operations that
+/// rebuild one weight from its encoding as it streams in (counted like FLOPs on the chip).
+public struct WeightStreamEncoding: Sendable, Equatable, Codable {
+    public var method: String
+    public var bitsPerWeight: Double
+    public var rebuildOperationsPerWeight: Double
+    /// ||W - W_hat|| / ||W|| on the sampled weights.
+    public var relativeError: Double
+    public init(method: String, bitsPerWeight: Double, rebuildOperationsPerWeight: Double, relativeError: Double) {
+        self.method = method
+        self.bitsPerWeight = bitsPerWeight
+        self.rebuildOperationsPerWeight = rebuildOperationsPerWeight
+        self.relativeError = relativeError
+    }
+}
+
 /// Where a served model's weights live.
 public enum WeightResidence: String, Sendable, Hashable, Codable, CaseIterable {
     /// In the chip's DRAM (HBM): every forward step streams the weights it uses through the memory bus.
@@ -36,6 +52,8 @@ public struct InferenceSimulation: Sendable {
     public var cluster: ClusterSpec
     public var network: ClusterNetwork
     public var algorithm = "ring"
+    /// Compressed weights (SmartDeal, OSC) streamed from DRAM: what they cost instead of dense values.
+    public var encoding: WeightStreamEncoding?
 
     public init(
         _ model: Transformer, tensor: Int, pipeline: Int, batch: Int, prompt: Int, generate: Int, weights: WeightResidence,
@@ -54,11 +72,15 @@ public struct InferenceSimulation: Sendable {
 
     var plan: ParallelismPlan { ParallelismPlan(tensor: tensor, pipeline: pipeline, data: 1, microBatchSize: batch, microBatches: 1) }
 
+    /// Bits a weight takes where it is stored: the model's, or its compressed encoding's.
+    var bitsPerWeight: Double { encoding?.bitsPerWeight ?? Double(model.bits) }
+
     /// Weight bytes one chip holds (the largest stage's layers, and the output head on the last stage).
     public var weightBytesPerChip: Double {
         let layers = Double((model.layers + pipeline - 1) / pipeline)
         let head = Double(model.hidden * model.vocabulary)
-        return (layers * layerParameters(experts: model.experts) + head) * Double(model.bits) / 8 / Double(tensor)
+        // The output head stays dense.
+        return (layers * layerParameters(experts: model.experts) * bitsPerWeight + head * Double(model.bits)) / 8 / Double(tensor)
     }
 
     /// Key/value cache bytes one chip holds at the end (the largest stage's layers).
@@ -89,6 +111,16 @@ public struct InferenceSimulation: Sendable {
                 expected: "a tensor degree dividing the heads and at most one stage per layer")
         }
         func f(_ x: Double) -> String { Units.formatBytes(UInt64(max(0, x))) }
+        if let e = encoding {
+            guard weights == .dram else {
+                throw SpindleError(
+                    .unsupported, "compressed weights (\(e.method)) are streamed from DRAM; MRAM crossbars hold dense values",
+                    hint: "Serve from DRAM to compress, or drop the compression")
+            }
+            guard e.bitsPerWeight > 0, e.bitsPerWeight.isFinite, e.rebuildOperationsPerWeight >= 0 else {
+                throw SpindleError(.invalidValue, "a weight encoding of \(e.bitsPerWeight) bits a weight")
+            }
+        }
         switch weights {
         case .dram:
             let need = weightBytesPerChip + cacheBytesPerChip
@@ -133,14 +165,16 @@ public struct InferenceSimulation: Sendable {
         let end = (engine.marks[generate - 1] ?? 0) * 1e-12
         let chips = Double(tensor * pipeline)
         func mean(_ a: [Double]) -> Double { a.reduce(0, +) / chips * 1e-12 }
-        return InferenceResult(
+        var result = InferenceResult(
             model: model.name, tensor: tensor, pipeline: pipeline, batch: batch, prompt: prompt, generate: generate, weights: weights,
             network: network.name, timeToFirstTokenSeconds: first,
             timePerOutputTokenSeconds: generate > 1 ? (end - first) / Double(generate - 1) : 0, totalSeconds: end,
             tokensPerSecond: end > 0 ? Double(batch * generate) / end : 0, weightBytesPerChip: weightBytesPerChip,
             cacheBytesPerChip: cacheBytesPerChip, cacheBytesPerToken: Double(model.kvCacheBytesPerToken),
             computeSeconds: mean(engine.computePs), tensorSeconds: mean(engine.communicatorPs[0]), waitSeconds: mean(engine.pipelinePs),
-            memoryBoundSteps: program.memoryBound, steps: program.steps, energy: program.energy)
+            memoryBoundSteps: program.memoryBound, steps: program.steps, energy: program.energy, encoding: encoding)
+        result.bitsDense = model.bits
+        return result
     }
 }
 
@@ -154,6 +188,8 @@ struct InferenceProgram {
     init(_ s: InferenceSimulation) {
         let m = s.model, t = Double(s.tensor), p = s.pipeline, c = s.cluster
         let h = Double(m.hidden), kv = Double(m.kvWidth), bytesPerValue = Double(m.bits) / 8
+        let weightBytesPerValue = s.bitsPerWeight / 8
+        let rebuildPerWeight = s.encoding?.rebuildOperationsPerWeight ?? 0
         let rate = c.peakTFLOPs * c.efficiency  // FLOP/ps
         let memoryRate = c.memoryGBPerSecond * 1e-3, mramRate = c.mramGBPerSecond * 1e-3  // bytes/ps
         let layersOf = (0..<p).map { m.layers / p + ($0 < m.layers % p ? 1 : 0) }
@@ -170,21 +206,24 @@ struct InferenceProgram {
             let tokens = Double(s.batch * (prefill ? s.prompt : 1))
             let context = Double(s.prompt + step)
             let expertsTouched = min(m.experts, s.batch * (prefill ? s.prompt : 1) * m.topK)
-            let weightBytes = s.layerParameters(experts: m.experts > 1 ? expertsTouched : 1) * bytesPerValue / t
+            let weightsUsed = s.layerParameters(experts: m.experts > 1 ? expertsTouched : 1) / t
+            let weightBytes = weightsUsed * (s.weights == .dram ? weightBytesPerValue : bytesPerValue)
+            // Compressed weights are rebuilt once per step as they stream in.
+            let rebuildFLOPs = weightsUsed * rebuildPerWeight
             let attentionFLOPs = 4 * Double(s.batch) * (prefill ? context * context : context) * h / t
             let productFLOPs = 2 * tokens * activeParameters / t
             let cacheBytes = ((prefill ? 0 : Double(s.batch) * context) + tokens) * 2 * kv * bytesPerValue / t
             let layerPs: Double
             switch s.weights {
             case .dram:
-                let compute = (productFLOPs + attentionFLOPs) / rate, memory = (weightBytes + cacheBytes) / memoryRate
+                let compute = (productFLOPs + attentionFLOPs + rebuildFLOPs) / rate, memory = (weightBytes + cacheBytes) / memoryRate
                 layerPs = max(compute, memory)
                 if memory > compute { memoryBound += 1 }
             case .mram:
                 let crossbar = tokens * weightBytes / mramRate
                 layerPs = max(crossbar, attentionFLOPs / rate, cacheBytes / memoryRate)
             }
-            let headBytes = h * Double(m.vocabulary) * bytesPerValue / t
+            let headBytes = h * Double(m.vocabulary) * bytesPerValue / t  // the output head stays dense
             let headFLOPs = 2 * Double(s.batch) * h * Double(m.vocabulary) / t
             let headPs: Double
             switch s.weights {

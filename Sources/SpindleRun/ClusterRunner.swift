@@ -1,5 +1,6 @@
 import Foundation
 import SpindleCollectives
+import SpindleCompression
 import SpindleCore
 import SpindleParallelism
 import SpindleScenario
@@ -98,10 +99,16 @@ public enum ClusterRunner {
             report.estimate = IterationEstimate(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec)
             report.candidates = candidates
         case .inference(let i):
-            report.inference = try InferenceSimulation(
+            var sim = InferenceSimulation(
                 i.model, tensor: i.tensor, pipeline: i.pipeline, batch: i.batch, prompt: i.prompt, generate: i.generate, weights: i.weights,
-                cluster: s.cluster.spec, network: s.cluster.network
-            ).run()
+                cluster: s.cluster.spec, network: s.cluster.network)
+            if let settings = i.compression {
+                let sample = TransformerSampleCompression.measure(i.model, settings: settings, seed: i.seed)
+                sim.encoding = WeightStreamEncoding(
+                    method: settings.method.rawValue, bitsPerWeight: sample.bitsPerWeight,
+                    rebuildOperationsPerWeight: sample.rebuildOperationsPerWeight, relativeError: sample.relativeError)
+            }
+            report.inference = try sim.run()
         case .collective(let c):
             let algorithm: any CollectiveAlgorithm
             if let name = c.algorithm {

@@ -1,4 +1,5 @@
 import SpindleCollectives
+import SpindleCompression
 import SpindleCore
 import SpindleParallelism
 import SpindleWorkload
@@ -21,6 +22,9 @@ public struct ClusterScenario: Sendable {
         public var weights: WeightResidence
         public var tensor: Int
         public var pipeline: Int
+        /// Weights compressed in DRAM (measured on sampled weights seeded by `seed`); nil: dense.
+        public var compression: CompressionSettings?
+        public var seed: UInt64
     }
 
     /// One training iteration of a built-in transformer.
@@ -57,7 +61,7 @@ public struct ClusterScenario: Sendable {
 
 /// Loads cluster scenarios (a `cluster:` key instead of `topology:`).
 public enum ClusterScenarioLoader {
-    static let keys = ["name", "description", "cluster", "workload", "parallelism", "collectives"]
+    static let keys = ["name", "description", "cluster", "workload", "parallelism", "collectives", "compression", "seed"]
     static let trainingKeys = ["training", "sequence", "global_batch"]
     static let inferenceKeys = ["inference", "batch", "prompt", "generate", "weights"]
     static let collectiveKeys = ["collective", "bytes", "algorithm", "intra", "inter", "chips", "chunks", "active_chunks", "endpoint_delay",
@@ -100,6 +104,11 @@ public enum ClusterScenarioLoader {
                 expected: "training: MODEL, inference: MODEL or collective: OPERATION")
         }
         let allowed = ["training": trainingKeys, "inference": inferenceKeys, "collective": collectiveKeys][kinds[0]]!
+        if kinds[0] != "inference" {
+            for k in ["compression", "seed"] {
+                if let v = root[k] { throw v.error("'\(k)' applies to an inference workload (weights streamed from DRAM)") }
+            }
+        }
         for k in w.keys where !allowed.contains(k) {
             throw try w.required(k).error("'\(k)' does not belong to a \(kinds[0]) workload", choices: allowed)
         }
@@ -140,7 +149,17 @@ public enum ClusterScenarioLoader {
         return ClusterScenario.Inference(
             model: model, batch: try w["batch"]?.int(in: 1...(1 << 20)) ?? 1, prompt: try w["prompt"]?.int(in: 1...(1 << 22)) ?? 1_024,
             generate: try w["generate"]?.int(in: 1...(1 << 20)) ?? 128,
-            weights: weights, tensor: tensor, pipeline: pipeline)
+            weights: weights, tensor: tensor, pipeline: pipeline, compression: try compression(root["compression"], weights: weights),
+            seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1))
+    }
+
+    static func compression(_ node: YAMLValue?, weights: WeightResidence) throws(SpindleError) -> CompressionSettings? {
+        guard let node else { return nil }
+        let settings = try ScenarioLoader.loadCompression(node)
+        if settings != nil && weights == .mram {
+            throw node.error("compressed weights are streamed from DRAM; MRAM crossbars hold dense values", hint: "Use weights: dram")
+        }
+        return settings
     }
 
     static func transformer(_ t: YAMLValue) throws(SpindleError) -> Transformer {

@@ -66,6 +66,25 @@ struct InferenceTests {
         #expect(a.weightBytesPerChip < InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 2, prompt: 256, generate: 8, weights: .dram, cluster: chip()).weightBytesPerChip / 7)
     }
 
+    @Test("Compressed weights stream fewer bytes: a memory-bound decode step shrinks with the bits a weight takes")
+    func compressed() throws {
+        let m = try #require(TransformerZoo.model(named: "llama2-7b"))
+        var sim = InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 64, generate: 3, weights: .dram, cluster: chip())
+        let dense = try sim.run()
+        sim.encoding = WeightStreamEncoding(method: "test", bitsPerWeight: 4, rebuildOperationsPerWeight: 0, relativeError: 0)
+        let packed = try sim.run()
+        let h = Double(m.hidden), head = h * Double(m.vocabulary) * 2
+        let layers = Double(m.layers) * (2 * h * h + 2 * h * Double(m.kvWidth) + 3 * h * Double(m.ffn))
+        #expect(abs(packed.weightBytesPerChip - (layers * 0.5 + head)) <= 1)
+        #expect(abs(dense.weightBytesPerChip - (layers * 2 + head)) <= 1)
+        // Decode is memory-bound here: the weight part of each step falls to a quarter.
+        #expect(packed.timePerOutputTokenSeconds < dense.timePerOutputTokenSeconds * 0.3)
+        #expect(packed.encoding?.bitsPerWeight == 4)
+        sim.weights = .mram
+        sim.cluster = chip(mram: true)
+        #expect(throws: SpindleError.self) { try sim.validate() }
+    }
+
     @Test("Requests that do not fit, and MRAM on chips without it, are refused with the figures")
     func refusals() throws {
         let m = try #require(TransformerZoo.model(named: "llama2-70b"))
