@@ -13,6 +13,9 @@ public struct FlowOptions: Sendable, Equatable {
     /// When set, every transfer also reads its bytes from the sender's local memory and writes them to the
     /// receiver's at this rate, shared by the transfers at that endpoint (collectives staged through memory).
     public var localMemoryGBPerSecond: Double?
+    /// nil: flow level. A size: packet level, transfers cut into packets of this many bytes, stored and
+    /// forwarded link by link, each link serving its transfers round robin.
+    public var packetBytes: Double?
     public init() {}
 }
 
@@ -30,14 +33,18 @@ public struct CollectiveResult: Sendable, Equatable, Codable {
     /// Bytes that crossed each link (index as the network's links).
     public var linkBytes: [Double]
     public var energyPJ: Double
+    /// "flow", or "packet" with the packet size.
+    public var fidelity = "flow"
     /// bytes / time (NCCL's algorithm bandwidth), GB/s.
     public var algorithmGBPerSecond: Double { timePs > 0 ? bytes / timePs * 1e3 : 0 }
 }
 
-/// A flow-level simulation: each transfer is one flow over its route; flows sharing a link share its
-/// bandwidth max-min fairly (progressive filling), and a transfer arrives its route's latency after its
-/// last byte leaves. Deterministic: events are ordered by (time, kind, sequence), rates are recomputed in
-/// flow order.
+/// A collective on a network, at flow level (the default) or packet level (`FlowOptions.packetBytes`).
+///
+/// Flow level: each transfer is one flow over its route; flows sharing a link share its bandwidth max-min
+/// fairly (progressive filling, recomputed incrementally), and a transfer arrives its route's latency after
+/// its last byte leaves. Packet level: `PacketTransport`. Deterministic: events are ordered by (time, kind,
+/// sequence).
 public struct FlowSimulation {
     let network: ClusterNetwork
     let options: FlowOptions
@@ -77,6 +84,12 @@ public struct FlowSimulation {
             let latency = Double(links.reduce(0) { $0 + network.links[$1].latencyPs } + options.endpointDelayPs)
             routes[s * E + d] = (all, latency)
             return (all, latency)
+        }
+        /// Each hop's latency (the memory ports take none; the endpoint delay comes with the last hop).
+        func hopLatencies(_ links: [Int]) -> [Double] {
+            var l = links.map { $0 < network.links.count ? Double(network.links[$0].latencyPs) : 0 }
+            if !l.isEmpty { l[l.count - 1] += Double(options.endpointDelayPs) }
+            return l
         }
         // Per (chunk, step, endpoint): transfers touching it, those finished, and the latest finish.
         func key(_ c: Int, _ k: Int, _ e: Int) -> Int { (c * (K + 1) + k) * E + e }
@@ -133,20 +146,21 @@ public struct FlowSimulation {
         for c in 0..<min(A, C) { for e in 0..<E { markReady(c, 0, e, 0) } }
         try drainReady()
 
-        var net = FlowNetwork(capacityBytesPerPs: capacity)
-        var transferOf: [Int] = []
+        var transport: any CollectiveTransport =
+            options.packetBytes.map { PacketTransport(capacityBytesPerPs: capacity, packetBytes: $0) }
+            ?? FlowTransport(capacityBytesPerPs: capacity)
         while true {
             let nextEvent = events.peekTime
-            let nextFinish = net.nextFinish() ?? .infinity
-            if nextEvent == nil && nextFinish == .infinity { break }
-            if let t = nextEvent, t <= nextFinish {
-                // Every event at this instant, then one rate assignment.
+            let nextInside = transport.nextTime() ?? .infinity
+            if nextEvent == nil && nextInside == .infinity { break }
+            if let t = nextEvent, t <= nextInside {
+                // Every event at this instant, then the network settles once.
                 while let next = events.peekTime, next == t {
                     let (kind, payload) = events.pop()
                     let m = flowMeta[payload]
                     let tr = schedule.steps[m.step][m.index]
                     if kind == 0 {
-                        // A flow starts.
+                        // A transfer starts.
                         let (links, _) = try route(tr.source, tr.destination)
                         start = min(start, t)
                         transferCount += 1
@@ -156,33 +170,38 @@ public struct FlowSimulation {
                             touched(m.chunk, m.step, tr.source, t)
                             events.push(t + m.latency, kind: 1, payload: payload)
                         } else {
-                            let id = net.add(links: links, bytes: chunkBytes, at: t)
-                            if id == transferOf.count { transferOf.append(payload) } else { transferOf[id] = payload }
+                            transport.start(payload, links: links, latencies: hopLatencies(links), bytes: chunkBytes, at: t)
                         }
                     } else {
-                        // A transfer arrives.
+                        // An empty transfer arrives.
                         if tr.destination != tr.source { touched(m.chunk, m.step, tr.destination, t) }
                         end = max(end, t)
                     }
                     try drainReady()
                 }
-                net.settle(at: t)
+                transport.settle(at: t)
             } else {
-                for id in net.finish(upTo: nextFinish) {
-                    let payload = transferOf[id]
+                let t = nextInside
+                for (payload, arrived) in transport.advance(to: t) {
                     let m = flowMeta[payload]
-                    touched(m.chunk, m.step, schedule.steps[m.step][m.index].source, nextFinish)
-                    events.push(nextFinish + m.latency, kind: 1, payload: payload)
+                    let tr = schedule.steps[m.step][m.index]
+                    if arrived {
+                        if tr.destination != tr.source { touched(m.chunk, m.step, tr.destination, t) }
+                        end = max(end, t)
+                    } else {
+                        touched(m.chunk, m.step, tr.source, t)
+                    }
                 }
-                net.settle(at: nextFinish)
                 try drainReady()
+                transport.settle(at: t)
             }
         }
         var energy = 0.0
         for (l, b) in linkBytes.enumerated() { energy += b * 8 * network.links[l].picojoulesPerBit }
         return CollectiveResult(
             operation: operation.rawValue, algorithm: algorithm, network: network.name, endpoints: E, bytes: bytes,
-            timePs: start.isFinite ? end - start : 0, steps: K, transfers: transferCount, linkBytes: linkBytes, energyPJ: energy)
+            timePs: start.isFinite ? end - start : 0, steps: K, transfers: transferCount, linkBytes: linkBytes, energyPJ: energy,
+            fidelity: options.packetBytes.map { "packet (\(Units.formatBytes(UInt64($0))))" } ?? "flow")
     }
 }
 

@@ -42,7 +42,7 @@ public struct ClusterRunReport: Sendable, Codable {
                 "  \(c.operation) of \(Units.formatBytes(UInt64(c.bytes))) over \(c.endpoints) chips, \(c.algorithm): \(Units.formatTime(Picoseconds(c.timePs.rounded()))), algorithm bandwidth \(Units.format(c.algorithmGBPerSecond, 2)) GB/s"
             )
             lines.append(
-                "  \(c.steps) steps, \(c.transfers) transfers, \(Units.formatBytes(UInt64(c.linkBytes.reduce(0, +)))) over links, \(Units.formatEnergy(c.energyPJ)) in links (flow-level network)"
+                "  \(c.steps) steps, \(c.transfers) transfers, \(Units.formatBytes(UInt64(c.linkBytes.reduce(0, +)))) over links, \(Units.formatEnergy(c.energyPJ)) in links (\(c.fidelity)-level network)"
             )
         }
         lines.append("  simulated in \(Units.format(wallSeconds, 2)) s")

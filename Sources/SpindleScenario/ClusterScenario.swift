@@ -65,7 +65,7 @@ public enum ClusterScenarioLoader {
     static let trainingKeys = ["training", "sequence", "global_batch"]
     static let inferenceKeys = ["inference", "batch", "prompt", "generate", "weights"]
     static let collectiveKeys = ["collective", "bytes", "algorithm", "intra", "inter", "chips", "chunks", "active_chunks", "endpoint_delay",
-        "local_memory_bandwidth"]
+        "local_memory_bandwidth", "packet_size"]
     static let planKeys = ["tensor", "pipeline", "data", "expert", "micro_batch", "recompute", "zero", "sequence_parallel", "schedule"]
 
     /// Whether the YAML file at `path` is a cluster scenario (it has a top-level `cluster` key).
@@ -244,6 +244,7 @@ public enum ClusterScenarioLoader {
         options.activeChunks = try w["active_chunks"]?.int(in: 1...4_096) ?? 1
         options.endpointDelayPs = try w["endpoint_delay"]?.picoseconds(allowZero: true) ?? 0
         options.localMemoryGBPerSecond = try w["local_memory_bandwidth"]?.quantity(.bandwidth)
+        options.packetBytes = try w["packet_size"].map { v throws(SpindleError) in Double(try v.bytes(in: 1...(1 << 30))) }
         let intra = try w["intra"]?.choice(CollectiveAlgorithms.names) ?? "ring"
         let inter = try w["inter"]?.choice(CollectiveAlgorithms.names) ?? "ring"
         if algorithm != "hierarchical" {

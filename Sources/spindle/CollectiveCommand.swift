@@ -6,7 +6,7 @@ import SpindleCore
 struct CollectiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collective",
-        abstract: "Run one collective (all-reduce, reduce-scatter, ...) on a network at flow level: time, bandwidth, bytes per link.")
+        abstract: "Run one collective (all-reduce, reduce-scatter, ...) on a network at flow or packet level: time, bandwidth, bytes per link.")
 
     @Option(help: "The collective: all-reduce, reduce-scatter, all-gather, all-to-all, broadcast.")
     var op: String = "all-reduce"
@@ -40,6 +40,8 @@ struct CollectiveCommand: AsyncParsableCommand {
     var endpointDelay: String = "0ps"
     @Option(help: "Stage every transfer through local memory at this bandwidth (read at the sender, write at the receiver).")
     var localMemoryBandwidth: String?
+    @Option(help: "Simulate packets of this size, stored and forwarded link by link, instead of flows.")
+    var packetSize: String?
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -102,6 +104,7 @@ struct CollectiveCommand: AsyncParsableCommand {
             options.activeChunks = activeChunks
             options.endpointDelayPs = Picoseconds(
                 try CLI.quantity(endpointDelay, .time, option: "endpoint-delay", allowZero: true).rounded())
+            if let p = packetSize { options.packetBytes = try CLI.quantity(p, .size, option: "packet-size") }
             if let m = localMemoryBandwidth {
                 options.localMemoryGBPerSecond = try CLI.quantity(m, .bandwidth, option: "local-memory-bandwidth")
             }
@@ -142,7 +145,9 @@ struct CollectiveCommand: AsyncParsableCommand {
             print(
                 "\(operation.rawValue) of \(Units.formatBytes(UInt64(size))) per endpoint, \(algo.name), on \(net.name) (\(net.links.count) one-way links)"
             )
-            print("  time \(Units.formatTime(Picoseconds(result.timePs.rounded()))): \(result.steps) steps, \(result.transfers) transfers")
+            print(
+                "  time \(Units.formatTime(Picoseconds(result.timePs.rounded()))): \(result.steps) steps, \(result.transfers) transfers (\(result.fidelity) level)"
+            )
             print(
                 "  algorithm bandwidth \(Units.format(result.algorithmGBPerSecond, 3)) GB/s, bus bandwidth \(Units.format(result.algorithmGBPerSecond * busFactor, 3)) GB/s"
             )

@@ -132,3 +132,57 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Packet level against flow level")
+struct PacketLevelTests {
+    func run(_ net: ClusterNetwork, _ algorithm: any CollectiveAlgorithm, _ op: CollectiveOperation, bytes: Double, packet: Double?) throws
+        -> CollectiveResult
+    {
+        var o = FlowOptions()
+        o.packetBytes = packet
+        let s = try algorithm.schedule(op, bytes: bytes, group: Array(0..<net.endpoints))
+        return try FlowSimulation(network: net, options: o).run(s, operation: op, algorithm: algorithm.name, bytes: bytes)
+    }
+
+    @Test("One transfer stored and forwarded over h hops: the latencies + B/bw + (h - 1) P/bw")
+    func chain() throws {
+        let net = ClusterNetwork.ring(8, gbPerSecond: 10, latencyPs: 50_000)
+        let (B, P) = (1e6, 4_096.0)
+        let s = CollectiveSchedule(steps: [[CollectiveTransfer(0, 3, bytes: B)]])
+        var o = FlowOptions()
+        o.packetBytes = P
+        let r = try FlowSimulation(network: net, options: o).run(s, operation: .broadcast, algorithm: "one", bytes: B)
+        let expected = 3 * 50_000 + B / 0.01 + 2 * P / 0.01
+        #expect(abs(r.timePs - expected) <= 1e-9 * expected)
+        #expect(r.fidelity.hasPrefix("packet"))
+    }
+
+    @Test(
+        "Packet and flow level agree within 5 % on large messages (16 MiB, 4 KiB packets) for every algorithm and network",
+        arguments: [
+            ("ring", "ring"), ("ring", "torus"), ("halving-doubling", "fully connected"), ("direct", "switch"),
+            ("double-binary-tree", "fully connected"), ("hierarchical", "two-level"),
+        ])
+    func agreement(_ algorithmName: String, _ networkName: String) throws {
+        let net: ClusterNetwork
+        switch networkName {
+        case "ring": net = .ring(8, gbPerSecond: 25, latencyPs: 1_000_000)
+        case "torus": net = .torus(4, 4, gbPerSecond: 25, latencyPs: 1_000_000)
+        case "fully connected": net = .fullyConnected(8, gbPerSecond: 25, latencyPs: 1_000_000)
+        case "switch": net = .star(8, gbPerSecond: 25, latencyPs: 1_000_000)
+        default:
+            net = .twoLevel(nodes: 2, perNode: 4, intra: (100, 500_000, 0), inter: (25, 2_000_000, 0))
+        }
+        let algorithm: any CollectiveAlgorithm =
+            algorithmName == "hierarchical"
+            ? HierarchicalCollective(perNode: 4, intra: RingCollective(), inter: RingCollective())
+            : try CollectiveAlgorithms.named(algorithmName)
+        for op in [CollectiveOperation.allReduce, .allToAll] where algorithm.transfers(op, endpoints: net.endpoints) > 0 {
+            let flow = try run(net, algorithm, op, bytes: 16 * 1_048_576, packet: nil)
+            let packet = try run(net, algorithm, op, bytes: 16 * 1_048_576, packet: 4_096)
+            let error = (packet.timePs - flow.timePs) / flow.timePs
+            #expect(abs(error) <= 0.05, "\(algorithmName) \(op.rawValue) on \(networkName): packet \(packet.timePs) flow \(flow.timePs)")
+            #expect(packet.linkBytes == flow.linkBytes)
+        }
+    }
+}
