@@ -33,10 +33,18 @@ public struct FlowNetwork: Sendable {
     private var linkMark: [Int]
     private var flowMark: [Int] = []
     private var mark = 0
+    /// Scratch for the filling: each link's place in the component, and each flow's new rate (valid when
+    /// its stamp is the current one).
+    private var linkSlot: [Int]
+    private var newRate: [Double] = []
+    private var rateStamp: [Int] = []
+    private var rateMark = 0
     /// Flows re-rated so far (a measure of the incremental work).
     public private(set) var reratings = 0
     /// Flows active now.
     public private(set) var activeFlows = 0
+    /// Re-rate every flow at every change instead of the connected ones (the same rates, for comparison).
+    public var recomputeEverything = false
 
     /// A network whose link `l` carries `capacityBytesPerPs[l]` bytes per picosecond.
     public init(capacityBytesPerPs: [Double]) {
@@ -44,6 +52,7 @@ public struct FlowNetwork: Sendable {
         flowsOn = Array(repeating: [], count: capacity.count)
         isDirty = Array(repeating: false, count: capacity.count)
         linkMark = Array(repeating: 0, count: capacity.count)
+        linkSlot = Array(repeating: 0, count: capacity.count)
     }
 
     /// Starts a flow of `bytes` (> 0) over `links` (not empty) at `now`; its rate is set by the next `settle`.
@@ -58,6 +67,8 @@ public struct FlowNetwork: Sendable {
             id = flows.count
             flows.append(flow)
             flowMark.append(0)
+            newRate.append(0)
+            rateStamp.append(0)
         }
         for l in links {
             flowsOn[l].append(id)
@@ -109,6 +120,9 @@ public struct FlowNetwork: Sendable {
     /// Re-rates the flows connected to a link that changed since the last call, as at `now`.
     public mutating func settle(at now: Double) {
         guard !dirty.isEmpty else { return }
+        if recomputeEverything {
+            for l in flowsOn.indices where !flowsOn[l].isEmpty { touch(l) }
+        }
         dirty.sort()
         mark += 1
         // The links and flows connected to the changed links, breadth first from the lowest link.
@@ -138,43 +152,41 @@ public struct FlowNetwork: Sendable {
         componentFlows.sort()
         componentLinks.sort()
         reratings += componentFlows.count
-        // Progressive filling over the component: raise every unfrozen flow's rate together until a link
-        // saturates, freeze the flows crossing it at that level, and go on with the rest.
-        var left = [Double](repeating: 0, count: componentLinks.count)
-        var unfrozen = [Int](repeating: 0, count: componentLinks.count)
-        var slot: [Int: Int] = [:]
-        slot.reserveCapacity(componentLinks.count)
-        for (i, l) in componentLinks.enumerated() {
-            slot[l] = i
-            left[i] = capacity[l]
-            unfrozen[i] = flowsOn[l].count
+        // Water filling over the component: every unfrozen flow runs at the current level; links saturate in
+        // order of the level at which they would (capacity less the frozen flows' rates, over the unfrozen
+        // flows); a saturating link freezes its unfrozen flows at that level, which moves its neighbours'
+        // levels. A heap of links by (level, link), stale entries skipped: O((links + flow hops) log links).
+        for (i, l) in componentLinks.enumerated() { linkSlot[l] = i }
+        var frozenSum = [Double](repeating: 0, count: componentLinks.count)
+        var unfrozen = componentLinks.map { flowsOn[$0].count }
+        var stamp = [Int](repeating: 0, count: componentLinks.count)
+        var heap = LevelHeap()
+        for (i, l) in componentLinks.enumerated() where unfrozen[i] > 0 {
+            heap.push(level: capacity[l] / Double(unfrozen[i]), link: i, stamp: 0)
         }
-        var newRate: [Int: Double] = [:]
-        var open = Array(componentLinks.indices.filter { unfrozen[$0] > 0 })
+        rateMark += 1
         var level = 0.0
-        while !open.isEmpty {
-            var share = Double.infinity
-            for i in open { share = min(share, left[i] / Double(unfrozen[i])) }
-            level += share
-            var saturated: [Int] = []
-            for i in open {
-                left[i] -= share * Double(unfrozen[i])
-                if left[i] <= 1e-12 * capacity[componentLinks[i]] { saturated.append(i) }
-            }
-            if saturated.isEmpty {
-                // Rounding left no link at zero: the tightest one is saturated.
-                if let i = open.min(by: { left[$0] / Double(unfrozen[$0]) < left[$1] / Double(unfrozen[$1]) }) { saturated = [i] }
-            }
-            for i in saturated {
-                for f in flowsOn[componentLinks[i]] where newRate[f] == nil {
-                    newRate[f] = level
-                    for k in flows[f].links { unfrozen[slot[k]!] -= 1 }
+        while let top = heap.pop() {
+            let i = top.link
+            guard top.stamp == stamp[i], unfrozen[i] > 0 else { continue }
+            level = max(level, top.level)
+            for f in flowsOn[componentLinks[i]] where rateStamp[f] != rateMark {
+                rateStamp[f] = rateMark
+                newRate[f] = level
+                for k in flows[f].links {
+                    let j = linkSlot[k]
+                    unfrozen[j] -= 1
+                    frozenSum[j] += level
+                    if j != i && unfrozen[j] > 0 {
+                        stamp[j] += 1
+                        let l = componentLinks[j]
+                        heap.push(level: max(level, (capacity[l] - frozenSum[j]) / Double(unfrozen[j])), link: j, stamp: stamp[j])
+                    }
                 }
             }
-            open.removeAll { unfrozen[$0] == 0 }
         }
         for f in componentFlows {
-            let rate = newRate[f] ?? 0
+            let rate = rateStamp[f] == rateMark ? newRate[f] : 0
             var flow = flows[f]
             guard rate != flow.rate else { continue }
             flow.remaining = max(0, flow.remaining - flow.rate * (now - flow.updated))
@@ -188,6 +200,43 @@ public struct FlowNetwork: Sendable {
 
     /// The rate of an active flow, bytes per picosecond.
     public func rate(_ id: FlowID) -> Double { flows[id].rate }
+}
+
+/// Links by the level at which they saturate, then link order; `stamp` marks entries made stale by a later push.
+struct LevelHeap: Sendable {
+    private var heap: [(level: Double, link: Int, stamp: Int)] = []
+
+    private func before(_ a: (level: Double, link: Int, stamp: Int), _ b: (level: Double, link: Int, stamp: Int)) -> Bool {
+        (a.level, a.link, a.stamp) < (b.level, b.link, b.stamp)
+    }
+
+    mutating func push(level: Double, link: Int, stamp: Int) {
+        heap.append((level, link, stamp))
+        var i = heap.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard before(heap[i], heap[p]) else { break }
+            heap.swapAt(i, p)
+            i = p
+        }
+    }
+
+    mutating func pop() -> (level: Double, link: Int, stamp: Int)? {
+        guard let top = heap.first else { return nil }
+        heap[0] = heap[heap.count - 1]
+        heap.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && before(heap[l], heap[m]) { m = l }
+            if r < heap.count && before(heap[r], heap[m]) { m = r }
+            if m == i { break }
+            heap.swapAt(i, m)
+            i = m
+        }
+        return top
+    }
 }
 
 /// Finish times by (time, flow, version).

@@ -26,6 +26,7 @@ public struct ClusterRunReport: Sendable, Codable {
     public func jsonData() throws(SpindleError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         do { return try encoder.encode(self) } catch { throw SpindleError(.io, "cannot encode the result: \(error)") }
     }
 

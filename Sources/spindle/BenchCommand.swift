@@ -15,7 +15,7 @@ import SpindleWorkload
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Spindle's own speed.",
-        subcommands: [BenchEngine.self, BenchScale.self, BenchCompress.self, BenchExchange.self, BenchRanks.self])
+        subcommands: [BenchEngine.self, BenchScale.self, BenchCompress.self, BenchExchange.self, BenchRanks.self, BenchFlows.self])
 }
 
 struct BenchEngine: DistributedCommand {

@@ -148,7 +148,7 @@ struct DocumentedCommandsTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // The ladder (`spindle validate`) reads the peer reference data shipped with the studies' tests.
-        for folder in ["scenarios", "topologies", "examples", "Tests/SpindleStudiesTests/Fixtures"] {
+        for folder in ["scenarios", "topologies", "clusters", "examples", "Tests/SpindleStudiesTests/Fixtures"] {
             let target = dir.appendingPathComponent(folder)
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: packageRoot + "/" + folder, toPath: target.path)
