@@ -98,7 +98,8 @@ extension ClusterNetwork {
         var chips = 1
         for l in levels {
             guard l.size >= 1, chips <= (1 << 24) / l.size else {
-                throw SpindleError(.invalidValue, "level '\(l.name)' has size \(l.size)", expected: "1 or more, and 2^24 chips at most in all")
+                throw SpindleError(
+                    .invalidValue, "level '\(l.name)' has size \(l.size)", expected: "1 or more, and 2^24 chips at most in all")
             }
             chips *= l.size
             span.append(chips)
@@ -123,12 +124,17 @@ extension ClusterNetwork {
             case .fullyConnected, .switch:
                 for a in base..<(base + first.size) {
                     for b in (a + 1)..<max(a + 1, base + first.size) {
-                        net.connect(a, b, gbPerSecond: first.gbPerSecond, latencyPs: first.latencyPs, picojoulesPerBit: first.picojoulesPerBit)
+                        net.connect(
+                            a, b, gbPerSecond: first.gbPerSecond, latencyPs: first.latencyPs, picojoulesPerBit: first.picojoulesPerBit)
                     }
                 }
             case .ring:
                 let n = first.size
-                if n == 2 { net.connect(base, base + 1, gbPerSecond: first.gbPerSecond, latencyPs: first.latencyPs, picojoulesPerBit: first.picojoulesPerBit) }
+                if n == 2 {
+                    net.connect(
+                        base, base + 1, gbPerSecond: first.gbPerSecond, latencyPs: first.latencyPs, picojoulesPerBit: first.picojoulesPerBit
+                    )
+                }
                 if n > 2 {
                     for i in 0..<n {
                         net.connect(
@@ -151,7 +157,8 @@ extension ClusterNetwork {
                 here.append(s)
                 if k == 1 {
                     for c in (g * span[1])..<((g + 1) * span[1]) {
-                        chipUp[c] = net.connect(c, s, gbPerSecond: l.gbPerSecond, latencyPs: l.latencyPs, picojoulesPerBit: l.picojoulesPerBit, level: 1)
+                        chipUp[c] = net.connect(
+                            c, s, gbPerSecond: l.gbPerSecond, latencyPs: l.latencyPs, picojoulesPerBit: l.picojoulesPerBit, level: 1)
                     }
                 } else {
                     let children = span[k] / span[k - 1]

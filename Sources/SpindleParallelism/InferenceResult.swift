@@ -59,7 +59,8 @@ public struct InferenceResult: Sendable, Equatable, Codable {
             encoding.map {
                 "  weights compressed with \($0.method): \(Units.format($0.bitsPerWeight, 2)) bits a weight (dense: \(bitsDense)), rebuilt at \(Units.format($0.rebuildOperationsPerWeight, 2)) operations a weight, relative error \(Units.format($0.relativeError, 4)) on sampled weights"
             } ?? "  weights dense, \(bitsDense) bits each",
-            "  \(memoryBoundSteps) of \(steps) steps limited by memory bandwidth" + (weights == .mram ? " (weights in MRAM: only the cache moves)" : ""),
+            "  \(memoryBoundSteps) of \(steps) steps limited by memory bandwidth"
+                + (weights == .mram ? " (weights in MRAM: only the cache moves)" : ""),
             "  energy: weights \(Units.formatEnergy(energy.weightsPJ))"
                 + (weights == .mram ? " (the crossbars' in-place products included)" : " (read from DRAM)")
                 + ", cache \(Units.formatEnergy(energy.cachePJ)), links \(Units.formatEnergy(energy.links)); the chips' digital arithmetic is not priced",

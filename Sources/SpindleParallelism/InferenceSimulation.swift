@@ -103,7 +103,8 @@ public struct InferenceSimulation: Sendable {
         }
         guard tensor * pipeline <= network.endpoints else {
             throw SpindleError(
-                .capacity, "tensor \(tensor) x pipeline \(pipeline) needs \(tensor * pipeline) chips; '\(network.name)' has \(network.endpoints)")
+                .capacity,
+                "tensor \(tensor) x pipeline \(pipeline) needs \(tensor * pipeline) chips; '\(network.name)' has \(network.endpoints)")
         }
         guard model.heads % tensor == 0, pipeline <= model.layers else {
             throw SpindleError(

@@ -271,7 +271,8 @@ struct TrainingEngine {
                 if let r = reuseBySignature[signature] {
                     reused = r
                 } else {
-                    let result = try FlowSimulation(network: net).run(schedule, operation: operation, algorithm: algorithm.name, bytes: bytes)
+                    let result = try FlowSimulation(network: net).run(
+                        schedule, operation: operation, algorithm: algorithm.name, bytes: bytes)
                     var byLevel = [Double](repeating: 0, count: linkBytesByLevel.count)
                     for (l, b) in result.linkBytes.enumerated() where b > 0 { byLevel[net.links[l].level] += b }
                     reused = Reused(picoseconds: result.timePs, bytesByLevel: byLevel, energyPJ: result.energyPJ)

@@ -35,5 +35,7 @@ extension TrainingResult {
 }
 
 extension String {
-    fileprivate func leftPadded(_ width: Int) -> String { count >= width ? " " + self : String(repeating: " ", count: width - count) + self }
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+    }
 }

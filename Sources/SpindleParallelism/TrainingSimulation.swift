@@ -78,7 +78,8 @@ public struct TrainingSimulation: Sendable {
         }
         guard model.heads % p.tensor == 0, model.kvHeads % p.tensor == 0 || p.tensor % model.kvHeads == 0 else {
             throw SpindleError(
-                .invalidValue, "tensor parallelism \(p.tensor) does not divide \(model.name)'s \(model.heads) heads (\(model.kvHeads) key/value heads)",
+                .invalidValue,
+                "tensor parallelism \(p.tensor) does not divide \(model.name)'s \(model.heads) heads (\(model.kvHeads) key/value heads)",
                 expected: "a divisor of the heads")
         }
         guard p.pipeline <= model.layers else {
@@ -108,7 +109,9 @@ public struct TrainingSimulation: Sendable {
                 throw SpindleError(
                     .capacity,
                     "\(p) does not fit: stage \(worst) needs \(f(m.total)) per chip, \(f(m.total - cluster.memoryBytes)) over the \(f(cluster.memoryBytes)) it has (weights \(f(m.weights)), gradients \(f(m.gradients)), optimizer \(f(m.optimizer)), activations \(f(m.activations)) for \(stages[worst].inFlight) micro-batches in flight)",
-                    hint: "Use more pipeline stages or tensor parallelism, recomputation, ZeRO, or smaller micro-batches; `spindle plan` ranks the plans that fit")
+                    hint:
+                        "Use more pipeline stages or tensor parallelism, recomputation, ZeRO, or smaller micro-batches; `spindle plan` ranks the plans that fit"
+                )
             }
         }
     }

@@ -125,7 +125,8 @@ public enum ClusterRunner {
             }
             guard transfers <= maxCollectiveTransfers else {
                 throw SpindleError(
-                    .capacity, "\(algorithm.name) \(c.operation.rawValue) over \(c.chips) chips in \(c.options.chunks) chunk(s) is \(transfers) transfers",
+                    .capacity,
+                    "\(algorithm.name) \(c.operation.rawValue) over \(c.chips) chips in \(c.options.chunks) chunk(s) is \(transfers) transfers",
                     expected: "at most \(maxCollectiveTransfers)", hint: "Use fewer chips or chunks")
             }
             let schedule = try algorithm.schedule(c.operation, bytes: c.bytes, group: Array(0..<c.chips))

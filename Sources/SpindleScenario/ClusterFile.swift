@@ -34,7 +34,8 @@ public enum ClusterLoader {
         let levelNodes = try root.required("levels").list()
         guard !levelNodes.isEmpty, levelNodes.count <= 8 else {
             throw try root.required("levels").error(
-                "'levels' has \(levelNodes.count) entries", expected: "1 to 8 levels, the chips' own first (a node), the whole cluster last")
+                "'levels' has \(levelNodes.count) entries", expected: "1 to 8 levels, the chips' own first (a node), the whole cluster last"
+            )
         }
         var levels: [ClusterLevel] = []
         var chips = 1
@@ -43,7 +44,8 @@ public enum ClusterLoader {
             let kinds = i == 0 ? ClusterLevel.Kind.allCases.map(\.rawValue) : [ClusterLevel.Kind.switch.rawValue]
             let size = try m.required("size").int(in: 1...maxChips)
             guard chips <= maxChips / size else {
-                throw try m.required("size").error("the cluster would have over \(maxChips) chips", expected: "at most \(maxChips) chips in all")
+                throw try m.required("size").error(
+                    "the cluster would have over \(maxChips) chips", expected: "at most \(maxChips) chips in all")
             }
             chips *= size
             let kind = ClusterLevel.Kind(rawValue: try m["network"]?.choice(kinds) ?? "switch")!

@@ -64,8 +64,10 @@ public enum ClusterScenarioLoader {
     static let keys = ["name", "description", "cluster", "workload", "parallelism", "collectives", "compression", "seed"]
     static let trainingKeys = ["training", "sequence", "global_batch"]
     static let inferenceKeys = ["inference", "batch", "prompt", "generate", "weights"]
-    static let collectiveKeys = ["collective", "bytes", "algorithm", "intra", "inter", "chips", "chunks", "active_chunks", "endpoint_delay",
-        "local_memory_bandwidth", "packet_size"]
+    static let collectiveKeys = [
+        "collective", "bytes", "algorithm", "intra", "inter", "chips", "chunks", "active_chunks", "endpoint_delay",
+        "local_memory_bandwidth", "packet_size",
+    ]
     static let planKeys = ["tensor", "pipeline", "data", "expert", "micro_batch", "recompute", "zero", "sequence_parallel", "schedule"]
 
     /// Whether the YAML file at `path` is a cluster scenario (it has a top-level `cluster` key).
@@ -233,7 +235,8 @@ public enum ClusterScenarioLoader {
             model: model, sequence: sequence, globalBatch: globalBatch, plan: plan, schedule: schedule, algorithms: algorithms)
     }
 
-    static func collective(_ c: YAMLValue, _ w: YAMLMapping, cluster: ClusterDescription) throws(SpindleError) -> ClusterScenario.Collective {
+    static func collective(_ c: YAMLValue, _ w: YAMLMapping, cluster: ClusterDescription) throws(SpindleError) -> ClusterScenario.Collective
+    {
         let operation = CollectiveOperation(rawValue: try c.choice(CollectiveOperation.allCases.map(\.rawValue)))!
         let bytes = Double(try w.required("bytes").bytes(in: 1...(1 << 44)))
         let algorithmNames = CollectiveAlgorithms.names + ["hierarchical"]
@@ -249,7 +252,8 @@ public enum ClusterScenarioLoader {
         let inter = try w["inter"]?.choice(CollectiveAlgorithms.names) ?? "ring"
         if algorithm != "hierarchical" {
             for k in ["intra", "inter"] where w[k] != nil {
-                throw try w.required(k).error("'\(k)' is a part of a hierarchical algorithm; this one is \(algorithm)", hint: "Set algorithm: hierarchical")
+                throw try w.required(k).error(
+                    "'\(k)' is a part of a hierarchical algorithm; this one is \(algorithm)", hint: "Set algorithm: hierarchical")
             }
         } else if chips % cluster.levels[0].size != 0 {
             let at = w["chips"] ?? w["algorithm"] ?? w.owner

@@ -35,10 +35,13 @@ struct BenchFlows: AsyncParsableCommand {
                 ClusterLevel(name: "cluster", size: chips / 8, kind: .switch, gbPerSecond: 25, latencyPs: 2_500_000),
             ]
             let net = try ClusterNetwork.hierarchical(name: "bench", levels: levels)
-            print("\(transfers) \(pattern) transfers (\(perChipTransfers) from each chip), \(perChip) in flight per chip, on \(net.endpoints) chips (\(net.links.count) one-way links)")
+            print(
+                "\(transfers) \(pattern) transfers (\(perChipTransfers) from each chip), \(perChip) in flight per chip, on \(net.endpoints) chips (\(net.links.count) one-way links)"
+            )
             var results: [(String, Double, Double)] = []
             for everything in incrementalOnly ? [false] : [false, true] {
-                let (seconds, end, reratings) = Self.run(net, perChip: perChip, perChipTransfers: perChipTransfers, seed: seed, everything: everything, neighbour: neighbour)
+                let (seconds, end, reratings) = Self.run(
+                    net, perChip: perChip, perChipTransfers: perChipTransfers, seed: seed, everything: everything, neighbour: neighbour)
                 let name = everything ? "every flow re-rated" : "incremental"
                 print(
                     "  \(CLI.pad(name, 20)) \(Units.format(seconds, 3)) s wall, \(CLI.rate(Double(transfers) / seconds))transfers/s, \(WorkLimit.format(Double(reratings))) flow re-ratings, simulated end \(Units.formatTime(Picoseconds(end.rounded())))"
@@ -47,14 +50,16 @@ struct BenchFlows: AsyncParsableCommand {
             }
             if results.count == 2 {
                 let gap = abs(results[0].2 - results[1].2) / max(1, results[1].2)
-                print("  speed-up \(Units.format(results[1].1 / results[0].1, 1))x; simulated ends differ by \(Units.format(gap * 100, 8)) %")
+                print(
+                    "  speed-up \(Units.format(results[1].1 / results[0].1, 1))x; simulated ends differ by \(Units.format(gap * 100, 8)) %")
             }
         }
     }
 
     /// Runs the transfers; returns the wall seconds, the simulated end (ps) and the flow re-ratings.
-    static func run(_ net: ClusterNetwork, perChip: Int, perChipTransfers: Int, seed: UInt64, everything: Bool, neighbour: Bool) -> (Double, Double, Int)
-    {
+    static func run(_ net: ClusterNetwork, perChip: Int, perChipTransfers: Int, seed: UInt64, everything: Bool, neighbour: Bool) -> (
+        Double, Double, Int
+    ) {
         var flows = FlowNetwork(capacityBytesPerPs: net.links.map { $0.gbPerSecond * 1e-3 })
         flows.recomputeEverything = everything
         // Each chip draws its transfers from its own stream, so both runs start the same transfers.

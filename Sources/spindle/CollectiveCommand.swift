@@ -6,7 +6,8 @@ import SpindleCore
 struct CollectiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collective",
-        abstract: "Run one collective (all-reduce, reduce-scatter, ...) on a network at flow or packet level: time, bandwidth, bytes per link.")
+        abstract:
+            "Run one collective (all-reduce, reduce-scatter, ...) on a network at flow or packet level: time, bandwidth, bytes per link.")
 
     @Option(help: "The collective: all-reduce, reduce-scatter, all-gather, all-to-all, broadcast.")
     var op: String = "all-reduce"

@@ -147,7 +147,8 @@ extension PlanCommand {
             try CLI.check(zero, "--zero", 0...2)
             guard chips % (t * p) == 0, globalBatch % (chips / (t * p) * microBatch) == 0 else {
                 throw SpindleError(
-                    .invalidValue, "--tensor \(t) x --pipeline \(p) on \(chips) chips with \(globalBatch) sequences of micro-batch \(microBatch)",
+                    .invalidValue,
+                    "--tensor \(t) x --pipeline \(p) on \(chips) chips with \(globalBatch) sequences of micro-batch \(microBatch)",
                     expected: "tensor x pipeline dividing the chips, and replicas x micro-batch dividing the global batch")
             }
             let d = chips / (t * p)
@@ -159,9 +160,12 @@ extension PlanCommand {
             plan_.sequenceParallel = t > 1
             plan = plan_
         } else {
-            let best = PlanSearch.candidates(m, sequence: seq, globalBatch: globalBatch, cluster: cluster).first { $0.fits && $0.plan.zero <= 2 }
+            let best = PlanSearch.candidates(m, sequence: seq, globalBatch: globalBatch, cluster: cluster).first {
+                $0.fits && $0.plan.zero <= 2
+            }
             guard let best else {
-                throw SpindleError(.capacity, "no plan of \(m.name) fits on \(chips) chips", hint: "Run without --simulate to see the closest plans")
+                throw SpindleError(
+                    .capacity, "no plan of \(m.name) fits on \(chips) chips", hint: "Run without --simulate to see the closest plans")
             }
             plan = best.plan
         }

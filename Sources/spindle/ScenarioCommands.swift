@@ -38,16 +38,21 @@ extension MapCommand {
         print(
             "scenario \(s.name): \(t.model.name), \(t.globalBatch) x \(t.sequence) tokens per iteration, on \(s.cluster.name) (\(s.cluster.spec.chips) chips); \(all.count) plans, \(all.filter(\.fits).count) fit"
         )
-        print(CLI.pad("plan", 62) + CLI.pad("memory", 11, right: true) + CLI.pad("s/iter", 10, right: true) + CLI.pad("MFU", 8, right: true))
+        print(
+            CLI.pad("plan", 62) + CLI.pad("memory", 11, right: true) + CLI.pad("s/iter", 10, right: true) + CLI.pad("MFU", 8, right: true))
         for e in all.prefix(10) {
             let mark = t.plan == e.plan ? " *" : ""
             print(
-                CLI.pad(e.plan.description + mark, 62) + CLI.pad(Units.formatBytes(UInt64(e.memory.total)) + (e.fits ? "" : "!"), 11, right: true)
-                    + CLI.pad(Units.format(e.seconds, 3), 10, right: true) + CLI.pad(Units.format(e.modelFLOPsUtilisation * 100, 1) + "%", 8, right: true))
+                CLI.pad(e.plan.description + mark, 62)
+                    + CLI.pad(Units.formatBytes(UInt64(e.memory.total)) + (e.fits ? "" : "!"), 11, right: true)
+                    + CLI.pad(Units.format(e.seconds, 3), 10, right: true)
+                    + CLI.pad(Units.format(e.modelFLOPsUtilisation * 100, 1) + "%", 8, right: true))
         }
         if let p = t.plan, !all.prefix(10).contains(where: { $0.plan == p }) {
             let e = IterationEstimate(t.model, sequence: t.sequence, plan: p, cluster: s.cluster.spec)
-            print("the scenario's plan: \(p): \(Units.format(e.seconds, 3)) s estimated, \(Units.formatBytes(UInt64(e.memory.total))) per chip")
+            print(
+                "the scenario's plan: \(p): \(Units.format(e.seconds, 3)) s estimated, \(Units.formatBytes(UInt64(e.memory.total))) per chip"
+            )
         }
         guard !noSimulate else { return }
         print("")

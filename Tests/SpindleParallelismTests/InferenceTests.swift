@@ -42,8 +42,12 @@ struct InferenceTests {
     @Test("Weights in MRAM: decode no longer streams them, so it is faster and spends less on weights than from DRAM")
     func mramAgainstDRAM() throws {
         let m = try #require(TransformerZoo.model(named: "llama2-7b"))
-        let dram = try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 16, weights: .dram, cluster: chip(mram: true)).run()
-        let mram = try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 16, weights: .mram, cluster: chip(mram: true)).run()
+        let dram = try InferenceSimulation(
+            m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 16, weights: .dram, cluster: chip(mram: true)
+        ).run()
+        let mram = try InferenceSimulation(
+            m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 16, weights: .mram, cluster: chip(mram: true)
+        ).run()
         #expect(mram.timePerOutputTokenSeconds < dram.timePerOutputTokenSeconds / 5)
         #expect(mram.energy.weightsPJ < dram.energy.weightsPJ)
         #expect(mram.cacheBytesPerChip == dram.cacheBytesPerChip)
@@ -63,7 +67,10 @@ struct InferenceTests {
         #expect(a.tensorSeconds > 0 && a.waitSeconds > 0)
         // Each decode step crosses the stage boundary twice (activations forward, the token back): at least 2 x 4 us.
         #expect(a.timePerOutputTokenSeconds > 8e-6)
-        #expect(a.weightBytesPerChip < InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 2, prompt: 256, generate: 8, weights: .dram, cluster: chip()).weightBytesPerChip / 7)
+        #expect(
+            a.weightBytesPerChip < InferenceSimulation(
+                m, tensor: 1, pipeline: 1, batch: 2, prompt: 256, generate: 8, weights: .dram, cluster: chip()
+            ).weightBytesPerChip / 7)
     }
 
     @Test("Compressed weights stream fewer bytes: a memory-bound decode step shrinks with the bits a weight takes")
@@ -89,13 +96,17 @@ struct InferenceTests {
     func refusals() throws {
         let m = try #require(TransformerZoo.model(named: "llama2-70b"))
         #expect {
-            try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 1, weights: .dram, cluster: chip()).validate()
+            try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 1, weights: .dram, cluster: chip())
+                .validate()
         } throws: { e in (e as? SpindleError)?.kind == .capacity && (e as? SpindleError)?.message.contains("over the") == true }
         #expect {
-            try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 1, weights: .mram, cluster: chip()).validate()
+            try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 1, weights: .mram, cluster: chip())
+                .validate()
         } throws: { e in (e as? SpindleError)?.message.contains("no MRAM") == true }
         #expect {
-            try InferenceSimulation(m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 1, weights: .mram, cluster: chip(mram: true)).validate()
+            try InferenceSimulation(
+                m, tensor: 1, pipeline: 1, batch: 1, prompt: 128, generate: 1, weights: .mram, cluster: chip(mram: true)
+            ).validate()
         } throws: { e in (e as? SpindleError)?.message.contains("of MRAM per chip") == true }
     }
 }

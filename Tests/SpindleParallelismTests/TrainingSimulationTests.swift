@@ -152,9 +152,15 @@ struct TrainingFuzzTests {
             model.ffn = 4 * model.hidden
             model.vocabulary = 100 * next(10)
             let perNode = [2, 4][next(2)]
-            var levels = [ClusterLevel(name: "node", size: perNode, kind: kinds[next(3)], gbPerSecond: Double(10 + next(100)), latencyPs: Picoseconds(1_000 * next(5)))]
+            var levels = [
+                ClusterLevel(
+                    name: "node", size: perNode, kind: kinds[next(3)], gbPerSecond: Double(10 + next(100)),
+                    latencyPs: Picoseconds(1_000 * next(5)))
+            ]
             levels.append(ClusterLevel(name: "pod", size: 2 + next(3), kind: .switch, gbPerSecond: Double(1 + next(20)), latencyPs: 10_000))
-            if next(2) == 0 { levels.append(ClusterLevel(name: "top", size: 2, kind: .switch, gbPerSecond: Double(1 + next(5)), latencyPs: 20_000)) }
+            if next(2) == 0 {
+                levels.append(ClusterLevel(name: "top", size: 2, kind: .switch, gbPerSecond: Double(1 + next(5)), latencyPs: 20_000))
+            }
             let net = try ClusterNetwork.hierarchical(name: "fuzz \(round)", levels: levels)
             let t = [1, 2, 4][next(3)], p = min(model.layers, 1 + next(3))
             let d = max(1, net.endpoints / (t * p) / (1 + next(2)))
@@ -166,7 +172,8 @@ struct TrainingFuzzTests {
             let spec = ClusterSpec(
                 chips: net.endpoints, chipsPerNode: perNode, peakTFLOPs: 10, efficiency: 0.5, memoryBytes: 1e15, intraGBPerSecond: 10,
                 intraLatencyPs: 0, interGBPerSecond: 1, interLatencyPs: 0)
-            var sim = TrainingSimulation(model, sequence: 32 * (1 + next(4)), plan: plan, schedule: PipelineSchedule.allCases[next(2)], cluster: spec, network: net)
+            var sim = TrainingSimulation(
+                model, sequence: 32 * (1 + next(4)), plan: plan, schedule: PipelineSchedule.allCases[next(2)], cluster: spec, network: net)
             guard plan.chips <= net.endpoints else { continue }
             let a = try sim.run()
             #expect(try sim.run() == a, "round \(round): \(plan)")
@@ -174,7 +181,9 @@ struct TrainingFuzzTests {
                 #expect(a.iterationSeconds >= st.computeSeconds * (1 - 1e-12), "round \(round)")
                 let communication: Double = st.tensorSeconds + st.dataSeconds + st.expertSeconds
                 let accounted: Double = st.computeSeconds + communication + st.pipelineWaitSeconds + st.tailSeconds
-                #expect(abs(accounted - a.iterationSeconds) <= 1e-9 * a.iterationSeconds, "round \(round): \(plan): \(accounted) of \(a.iterationSeconds)")
+                #expect(
+                    abs(accounted - a.iterationSeconds) <= 1e-9 * a.iterationSeconds,
+                    "round \(round): \(plan): \(accounted) of \(a.iterationSeconds)")
             }
             sim.reuseIsolatedCollectives = false
             let b = try sim.run()

@@ -26,7 +26,8 @@ struct ClusterScenarioTests {
             var s = try ClusterScenarioLoader.load(repoPath("scenarios/" + f))
             if case .training(let t) = s.workload, let plan = t.plan, plan.chips > 1_024 {
                 // The 16,384-chip scenario takes minutes in a debug build: checked, not run (the benchmarks run it).
-                try TrainingSimulation(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec, network: s.cluster.network).validate()
+                try TrainingSimulation(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec, network: s.cluster.network)
+                    .validate()
                 continue
             }
             if case .training(var t) = s.workload, var plan = t.plan {
@@ -94,7 +95,10 @@ struct ClusterScenarioTests {
     func errors() throws {
         let cases: [(String, String, String)] = [
             ("name: x\nchip: {peak_tflops: 1, memory: 1 GB}\nlevels: []\n", "", "levels"),
-            ("name: x\nchip: {peak_tflops: 1, memory: 1 GB}\nlevels:\n  - {size: 8, bandwidth: 1 GB/s, latency: 1 us}\n  - {size: 2, network: ring, bandwidth: 1 GB/s, latency: 1 us}\n", "", "ring"),
+            (
+                "name: x\nchip: {peak_tflops: 1, memory: 1 GB}\nlevels:\n  - {size: 8, bandwidth: 1 GB/s, latency: 1 us}\n  - {size: 2, network: ring, bandwidth: 1 GB/s, latency: 1 us}\n",
+                "", "ring"
+            ),
             ("name: x\nchip: {peak_tflops: 1, memory: 1 GB}\nlevels:\n  - {size: 8, bandwidth: fast, latency: 1 us}\n", "", "bandwidth"),
             ("name: x\nchip: {peak_tflops: 1, memroy: 1 GB}\nlevels:\n  - {size: 8, bandwidth: 1 GB/s, latency: 1 us}\n", "", "memroy"),
             (Self.node, "workload: {training: gpt5}\n", "gpt5"),
@@ -110,7 +114,9 @@ struct ClusterScenarioTests {
             (Self.node, "workload: {inference: gpt2}\nparallelism: {tensor: 2, data: 2}\n", "data"),
         ]
         for (cluster, workload, needle) in cases {
-            let dir = try temporaryFiles(["c.yaml": cluster, "s.yaml": "name: s\ncluster: c.yaml\n" + (workload.isEmpty ? "workload: {training: gpt2}\n" : workload)])
+            let dir = try temporaryFiles([
+                "c.yaml": cluster, "s.yaml": "name: s\ncluster: c.yaml\n" + (workload.isEmpty ? "workload: {training: gpt2}\n" : workload),
+            ])
             #expect {
                 let s = try ClusterScenarioLoader.load(dir + "/s.yaml")
                 _ = try ClusterRunner.run(s)
