@@ -70,6 +70,12 @@ public struct InferenceSimulation: Sendable {
         self.network = network ?? cluster.network()
     }
 
+    /// Program steps the run executes (its work, before running it).
+    public var steps: Double {
+        let layers = Double((model.layers + pipeline - 1) / pipeline)
+        return Double(generate) * (layers * 4 + 4) * Double(tensor * pipeline)
+    }
+
     var plan: ParallelismPlan { ParallelismPlan(tensor: tensor, pipeline: pipeline, data: 1, microBatchSize: batch, microBatches: 1) }
 
     /// Bits a weight takes where it is stored: the model's, or its compressed encoding's.
@@ -105,6 +111,12 @@ public struct InferenceSimulation: Sendable {
             throw SpindleError(
                 .capacity,
                 "tensor \(tensor) x pipeline \(pipeline) needs \(tensor * pipeline) chips; '\(network.name)' has \(network.endpoints)")
+        }
+        guard steps / Double(tensor * pipeline) <= Double(TrainingSimulation.maxStepsPerStage) else {
+            throw SpindleError(
+                .capacity,
+                "\(generate) generated tokens over \(model.layers) layers make a program of about \(WorkLimit.format(steps / Double(tensor * pipeline))) steps per stage; at most \(WorkLimit.format(Double(TrainingSimulation.maxStepsPerStage))) fit in memory",
+                hint: "Generate fewer tokens, or use more pipeline stages")
         }
         guard model.heads % tensor == 0, pipeline <= model.layers else {
             throw SpindleError(

@@ -65,6 +65,13 @@ public struct TrainingSimulation: Sendable {
         }
     }
 
+    /// Program steps simulated per second (release build, one core of this machine class; 3-5 M measured on
+    /// the shipped GPT-3 scenarios), for the estimate before a run.
+    public static let stepsPerSecond = 3e6
+
+    /// The most program steps one stage's program may hold (each is a few words of memory).
+    public static let maxStepsPerStage = 1 << 25
+
     /// Checks the plan against the model and the cluster.
     public func validate() throws(SpindleError) {
         let p = plan
@@ -81,6 +88,13 @@ public struct TrainingSimulation: Sendable {
                 .invalidValue,
                 "tensor parallelism \(p.tensor) does not divide \(model.name)'s \(model.heads) heads (\(model.kvHeads) key/value heads)",
                 expected: "a divisor of the heads")
+        }
+        let perStage = steps / Double(max(1, p.pipeline * p.tensor * p.data))
+        guard perStage <= Double(Self.maxStepsPerStage) else {
+            throw SpindleError(
+                .capacity,
+                "\(p) would give each pipeline stage a program of about \(WorkLimit.format(perStage)) steps; at most \(WorkLimit.format(Double(Self.maxStepsPerStage))) fit in memory",
+                hint: "Use fewer micro-batches (a smaller global batch or larger micro-batches)")
         }
         guard p.pipeline <= model.layers else {
             throw SpindleError(

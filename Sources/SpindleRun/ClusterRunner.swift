@@ -55,18 +55,30 @@ public struct ClusterRunReport: Sendable, Codable {
 public enum ClusterRunner {
     /// The most transfers a collective scenario may have.
     public static let maxCollectiveTransfers = 4_000_000
-    /// Program steps a training iteration simulates per second (release build, one core of this machine
-    /// class), for the estimate before a run.
-    public static let stepsPerSecond = 3e6
 
     /// Checks the scenario's work against `limit`; returns a note to print for long work.
     public static func checkWork(_ s: ClusterScenario, limit: WorkLimit) throws(SpindleError) -> String? {
-        guard case .training(let t) = s.workload else { return nil }
-        let plan = try self.plan(s, t).plan
-        let sim = TrainingSimulation(t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec)
-        return try limit.check(
-            "the training iteration", units: sim.steps, unitName: "program steps", perSecond: stepsPerSecond,
-            hint: "Use fewer micro-batches or chips")
+        switch s.workload {
+        case .training(let t):
+            let plan = try self.plan(s, t).plan
+            let sim = TrainingSimulation(t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec)
+            return try limit.check(
+                "the training iteration", units: sim.steps, unitName: "program steps", perSecond: TrainingSimulation.stepsPerSecond,
+                hint: "Use fewer micro-batches or chips")
+        case .inference(let i):
+            let sim = InferenceSimulation(
+                i.model, tensor: i.tensor, pipeline: i.pipeline, batch: i.batch, prompt: i.prompt, generate: i.generate, weights: i.weights,
+                cluster: s.cluster.spec, network: s.cluster.network)
+            return try limit.check(
+                "the serving run", units: sim.steps, unitName: "program steps", perSecond: TrainingSimulation.stepsPerSecond,
+                hint: "Generate fewer tokens")
+        case .collective(let c):
+            let transfers = try collectiveAlgorithm(s, c).transfers(c.operation, endpoints: c.chips) * c.options.chunks
+            let packets = c.options.packetBytes.map { max(1, c.bytes / $0) } ?? 1
+            return try limit.check(
+                "the collective", units: Double(transfers) * packets, unitName: "transfers and packets", perSecond: 1e6,
+                hint: "Use fewer chips or chunks, or larger packets")
+        }
     }
 
     /// The plan a training scenario runs: its own, or the search's best that fits (with the candidates).
@@ -82,6 +94,13 @@ public enum ClusterRunner {
                 hint: hint ?? "The data-parallel replicas must divide the global batch")
         }
         return (best.plan, Array(all.prefix(10)))
+    }
+
+    static func collectiveAlgorithm(_ s: ClusterScenario, _ c: ClusterScenario.Collective) throws(SpindleError) -> any CollectiveAlgorithm {
+        if let name = c.algorithm { return try CollectiveAlgorithms.named(name) }
+        return HierarchicalCollective(
+            perNode: s.cluster.levels[0].size, intra: try CollectiveAlgorithms.named(c.intra),
+            inter: try CollectiveAlgorithms.named(c.inter))
     }
 
     /// Runs the scenario.
@@ -111,14 +130,7 @@ public enum ClusterRunner {
             }
             report.inference = try sim.run()
         case .collective(let c):
-            let algorithm: any CollectiveAlgorithm
-            if let name = c.algorithm {
-                algorithm = try CollectiveAlgorithms.named(name)
-            } else {
-                algorithm = HierarchicalCollective(
-                    perNode: s.cluster.levels[0].size, intra: try CollectiveAlgorithms.named(c.intra),
-                    inter: try CollectiveAlgorithms.named(c.inter))
-            }
+            let algorithm = try collectiveAlgorithm(s, c)
             let transfers = algorithm.transfers(c.operation, endpoints: c.chips) * c.options.chunks
             guard transfers > 0 else {
                 throw SpindleError(.unsupported, "the \(algorithm.name) algorithm does not run \(c.operation.rawValue)")

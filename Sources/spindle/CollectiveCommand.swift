@@ -43,6 +43,7 @@ struct CollectiveCommand: AsyncParsableCommand {
     var localMemoryBandwidth: String?
     @Option(help: "Simulate packets of this size, stored and forwarded link by link, instead of flows.")
     var packetSize: String?
+    @OptionGroup var long: LongWorkFlags
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -128,6 +129,11 @@ struct CollectiveCommand: AsyncParsableCommand {
                     "\(algo.name) \(operation.rawValue) on \(net.endpoints) endpoints with \(chunks) chunk(s) is \(transfers) transfers",
                     expected: "at most \(Self.maxTransfers) for a flow-level micro-benchmark", hint: "Use fewer endpoints or chunks")
             }
+            // Packets are events link by link; flows are a few events each.
+            let packets = options.packetBytes.map { max(1, size / Double(chunks) / $0) } ?? 1
+            try long.check(
+                "the collective", units: Double(transfers) * packets, unitName: "transfers and packets", perSecond: 1e6,
+                hint: "Use fewer endpoints or chunks, or larger packets")
             let schedule = try algo.schedule(operation, bytes: size, group: Array(0..<net.endpoints))
             let result = try FlowSimulation(network: net, options: options).run(
                 schedule, operation: operation, algorithm: algo.name, bytes: size)

@@ -55,6 +55,8 @@ struct PlanCommand: AsyncParsableCommand {
     var schedule: String = "1f1b"
     @Flag(help: "With --simulate: simulate a plan even if it does not fit in memory.")
     var allowOverCapacity = false
+    @Flag(help: "With --simulate: run even when the estimate is over an hour.")
+    var allowLong = false
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -172,6 +174,12 @@ extension PlanCommand {
         var sim = TrainingSimulation(m, sequence: seq, plan: plan, schedule: kind, cluster: cluster)
         sim.allowOverCapacity = allowOverCapacity
         try sim.validate()
+        if let note = try WorkLimit(allowLong: allowLong).check(
+            "the training iteration", units: sim.steps, unitName: "program steps", perSecond: TrainingSimulation.stepsPerSecond,
+            hint: "Use fewer micro-batches or chips")
+        {
+            CLI.note(note)
+        }
         let estimate = IterationEstimate(m, sequence: seq, plan: plan, cluster: cluster)
         let started = ContinuousClock.now
         let r = try sim.run()

@@ -55,6 +55,7 @@ extension MapCommand {
             )
         }
         guard !noSimulate else { return }
+        if let note = try ClusterRunner.checkWork(s, limit: engine.long.limit) { CLI.note(note) }
         print("")
         print(try ClusterRunner.run(s).summary())
     }

@@ -19,6 +19,11 @@ struct FuzzTests {
         expectClean(FuzzCorpus.yamlCases(count: 70 * fuzzScale, seed: 11 + UInt64(fuzzScale)))
     }
 
+    @Test("Mutated cluster files and cluster scenarios (training, serving, collectives)")
+    func clusters() {
+        expectClean(FuzzCorpus.clusterCases(count: 45 * fuzzScale, seed: 53 + UInt64(fuzzScale)))
+    }
+
     @Test("Mutated DRAMsim3, BookSim2 and SCALE-Sim inputs")
     func peers() {
         expectClean(FuzzCorpus.peerCases(count: 60 * fuzzScale, seed: 23 + UInt64(fuzzScale)))

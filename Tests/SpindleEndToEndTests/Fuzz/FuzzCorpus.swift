@@ -226,6 +226,109 @@ enum FuzzCorpus {
         return cases
     }
 
+    // MARK: - Cluster files and cluster scenarios
+
+    static let smallCluster = """
+        name: fuzz-cluster
+        chip:
+          peak_tflops: 100
+          efficiency: 0.5
+          memory: 40 GB
+          memory_bandwidth: 1000 GB/s
+          memory_energy_per_bit: 4 pJ
+          mram_capacity: 8 GB
+          mram_bandwidth: 10 TB/s
+          mram_energy_per_bit: 0.1 pJ
+        levels:
+          - name: node
+            size: 4
+            network: switch
+            bandwidth: 100 GB/s
+            latency: 1 us
+            energy_per_bit: 1 pJ
+          - name: cluster
+            size: 4
+            network: switch
+            bandwidth: 10 GB/s
+            latency: 2 us
+            energy_per_bit: 10 pJ
+        """
+
+    static let clusterScenarios = [
+        """
+        name: fuzz-train
+        cluster: c.yaml
+        workload:
+          training: gpt2
+          sequence: 128
+          global_batch: 16
+        parallelism:
+          tensor: 2
+          pipeline: 2
+          micro_batch: 1
+          recompute: selective
+          zero: 1
+          schedule: 1f1b
+        collectives:
+          tensor: ring
+          data: ring
+        """,
+        """
+        name: fuzz-serve
+        cluster: c.yaml
+        workload:
+          inference: gpt2
+          batch: 2
+          prompt: 64
+          generate: 4
+          weights: dram
+        parallelism:
+          tensor: 2
+          pipeline: 2
+        compression:
+          method: osc
+        seed: 3
+        """,
+        """
+        name: fuzz-collective
+        cluster: c.yaml
+        workload:
+          collective: all-reduce
+          bytes: 1 MiB
+          algorithm: hierarchical
+          intra: ring
+          inter: halving-doubling
+          chips: 16
+          chunks: 2
+          active_chunks: 1
+          endpoint_delay: 1 us
+          packet_size: 64 KiB
+        """,
+    ]
+
+    /// Mutated cluster files and the training, serving and collective scenarios that use them.
+    static func clusterCases(count: Int, seed: UInt64) -> [FuzzCase] {
+        var rng = FuzzRandom(seed: seed)
+        var cases: [FuzzCase] = []
+        for n in 0..<count {
+            let scenario = clusterScenarios[n % clusterScenarios.count]
+            if n % 2 == 0 {
+                let (text, what) = mutateSome(smallCluster, values: yamlValues, separators: [":"], rng: &rng)
+                cases.append(
+                    FuzzCase(
+                        name: "cluster #\(n): \(what)", files: ["s.yaml": Data(scenario.utf8), "c.yaml": Data(text.utf8)],
+                        arguments: runArguments("s.yaml")))
+            } else {
+                let (text, what) = mutateSome(scenario, values: yamlValues, separators: [":"], rng: &rng)
+                cases.append(
+                    FuzzCase(
+                        name: "cluster scenario #\(n): \(what)", files: ["s.yaml": Data(text.utf8), "c.yaml": Data(smallCluster.utf8)],
+                        arguments: runArguments("s.yaml")))
+            }
+        }
+        return cases
+    }
+
     // MARK: - Peer formats
 
     static let fixtures = "Tests/SpindleStudiesTests/Fixtures/"
