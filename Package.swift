@@ -78,8 +78,7 @@ let package = Package(
             name: "SpindleValidation",
             dependencies: [
                 "SpindleCore", "SpindleEngine", "SpindleCompression", "SpindleWorkload", "SpindleHardware", "SpindleStudies",
-                "SpindleScenario",
-                "SpindleReport", "SpindleRun",
+                "SpindleScenario", "SpindleReport", "SpindleRun", "SpindleCollectives",
             ],
             swiftSettings: strict),
         .target(

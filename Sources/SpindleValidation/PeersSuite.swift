@@ -1,7 +1,7 @@
 import Foundation
 import SpindleCore
 
-/// The peers suite: Spindle's component models against reference runs of BookSim2, DRAMsim3 and SCALE-Sim
+/// The peers suite: Spindle's component models against reference runs of BookSim2, DRAMsim3, SCALE-Sim and ASTRA-sim
 /// and against closed forms, one row per check, each with its tolerance.
 ///
 /// The reference data is the one the tests use, shipped in a clone under `defaultDirectory` with its
@@ -14,6 +14,8 @@ public enum PeersSuite {
         var rows = try ScaleSimLadder.rows(directory: directory)
         progress?("DRAMsim3 closed forms and runs")
         rows += try DRAMLadder.rows(directory: directory)
+        progress?("ASTRA-sim collective micro-benchmarks")
+        rows += try AstraSimLadder.rows(directory: directory)
         rows += try await BookSimLadder.rows(directory: directory, progress: progress)
         return rows
     }

@@ -56,6 +56,13 @@ struct LadderTests {
         for r in rows { #expect(r.pass, "\(r.peer) \(r.name) \(r.metric): \(r.spindle) vs \(r.reference)") }
     }
 
+    @Test("The ASTRA-sim rung: ring all-reduce, reduce-scatter and all-gather on rings of 4, 8 and 16, within 8 %")
+    func astraSim() throws {
+        let rows = try AstraSimLadder.rows(directory: peerData)
+        #expect(rows.count == 9)
+        for r in rows { #expect(r.pass, "\(r.name): \(r.spindle) vs \(r.reference)") }
+    }
+
     @Test("The BookSim2 sweeps read with their saturation; a missing data folder is a clear error")
     func booksimCases() throws {
         let cases = try BookSimLadder.cases(in: peerData)
