@@ -19,8 +19,11 @@ public struct ClusterRunReport: Sendable, Codable {
     public var candidates: [IterationEstimate]?
     public var collective: CollectiveResult?
     public var inference: InferenceResult?
-    /// Wall time of the simulation, seconds (not part of the result's identity).
-    public var wallSeconds: Double
+    /// Facts about the run itself, not the result: the only part that differs between runs of the same inputs.
+    public struct Run: Sendable, Codable {
+        public var wallSeconds: Double
+    }
+    public var run: Run
 
     /// The JSON of the report.
     public func jsonData() throws(SpindleError) -> Data {
@@ -46,7 +49,7 @@ public struct ClusterRunReport: Sendable, Codable {
                 "  \(c.steps) steps, \(c.transfers) transfers, \(Units.formatBytes(UInt64(c.linkBytes.reduce(0, +)))) over links, \(Units.formatEnergy(c.energyPJ)) in links (\(c.fidelity)-level network)"
             )
         }
-        lines.append("  simulated in \(Units.format(wallSeconds, 2)) s")
+        lines.append("  simulated in \(Units.format(run.wallSeconds, 2)) s")
         return lines.joined(separator: "\n")
     }
 }
@@ -108,7 +111,7 @@ public enum ClusterRunner {
         let started = ContinuousClock.now
         var report = ClusterRunReport(
             scenario: s.name, cluster: s.cluster.name, chips: s.cluster.spec.chips, inputHash: s.inputHash,
-            modelRevision: ModelRevision.current, wallSeconds: 0)
+            modelRevision: ModelRevision.current, run: ClusterRunReport.Run(wallSeconds: 0))
         switch s.workload {
         case .training(let t):
             let (plan, candidates) = try self.plan(s, t)
@@ -146,7 +149,7 @@ public enum ClusterRunner {
                 schedule, operation: c.operation, algorithm: algorithm.name, bytes: c.bytes)
         }
         let elapsed = (ContinuousClock.now - started).components
-        report.wallSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+        report.run.wallSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
         return report
     }
 }

@@ -100,6 +100,25 @@ struct CLITests {
         #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
     }
 
+    @Test("Cluster scenarios: the JSON outside `run` is the same for 1 and 2 workers and across processes")
+    func clusterDeterminism() throws {
+        for (scenario, extra) in [
+            ("scenarios/mixtral-8x7b-moe-training.yaml", ["--set", "workload.global_batch=64"]),
+            ("scenarios/llama2-70b-inference-smartdeal.yaml", []), ("scenarios/allreduce-node-ring.yaml", []),
+        ] {
+            var outputs: [Data] = []
+            for workers in ["1", "2", "2"] {
+                let r = try spindle(["run", scenario, "--json", "--workers", workers] + extra)
+                #expect(r.status == 0, "\(r.stderr)")
+                var j = try json(r.stdout)
+                #expect(j["run"] != nil)
+                j["run"] = nil
+                outputs.append(try JSONSerialization.data(withJSONObject: j, options: [.sortedKeys]))
+            }
+            #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2], "\(scenario)")
+        }
+    }
+
     @Test("--out writes the JSON result to a file")
     func outFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(UUID().uuidString).json").path
