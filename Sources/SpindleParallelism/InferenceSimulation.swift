@@ -166,12 +166,16 @@ public struct InferenceSimulation: Sendable {
     }
 
     /// Runs the prefill and every decode step.
-    public func run() throws(SpindleError) -> InferenceResult {
+    public func run() throws(SpindleError) -> InferenceResult { try run(recording: nil, chips: 0).0 }
+
+    /// Runs the prefill and every decode step, recording the first `chips` chips' spans into `timeline`
+    /// when one is given.
+    public func run(recording timeline: Timeline?, chips traced: Int) throws(SpindleError) -> (InferenceResult, Timeline?) {
         try validate()
         var program = InferenceProgram(self)
         var carrier = TrainingSimulation(model, sequence: prompt, plan: plan, cluster: cluster, network: network)
         carrier.algorithms[.tensor] = algorithm
-        var engine = TrainingEngine(carrier, program: program.program)
+        var engine = TrainingEngine(carrier, program: program.program, timeline: timeline, tracedChips: traced)
         try engine.simulate()
         program.energy.links = engine.linkEnergyPJ
         let first = (engine.marks[0] ?? 0) * 1e-12
@@ -187,7 +191,7 @@ public struct InferenceSimulation: Sendable {
             computeSeconds: mean(engine.computePs), tensorSeconds: mean(engine.communicatorPs[0]), waitSeconds: mean(engine.pipelinePs),
             memoryBoundSteps: program.memoryBound, steps: program.steps, energy: program.energy, encoding: encoding)
         result.bitsDense = model.bits
-        return result
+        return (result, engine.timeline)
     }
 }
 

@@ -22,6 +22,10 @@ struct TrainingEngine {
     var communicatorPs: [[Double]]
     var steps = 0
 
+    /// Spans of the traced chips (nil: not tracing), and each chip's track (-1: not traced).
+    var timeline: Timeline?
+    var trackOf: [Int] = []
+
     // Groups.
     var groupOf: [[Int]]
     var members: [[[Int]]]
@@ -61,7 +65,7 @@ struct TrainingEngine {
         case collective(Int, step: Int, index: Int)
     }
 
-    init(_ sim: TrainingSimulation, program custom: TrainingProgram? = nil) {
+    init(_ sim: TrainingSimulation, program custom: TrainingProgram? = nil, timeline: Timeline? = nil, tracedChips: Int = 0) {
         self.sim = sim
         let plan = sim.plan
         chips = plan.chips
@@ -102,6 +106,30 @@ struct TrainingEngine {
         }
         nextSequence = Array(repeating: Array(repeating: 0, count: chips), count: 3)
         isolated = members.map { Array(repeating: false, count: $0.count) }
+        if var t = timeline {
+            let traced = min(chips, tracedChips)
+            trackOf = Array(repeating: -1, count: chips)
+            for c in 0..<traced {
+                trackOf[c] = t.addTrack(
+                    Timeline.Track(process: c, processName: "chip \(c) (stage \(c / perStage))", thread: 0, threadName: "program"))
+            }
+            if traced < chips { t.notes.append("chips \(traced) to \(chips - 1) are not traced (traced chips: the first \(traced))") }
+            self.timeline = t
+        }
+    }
+
+    /// Records a span of chip `c`, if it is traced.
+    mutating func span(_ c: Int, _ name: String, _ category: String, from start: Double, to end: Double) {
+        guard end > start else { return }
+        timeline!.record(track: trackOf[c], name: name, category: category, startPs: start, durationPs: end - start)
+    }
+
+    /// Whether chip `c` is traced; callers ask before building a span's name, which would otherwise cost as
+    /// much as the step itself.
+    func traced(_ c: Int) -> Bool { !trackOf.isEmpty && trackOf[c] >= 0 }
+
+    static func collectiveName(_ kind: CommunicatorKind, _ operation: CollectiveOperation) -> String {
+        "\(operation.rawValue) (\(kind.name))"
     }
 
     mutating func run() throws(SpindleError) -> TrainingResult {
@@ -133,6 +161,9 @@ struct TrainingEngine {
                         if waitingKey[m.chip] == m.key {
                             waitingKey[m.chip] = -1
                             pipelinePs[m.chip] += now - blockedSince[m.chip]
+                            if traced(m.chip) {
+                                span(m.chip, "wait for stage \(m.from / perStage)", "pipeline", from: blockedSince[m.chip], to: now)
+                            }
                             pc[m.chip] += 1
                             try advance(m.chip, now)
                         } else {
@@ -192,6 +223,7 @@ struct TrainingEngine {
                 pc[c] += 1
                 computePs[c] += ps
                 if recompute { recomputePs[c] += ps }
+                if traced(c) { span(c, recompute ? "recompute" : "compute", "compute", from: now, to: now + ps) }
                 events.push(now + ps, kind: 0, id: c)
                 return
             case .send(let stages, let key, let bytes):
@@ -285,13 +317,16 @@ struct TrainingEngine {
             linkEnergyPJ += reused.energyPJ
             for c in group_ {
                 communicatorPs[kind.rawValue][c] += now + reused.picoseconds - blockedSince[c]
+                if traced(c) {
+                    span(c, Self.collectiveName(kind, operation), "collective", from: blockedSince[c], to: now + reused.picoseconds)
+                }
                 events.push(now + reused.picoseconds, kind: 0, id: c)
             }
             return
         }
         sharedCollectives += 1
         let schedule = try algorithm.schedule(operation, bytes: bytes, group: group_)
-        running.append(RunningCollective(kind: kind, members: group_, schedule: schedule))
+        running.append(RunningCollective(kind: kind, operation: operation, members: group_, schedule: schedule))
         let r = running.count - 1
         for e in group_ { try markReady(r, 0, e, now) }
     }
@@ -377,6 +412,9 @@ struct TrainingEngine {
                 // This member is done.
                 let kind = running[r].kind.rawValue
                 communicatorPs[kind][e] += time - blockedSince[e]
+                if traced(e) {
+                    span(e, Self.collectiveName(running[r].kind, running[r].operation), "collective", from: blockedSince[e], to: time)
+                }
                 events.push(time, kind: 0, id: e)
                 continue
             }
@@ -443,6 +481,7 @@ struct TrainingEngine {
 /// those done, the latest done, and when the member was ready for the step.
 struct RunningCollective {
     var kind: CommunicatorKind
+    var operation: CollectiveOperation
     var schedule: CollectiveSchedule
     var position: [Int: Int] = [:]
     var touching: [Int], finished: [Int], latest: [Double], ready: [Double?]
@@ -450,8 +489,9 @@ struct RunningCollective {
     var bySource: [[Int]]
     let count: Int
 
-    init(kind: CommunicatorKind, members: [Int], schedule: CollectiveSchedule) {
+    init(kind: CommunicatorKind, operation: CollectiveOperation, members: [Int], schedule: CollectiveSchedule) {
         self.kind = kind
+        self.operation = operation
         self.schedule = schedule
         count = members.count
         for (i, m) in members.enumerated() { position[m] = i }

@@ -136,6 +136,15 @@ public struct TrainingSimulation: Sendable {
         var engine = TrainingEngine(self)
         return try engine.run()
     }
+
+    /// Runs the iteration and records the first `chips` chips' spans (compute, collectives, waits) into
+    /// `timeline`, up to its limit.
+    public func run(recording timeline: Timeline, chips: Int) throws(SpindleError) -> (TrainingResult, Timeline) {
+        try validate()
+        var engine = TrainingEngine(self, timeline: timeline, tracedChips: chips)
+        let result = try engine.run()
+        return (result, engine.timeline ?? timeline)
+    }
 }
 
 extension ClusterSpec {

@@ -106,8 +106,24 @@ public enum ClusterRunner {
             inter: try CollectiveAlgorithms.named(c.inter))
     }
 
+    /// Which chips a timeline records, and how many spans at most.
+    public struct TraceRequest: Sendable {
+        public var chips: Int
+        public var limit: Int
+        public init(chips: Int, limit: Int) {
+            self.chips = chips
+            self.limit = limit
+        }
+    }
+
     /// Runs the scenario.
-    public static func run(_ s: ClusterScenario) throws(SpindleError) -> ClusterRunReport {
+    public static func run(_ s: ClusterScenario) throws(SpindleError) -> ClusterRunReport { try run(s, trace: nil).report }
+
+    /// Runs the scenario, recording a timeline of its first chips when `trace` asks for one.
+    public static func run(_ s: ClusterScenario, trace: TraceRequest?) throws(SpindleError) -> (
+        report: ClusterRunReport, timeline: Timeline?
+    ) {
+        var timeline: Timeline? = nil
         let started = ContinuousClock.now
         var report = ClusterRunReport(
             scenario: s.name, cluster: s.cluster.name, chips: s.cluster.spec.chips, inputHash: s.inputHash,
@@ -118,7 +134,13 @@ public enum ClusterRunner {
             var sim = TrainingSimulation(
                 t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec, network: s.cluster.network)
             sim.algorithms = t.algorithms
-            report.training = try sim.run()
+            if let trace {
+                let (r, recorded) = try sim.run(recording: Timeline(limit: trace.limit), chips: trace.chips)
+                report.training = r
+                timeline = recorded
+            } else {
+                report.training = try sim.run()
+            }
             report.estimate = IterationEstimate(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec)
             report.candidates = candidates
         case .inference(let i):
@@ -131,8 +153,15 @@ public enum ClusterRunner {
                     method: settings.method.rawValue, bitsPerWeight: sample.bitsPerWeight,
                     rebuildOperationsPerWeight: sample.rebuildOperationsPerWeight, relativeError: sample.relativeError)
             }
-            report.inference = try sim.run()
+            let (r, recorded) = try sim.run(recording: trace.map { Timeline(limit: $0.limit) }, chips: trace?.chips ?? 0)
+            report.inference = r
+            timeline = recorded
         case .collective(let c):
+            if trace != nil {
+                throw SpindleError(
+                    .unsupported, "a collective scenario has no chip programs to trace",
+                    hint: "Traces are written for training and serving scenarios")
+            }
             let algorithm = try collectiveAlgorithm(s, c)
             let transfers = algorithm.transfers(c.operation, endpoints: c.chips) * c.options.chunks
             guard transfers > 0 else {
@@ -150,6 +179,6 @@ public enum ClusterRunner {
         }
         let elapsed = (ContinuousClock.now - started).components
         report.run.wallSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-        return report
+        return (report, timeline)
     }
 }

@@ -55,6 +55,12 @@ struct RunCommand: DistributedCommand {
     var out: String?
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
+    @Option(help: "Cluster scenarios: write a timeline of the chips' work (Chrome trace-event JSON, for Perfetto) to this file.")
+    var trace: String?
+    @Option(help: "With --trace: the most spans to record (later ones are counted in the file's metadata).")
+    var traceLimit: Int = 1_000_000
+    @Option(help: "With --trace: trace the first this many chips.")
+    var traceChips: Int = 64
 
     func run(world: MPIWorld?) async throws {
         try await CLI.guarded { try await execute(world: world) }
@@ -65,6 +71,11 @@ struct RunCommand: DistributedCommand {
         if ClusterScenarioLoader.isClusterScenario(path) {
             try runCluster(path, world: world)
             return
+        }
+        if trace != nil {
+            throw SpindleError(
+                .unsupported, "--trace writes timelines of cluster scenarios (training and serving) only so far",
+                hint: "Use --profile for this scenario's engine facts")
         }
         do {
             // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
@@ -124,12 +135,26 @@ extension RunCommand {
         let scenario = try ClusterScenarioLoader.load(path, overrides: try set.overrides())
         if let world, world.group.rank != 0 { return }
         if let note = try ClusterRunner.checkWork(scenario, limit: engine.long.limit) { CLI.note(note) }
+        if trace != nil {
+            try CLI.check(traceLimit, "--trace-limit", 1...100_000_000)
+            try CLI.check(traceChips, "--trace-chips", 1...(1 << 20))
+        }
         let status = StatusLine()
         status.show("simulating '\(scenario.name)' on '\(scenario.cluster.name)' (\(scenario.cluster.spec.chips) chips) ...")
-        let report = try ClusterRunner.run(scenario)
+        let (report, timeline) = try ClusterRunner.run(
+            scenario, trace: trace.map { _ in ClusterRunner.TraceRequest(chips: traceChips, limit: traceLimit) })
         status.clear()
         let data = try report.jsonData()
         if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
+        if let trace, let timeline {
+            let about = [
+                "scenario": scenario.name, "cluster": scenario.cluster.name, "model_revision": ModelRevision.current, "time_unit": "us",
+            ]
+            try AtomicFile.write(try ChromeTrace.data(timeline, about: about), to: trace)
+            CLI.note(
+                "wrote \(trace): \(timeline.spans.count) spans of \(timeline.tracks.count) chip(s)"
+                    + (timeline.dropped > 0 ? ", \(timeline.dropped) more dropped at --trace-limit" : "") + "; open it in ui.perfetto.dev")
+        }
         if json {
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {

@@ -2,6 +2,7 @@ import Foundation
 import SpindleCollectives
 import SpindleCore
 import SpindleParallelism
+import SpindleReport
 import SpindleRun
 import SpindleScenario
 import SpindleTestSupport
@@ -89,6 +90,47 @@ struct ClusterScenarioTests {
         guard case .training(let tb) = b.workload else { throw SpindleError(.invalidValue, "not training") }
         #expect(tb.plan?.pipeline == 4)
         #expect(a.inputHash != b.inputHash)
+    }
+
+    @Test("A timeline trace: valid trace-event JSON, one chip's spans never overlap, and their sums are the report's")
+    func trace() throws {
+        let dir = try temporaryFiles([
+            "node.yaml": Self.node,
+            "t.yaml": """
+            name: t
+            cluster: node.yaml
+            workload: {training: gpt2, sequence: 256, global_batch: 8}
+            parallelism: {tensor: 2, pipeline: 2, micro_batch: 1}
+            """,
+        ])
+        let s = try ClusterScenarioLoader.load(dir + "/t.yaml")
+        let (report, recorded) = try ClusterRunner.run(s, trace: ClusterRunner.TraceRequest(chips: 8, limit: 1_000_000))
+        let timeline = try #require(recorded)
+        let t = try #require(report.training)
+        let object = try #require(try JSONSerialization.jsonObject(with: try ChromeTrace.data(timeline)) as? [String: Any])
+        let events = try #require(object["traceEvents"] as? [[String: Any]])
+        #expect((object["metadata"] as? [String: String])?["spans_dropped"] == "0")
+        var byChip: [Int: [(Double, Double, String)]] = [:]
+        for e in events {
+            let ph = try #require(e["ph"] as? String)
+            #expect(["X", "M"].contains(ph))
+            guard ph == "X" else { continue }
+            let pid = try #require(e["pid"] as? Int), ts = try #require(e["ts"] as? Double), dur = try #require(e["dur"] as? Double)
+            #expect(dur > 0 && ts >= 0)
+            byChip[pid, default: []].append((ts, dur, try #require(e["cat"] as? String)))
+        }
+        #expect(byChip.count == 8)
+        for (chip, spans) in byChip {
+            for (a, b) in zip(spans, spans.dropFirst()) { #expect(b.0 >= a.0 + a.1 - 1e-6, "chip \(chip) overlaps") }
+            let stage = t.stages[chip / 4]
+            let compute = spans.filter { $0.2 == "compute" }.reduce(0) { $0 + $1.1 } * 1e-6
+            let busy = spans.reduce(0) { $0 + $1.1 } * 1e-6
+            #expect(abs(compute - stage.computeSeconds) <= 1e-9 * stage.computeSeconds)
+            #expect(abs(busy - (t.iterationSeconds - stage.tailSeconds)) <= 1e-9 * t.iterationSeconds)
+        }
+        // A limit drops the rest and says so.
+        let (_, small) = try ClusterRunner.run(s, trace: ClusterRunner.TraceRequest(chips: 2, limit: 10))
+        #expect(small?.spans.count == 10 && (small?.dropped ?? 0) > 0 && small?.notes.isEmpty == false)
     }
 
     @Test("Bad cluster files and scenarios are clear errors naming the line")
