@@ -1,3 +1,5 @@
+import SpindleCore
+
 /// Flows sharing links max-min fairly, with rates recomputed incrementally: only the flows connected (through
 /// shared links) to a flow that started or finished are re-rated, since max-min fair rates decompose over the
 /// connected components of the flow-link graph.
@@ -204,74 +206,28 @@ public struct FlowNetwork: Sendable {
 
 /// Links by the level at which they saturate, then link order; `stamp` marks entries made stale by a later push.
 struct LevelHeap: Sendable {
-    private var heap: [(level: Double, link: Int, stamp: Int)] = []
-
-    private func before(_ a: (level: Double, link: Int, stamp: Int), _ b: (level: Double, link: Int, stamp: Int)) -> Bool {
-        (a.level, a.link, a.stamp) < (b.level, b.link, b.stamp)
+    struct Entry: Comparable, Sendable {
+        var level: Double, link: Int, stamp: Int
+        static func < (a: Entry, b: Entry) -> Bool { (a.level, a.link, a.stamp) < (b.level, b.link, b.stamp) }
     }
+    private var heap = BinaryHeap<Entry>()
 
-    mutating func push(level: Double, link: Int, stamp: Int) {
-        heap.append((level, link, stamp))
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard before(heap[i], heap[p]) else { break }
-            heap.swapAt(i, p)
-            i = p
-        }
-    }
+    mutating func push(level: Double, link: Int, stamp: Int) { heap.push(Entry(level: level, link: link, stamp: stamp)) }
 
-    mutating func pop() -> (level: Double, link: Int, stamp: Int)? {
-        guard let top = heap.first else { return nil }
-        heap[0] = heap[heap.count - 1]
-        heap.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < heap.count && before(heap[l], heap[m]) { m = l }
-            if r < heap.count && before(heap[r], heap[m]) { m = r }
-            if m == i { break }
-            heap.swapAt(i, m)
-            i = m
-        }
-        return top
-    }
+    mutating func pop() -> (level: Double, link: Int, stamp: Int)? { heap.pop().map { ($0.level, $0.link, $0.stamp) } }
 }
 
 /// Finish times by (time, flow, version).
 struct FinishHeap: Sendable {
-    private var heap: [(time: Double, flow: Int, version: Int)] = []
-
-    var peek: (time: Double, flow: Int, version: Int)? { heap.first }
-
-    private func before(_ a: (time: Double, flow: Int, version: Int), _ b: (time: Double, flow: Int, version: Int)) -> Bool {
-        (a.time, a.flow, a.version) < (b.time, b.flow, b.version)
+    struct Entry: Comparable, Sendable {
+        var time: Double, flow: Int, version: Int
+        static func < (a: Entry, b: Entry) -> Bool { (a.time, a.flow, a.version) < (b.time, b.flow, b.version) }
     }
+    private var heap = BinaryHeap<Entry>()
 
-    mutating func push(time: Double, flow: Int, version: Int) {
-        heap.append((time, flow, version))
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard before(heap[i], heap[p]) else { break }
-            heap.swapAt(i, p)
-            i = p
-        }
-    }
+    var peek: (time: Double, flow: Int, version: Int)? { heap.first.map { ($0.time, $0.flow, $0.version) } }
 
-    mutating func pop() {
-        heap[0] = heap[heap.count - 1]
-        heap.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < heap.count && before(heap[l], heap[m]) { m = l }
-            if r < heap.count && before(heap[r], heap[m]) { m = r }
-            if m == i { break }
-            heap.swapAt(i, m)
-            i = m
-        }
-    }
+    mutating func push(time: Double, flow: Int, version: Int) { heap.push(Entry(time: time, flow: flow, version: version)) }
+
+    mutating func pop() { heap.pop() }
 }

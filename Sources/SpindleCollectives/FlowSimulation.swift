@@ -207,43 +207,23 @@ public struct FlowSimulation {
 
 /// Pending starts and arrivals, by (time, kind, sequence).
 struct EventQueue {
-    private var heap: [(time: Double, kind: Int, sequence: Int, payload: Int)] = []
+    struct Entry: Comparable, Sendable {
+        var time: Double, kind: Int, sequence: Int, payload: Int
+        static func < (a: Entry, b: Entry) -> Bool { (a.time, a.kind, a.sequence) < (b.time, b.kind, b.sequence) }
+        static func == (a: Entry, b: Entry) -> Bool { (a.time, a.kind, a.sequence) == (b.time, b.kind, b.sequence) }
+    }
+    private var heap = BinaryHeap<Entry>()
     private var sequence = 0
 
     var peekTime: Double? { heap.first?.time }
 
-    private func before(
-        _ a: (time: Double, kind: Int, sequence: Int, payload: Int), _ b: (time: Double, kind: Int, sequence: Int, payload: Int)
-    ) -> Bool {
-        (a.time, a.kind, a.sequence) < (b.time, b.kind, b.sequence)
-    }
-
     mutating func push(_ time: Double, kind: Int, payload: Int) {
-        heap.append((time, kind, sequence, payload))
+        heap.push(Entry(time: time, kind: kind, sequence: sequence, payload: payload))
         sequence += 1
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard before(heap[i], heap[p]) else { break }
-            heap.swapAt(i, p)
-            i = p
-        }
     }
 
     mutating func pop() -> (kind: Int, payload: Int) {
-        let top = heap[0]
-        heap[0] = heap[heap.count - 1]
-        heap.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < heap.count && before(heap[l], heap[m]) { m = l }
-            if r < heap.count && before(heap[r], heap[m]) { m = r }
-            if m == i { break }
-            heap.swapAt(i, m)
-            i = m
-        }
+        let top = heap.pop()!
         return (top.kind, top.payload)
     }
 }

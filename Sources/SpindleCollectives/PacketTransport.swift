@@ -1,3 +1,5 @@
+import SpindleCore
+
 /// How a collective's transfers cross the network, at one level of fidelity.
 protocol CollectiveTransport {
     /// Starts transfer `payload` of `bytes` (> 0) over `links` (not empty), hop `h` taking `latencies[h]`
@@ -82,7 +84,13 @@ struct PacketTransport: CollectiveTransport {
     var turns: [[(transfer: Int, hop: Int)]]
     var nextTurn: [Int]
     var busy: [Bool]
-    var events: [(time: Double, sequence: Int, kind: Int, transfer: Int, hop: Int)] = []
+    /// A packet leaving a link (kind 0) or reaching a queue or its destination (1), by (time, sequence).
+    struct PacketEvent: Comparable, Sendable {
+        var time: Double, sequence: Int, kind: Int, transfer: Int, hop: Int
+        static func < (a: PacketEvent, b: PacketEvent) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: PacketEvent, b: PacketEvent) -> Bool { (a.time, a.sequence) == (b.time, b.sequence) }
+    }
+    var events = BinaryHeap<PacketEvent>()
     var sequence = 0
     var now = 0.0
 
@@ -116,32 +124,8 @@ struct PacketTransport: CollectiveTransport {
     }
 
     private mutating func push(_ time: Double, kind: Int, _ tr: Int, _ hop: Int) {
-        events.append((time, sequence, kind, tr, hop))
+        events.push(PacketEvent(time: time, sequence: sequence, kind: kind, transfer: tr, hop: hop))
         sequence += 1
-        var i = events.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard (events[i].time, events[i].sequence) < (events[p].time, events[p].sequence) else { break }
-            events.swapAt(i, p)
-            i = p
-        }
-    }
-
-    private mutating func pop() -> (time: Double, sequence: Int, kind: Int, transfer: Int, hop: Int) {
-        let top = events[0]
-        events[0] = events[events.count - 1]
-        events.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < events.count && (events[l].time, events[l].sequence) < (events[m].time, events[m].sequence) { m = l }
-            if r < events.count && (events[r].time, events[r].sequence) < (events[m].time, events[m].sequence) { m = r }
-            if m == i { break }
-            events.swapAt(i, m)
-            i = m
-        }
-        return top
     }
 
     /// Link `l` sends its next waiting packet, if it is free.
@@ -171,7 +155,7 @@ struct PacketTransport: CollectiveTransport {
     mutating func advance(to time: Double) -> [(payload: Int, arrived: Bool)] {
         var out: [(payload: Int, arrived: Bool)] = []
         while let top = events.first, top.time <= time {
-            let e = pop()
+            let e = events.pop()!
             let tr = e.transfer
             if e.kind == 0 {
                 // A packet has left hop `e.hop`'s link.

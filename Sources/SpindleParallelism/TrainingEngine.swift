@@ -517,43 +517,22 @@ struct RunningCollective {
 /// Pending chip resumptions (kind 0), message arrivals (1) and collective transfer arrivals (2), by
 /// (time, kind, id, sequence).
 struct TrainingEvents {
-    private var heap: [(time: Double, kind: Int, id: Int, sequence: Int)] = []
+    struct Entry: Comparable, Sendable {
+        var time: Double, kind: Int, id: Int, sequence: Int
+        static func < (a: Entry, b: Entry) -> Bool { (a.time, a.kind, a.id, a.sequence) < (b.time, b.kind, b.id, b.sequence) }
+    }
+    private var heap = BinaryHeap<Entry>()
     private var sequence = 0
 
     var peekTime: Double? { heap.first?.time }
 
-    private func before(_ a: (time: Double, kind: Int, id: Int, sequence: Int), _ b: (time: Double, kind: Int, id: Int, sequence: Int))
-        -> Bool
-    {
-        (a.time, a.kind, a.id, a.sequence) < (b.time, b.kind, b.id, b.sequence)
-    }
-
     mutating func push(_ time: Double, kind: Int, id: Int) {
-        heap.append((time, kind, id, sequence))
+        heap.push(Entry(time: time, kind: kind, id: id, sequence: sequence))
         sequence += 1
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard before(heap[i], heap[p]) else { break }
-            heap.swapAt(i, p)
-            i = p
-        }
     }
 
     mutating func pop() -> (kind: Int, id: Int) {
-        let top = heap[0]
-        heap[0] = heap[heap.count - 1]
-        heap.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < heap.count && before(heap[l], heap[m]) { m = l }
-            if r < heap.count && before(heap[r], heap[m]) { m = r }
-            if m == i { break }
-            heap.swapAt(i, m)
-            i = m
-        }
+        let top = heap.pop()!
         return (top.kind, top.id)
     }
 }
