@@ -17,12 +17,17 @@ protocol CollectiveTransport {
 /// Flow level: one flow per transfer on an incremental max-min network; it arrives its route's latency
 /// after its last byte leaves.
 struct FlowTransport: CollectiveTransport {
+    /// A transfer whose last byte has left, due at its destination at `time`.
+    struct Arrival: Comparable, Sendable {
+        var time: Double, sequence: Int, payload: Int
+        static func < (a: Arrival, b: Arrival) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+    }
     var network: FlowNetwork
+    /// Each flow handle's transfer and route latency (handles are reused once their flow finishes).
     var payloadOf: [Int] = []
     var latencyOf: [Double] = []
-    var arrivals = FinishHeap()
-    var arrivalSequence = 0
-    var arrivingPayload: [Int] = []
+    var arrivals = BinaryHeap<Arrival>()
+    var sequence = 0
 
     init(capacityBytesPerPs: [Double]) { network = FlowNetwork(capacityBytesPerPs: capacityBytesPerPs) }
 
@@ -39,21 +44,21 @@ struct FlowTransport: CollectiveTransport {
     mutating func settle(at time: Double) { network.settle(at: time) }
 
     mutating func nextTime() -> Double? {
-        let a = arrivals.peek?.time
+        let a = arrivals.first?.time
         guard let f = network.nextFinish() else { return a }
         return min(f, a ?? .infinity)
     }
 
     mutating func advance(to time: Double) -> [(payload: Int, arrived: Bool)] {
         var out: [(payload: Int, arrived: Bool)] = []
-        while let top = arrivals.peek, top.time <= time {
+        while let top = arrivals.first, top.time <= time {
             arrivals.pop()
-            out.append((arrivingPayload[top.flow], true))
+            out.append((top.payload, true))
         }
         for id in network.finish(upTo: time) {
             out.append((payloadOf[id], false))
-            arrivingPayload.append(payloadOf[id])
-            arrivals.push(time: time + latencyOf[id], flow: arrivingPayload.count - 1, version: 0)
+            arrivals.push(Arrival(time: time + latencyOf[id], sequence: sequence, payload: payloadOf[id]))
+            sequence += 1
         }
         return out
     }

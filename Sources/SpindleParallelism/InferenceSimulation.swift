@@ -283,7 +283,7 @@ struct InferenceProgram {
             }
         }
         program = TrainingProgram(
-            stages: stages, layers: layersOf, modelFLOPs: Array(repeating: 0, count: p), hardwareFLOPs: Array(repeating: 0, count: p))
+            stages: stages, layers: layersOf, hardwareFLOPs: Array(repeating: 0, count: p))
         self.energy = energy
         self.memoryBound = memoryBound
         steps = s.generate

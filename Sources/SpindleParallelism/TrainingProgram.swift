@@ -47,10 +47,9 @@ struct TrainingOp: Sendable, Equatable {
 /// and 2: a reduce-scatter, then an all-gather of the updated weights).
 struct TrainingProgram: Sendable {
     /// A program built elsewhere (inference).
-    init(stages: [[TrainingOp]], layers: [Int], modelFLOPs: [Double], hardwareFLOPs: [Double]) {
+    init(stages: [[TrainingOp]], layers: [Int], hardwareFLOPs: [Double]) {
         self.stages = stages
         self.layers = layers
-        self.modelFLOPs = modelFLOPs
         self.hardwareFLOPs = hardwareFLOPs
     }
 
@@ -58,8 +57,7 @@ struct TrainingProgram: Sendable {
     var stages: [[TrainingOp]]
     /// Layers on each stage.
     var layers: [Int]
-    /// FLOPs one chip runs in the iteration, per stage: the model's, and with recomputation.
-    var modelFLOPs: [Double]
+    /// FLOPs one chip of each stage runs in the iteration, recomputation included.
     var hardwareFLOPs: [Double]
 
     init(_ model: Transformer, sequence: Int, plan: ParallelismPlan, schedule: PipelineSchedule, flopsPerPs: Double, gradientBytes: Double)
@@ -81,11 +79,11 @@ struct TrainingProgram: Sendable {
 
         layers = (0..<p).map { model.layers / p + ($0 < model.layers % p ? 1 : 0) }
         var stages: [[TrainingOp]] = []
-        var modelFLOPs: [Double] = [], hardwareFLOPs: [Double] = []
+        var hardwareFLOPs: [Double] = []
         func ps(_ flops: Double) -> Double { flops / flopsPerPs }
         for stage in 0..<p {
             var ops: [TrainingOp] = []
-            var modelWork = 0.0, hardwareWork = 0.0
+            var hardwareWork = 0.0
             let last = stage == p - 1
             func tensorReduce(_ into: inout [TrainingOp]) {
                 guard plan.tensor > 1 else { return }
@@ -145,13 +143,11 @@ struct TrainingProgram: Sendable {
                     if stage > 0 { ops.append(TrainingOp(kind: .receive(stages: -1, key: 2 * mb))) }
                     ops += forward
                     if !last { ops.append(TrainingOp(kind: .send(stages: 1, key: 2 * mb, bytes: boundaryBytes))) }
-                    modelWork += forwardFLOPs
                     hardwareWork += forwardFLOPs
                 } else {
                     if !last { ops.append(TrainingOp(kind: .receive(stages: 1, key: 2 * mb + 1))) }
                     ops += backward
                     if stage > 0 { ops.append(TrainingOp(kind: .send(stages: -1, key: 2 * mb + 1, bytes: boundaryBytes))) }
-                    modelWork += 2 * forwardFLOPs
                     hardwareWork += 2 * forwardFLOPs + recomputeFLOPs
                 }
             }
@@ -164,11 +160,9 @@ struct TrainingProgram: Sendable {
                 }
             }
             stages.append(ops)
-            modelFLOPs.append(modelWork)
             hardwareFLOPs.append(hardwareWork)
         }
         self.stages = stages
-        self.modelFLOPs = modelFLOPs
         self.hardwareFLOPs = hardwareFLOPs
     }
 }

@@ -158,8 +158,11 @@ extension ClusterSpec {
             ClusterLevel(name: "node", size: perNode, kind: .fullyConnected, gbPerSecond: intraGBPerSecond, latencyPs: intraLatencyPs),
             ClusterLevel(name: "cluster", size: nodes, kind: .switch, gbPerSecond: interGBPerSecond, latencyPs: interLatencyPs),
         ]
-        // Cannot fail: both sizes are at least 1 and the first level is the only fully connected one.
-        return (try? ClusterNetwork.hierarchical(name: "\(nodes) nodes x \(perNode)", levels: levels))
-            ?? ClusterNetwork(name: "empty", endpoints: 0)
+        do {
+            return try ClusterNetwork.hierarchical(name: "\(nodes) nodes x \(perNode)", levels: levels)
+        } catch {
+            // Both sizes are at least 1 and only the first level is fully connected, so this cannot happen.
+            preconditionFailure("a two-level cluster was refused: \(error)")
+        }
     }
 }

@@ -63,27 +63,20 @@ struct BenchFlows: AsyncParsableCommand {
         var flows = FlowNetwork(capacityBytesPerPs: net.links.map { $0.gbPerSecond * 1e-3 })
         flows.recomputeEverything = everything
         // Each chip draws its transfers from its own stream, so both runs start the same transfers.
-        var states = (0..<net.endpoints).map { seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64($0) &* 0xD1B5_4A32_D192_ED03 }
-        func next(_ c: Int) -> UInt64 {
-            states[c] &+= 0x9E37_79B9_7F4A_7C15
-            var z = states[c]
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var streams = (0..<net.endpoints).map { RandomStream(seed: seed, stream: UInt64($0)) }
         let n = net.endpoints
         var routes: [Int: [Int]] = [:]
         var owner: [Int] = []
         var started = [Int](repeating: 0, count: n)
         func start(_ from: Int, at time: Double) {
             guard started[from] < perChipTransfers else { return }
-            var to = Int(next(from) % UInt64(n - 1))
+            var to = Int(streams[from].nextBelow(UInt64(n - 1)))
             if to >= from { to += 1 }
             if neighbour { to = (from + 8) % n }
             let key = from * n + to
             let path = routes[key] ?? net.route(from, to)
             routes[key] = path
-            let bytes = Double(1 << 16) * Double(1 + next(from) % 64)
+            let bytes = Double(1 << 16) * Double(1 + streams[from].nextBelow(64))
             let id = flows.add(links: path, bytes: bytes, at: time)
             if id == owner.count { owner.append(from) } else { owner[id] = from }
             started[from] += 1

@@ -70,14 +70,14 @@ struct HierarchyTests {
 
     @Test("Incremental rates equal a full max-min recomputation on random flows")
     func incrementalRates() {
-        var rng = SplitMix(seed: 7)
+        var rng = RandomStream(seed: 7)
         for _ in 0..<20 {
             let links = 12
-            let capacity = (0..<links).map { _ in Double(rng.next() % 9 + 1) }
+            let capacity = (0..<links).map { _ in Double(rng.nextBelow(9) + 1) }
             var net = FlowNetwork(capacityBytesPerPs: capacity)
             var live: [(Int, [Int])] = []
             for step in 0..<30 {
-                if !live.isEmpty && rng.next() % 3 == 0 {
+                if !live.isEmpty && rng.nextBelow(3) == 0 {
                     // Finish the flows due next.
                     if let t = net.nextFinish() {
                         let done = Set(net.finish(upTo: t))
@@ -85,8 +85,8 @@ struct HierarchyTests {
                         net.settle(at: t)
                     }
                 } else {
-                    let count = Int(rng.next() % 3) + 1
-                    let path = Array(Set((0..<count).map { _ in Int(rng.next() % UInt64(links)) })).sorted()
+                    let count = Int(rng.nextBelow(3)) + 1
+                    let path = Array(Set((0..<count).map { _ in Int(rng.nextBelow(UInt64(links))) })).sorted()
                     live.append((net.add(links: path, bytes: 1e6, at: Double(step)), path))
                     net.settle(at: Double(step))
                 }
@@ -117,19 +117,6 @@ struct HierarchyTests {
             }
         }
         return rate
-    }
-}
-
-/// A small deterministic generator for the tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -137,11 +137,8 @@ struct TrainingSimulationTests {
 struct TrainingFuzzTests {
     @Test("Every chip finishes; the iteration covers each stage's work; runs repeat exactly; reuse changes nothing")
     func fuzz() throws {
-        var state: UInt64 = 0x5EED
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var rng = RandomStream(seed: 0x5EED)
+        func next(_ n: Int) -> Int { Int(rng.nextBelow(UInt64(n))) }
         let kinds: [ClusterLevel.Kind] = [.switch, .fullyConnected, .ring]
         for round in 0..<24 {
             var model = try #require(TransformerZoo.model(named: next(3) == 0 ? "mixtral-8x7b" : "gpt2"))
