@@ -1,5 +1,6 @@
 /// What a simulation did and when, as spans on named tracks (a process and a thread each), for timeline
-/// viewers. Recording stops at `limit` spans; `dropped` counts the spans left out after that.
+/// viewers, with counter tracks (samples) and arrows between tracks. Recording stops at `limit` entries
+/// (spans, samples and arrows together); `dropped` counts the entries left out after that.
 public struct Timeline: Sendable, Equatable {
     /// Where spans are drawn: a process (a chip) and a thread in it.
     public struct Track: Sendable, Equatable {
@@ -24,8 +25,28 @@ public struct Timeline: Sendable, Equatable {
         public var durationPs: Double
     }
 
+    /// A value of a counter track (a named series of a process) from `timePs` until the next sample.
+    public struct Sample: Sendable, Equatable {
+        public var process: Int
+        public var name: String
+        public var timePs: Double
+        public var value: Double
+    }
+
+    /// An arrow from a point on one track to a point on another (a message between chips).
+    public struct Arrow: Sendable, Equatable {
+        public var id: Int
+        public var name: String
+        public var fromTrack: Int
+        public var fromPs: Double
+        public var toTrack: Int
+        public var toPs: Double
+    }
+
     public private(set) var tracks: [Track] = []
     public private(set) var spans: [Span] = []
+    public private(set) var samples: [Sample] = []
+    public private(set) var arrows: [Arrow] = []
     public let limit: Int
     public private(set) var dropped = 0
     /// What the recorder left out besides the dropped spans (chips not traced, ...), for the reader.
@@ -41,10 +62,28 @@ public struct Timeline: Sendable, Equatable {
 
     /// Records a span unless the limit is reached (then it is counted as dropped).
     public mutating func record(track: Int, name: String, category: String, startPs: Double, durationPs: Double) {
-        guard spans.count < limit else {
+        guard spans.count + samples.count + arrows.count < limit else {
             dropped += 1
             return
         }
         spans.append(Span(track: track, name: name, category: category, startPs: startPs, durationPs: durationPs))
+    }
+
+    /// Records a counter sample; samples count towards the limit like spans.
+    public mutating func sample(process: Int, name: String, timePs: Double, value: Double) {
+        guard spans.count + samples.count + arrows.count < limit else {
+            dropped += 1
+            return
+        }
+        samples.append(Sample(process: process, name: name, timePs: timePs, value: value))
+    }
+
+    /// Records an arrow between two tracks; arrows count towards the limit like spans.
+    public mutating func arrow(name: String, from: Int, at fromPs: Double, to: Int, at toPs: Double) {
+        guard spans.count + samples.count + arrows.count < limit else {
+            dropped += 1
+            return
+        }
+        arrows.append(Arrow(id: arrows.count + 1, name: name, fromTrack: from, fromPs: fromPs, toTrack: to, toPs: toPs))
     }
 }

@@ -3,7 +3,8 @@ import SpindleCore
 
 /// A `Timeline` as Chrome trace-event JSON, which Perfetto's UI and chrome://tracing open: a process per
 /// track's process (a chip), named, a thread per track, a complete event ("X") per span with times in
-/// microseconds, and under `metadata` the spans dropped at the limit and what else was left out.
+/// microseconds, a counter event ("C") per sample, a flow start and end ("s", "f") per arrow, and under
+/// `metadata` the entries dropped at the limit and what else was left out.
 public enum ChromeTrace {
     struct Event: Encodable {
         var name: String
@@ -14,6 +15,25 @@ public enum ChromeTrace {
         var pid: Int
         var tid: Int
         var args: [String: String]?
+        var id: Int?
+        var bp: String?
+        var counter: [String: Double]?
+
+        enum CodingKeys: String, CodingKey { case name, cat, ph, ts, dur, pid, tid, args, id, bp }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encodeIfPresent(cat, forKey: .cat)
+            try c.encode(ph, forKey: .ph)
+            try c.encodeIfPresent(ts, forKey: .ts)
+            try c.encodeIfPresent(dur, forKey: .dur)
+            try c.encode(pid, forKey: .pid)
+            try c.encode(tid, forKey: .tid)
+            if let counter { try c.encode(counter, forKey: .args) } else { try c.encodeIfPresent(args, forKey: .args) }
+            try c.encodeIfPresent(id, forKey: .id)
+            try c.encodeIfPresent(bp, forKey: .bp)
+        }
     }
 
     struct File: Encodable {
@@ -38,7 +58,19 @@ public enum ChromeTrace {
                 Event(name: s.name, cat: s.category, ph: "X", ts: s.startPs * 1e-6, dur: s.durationPs * 1e-6, pid: t.process, tid: t.thread)
             )
         }
+        for s in timeline.samples {
+            events.append(
+                Event(name: s.name, ph: "C", ts: s.timePs * 1e-6, pid: s.process, tid: 0, counter: [s.name: s.value]))
+        }
+        for a in timeline.arrows {
+            let from = timeline.tracks[a.fromTrack], to = timeline.tracks[a.toTrack]
+            events.append(Event(name: a.name, cat: "message", ph: "s", ts: a.fromPs * 1e-6, pid: from.process, tid: from.thread, id: a.id))
+            events.append(
+                Event(name: a.name, cat: "message", ph: "f", ts: a.toPs * 1e-6, pid: to.process, tid: to.thread, id: a.id, bp: "e"))
+        }
         var metadata = about
+        metadata["counter_samples"] = "\(timeline.samples.count)"
+        metadata["arrows"] = "\(timeline.arrows.count)"
         metadata["spans"] = "\(timeline.spans.count)"
         metadata["spans_dropped"] = "\(timeline.dropped)"
         if timeline.dropped > 0 {

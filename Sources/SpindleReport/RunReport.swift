@@ -18,6 +18,9 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var byPhase: [String: Double]
         /// Energy of each chip, chip 0 first (the package's control messages count on chip 0).
         public var byChip: [Double]
+        /// Level of the machine (DRAM, NoC, package, buffers, compute, crossbar, ADC) to pJ; `nil` in results
+        /// written before levels were reported.
+        public var byLevel: [String: Double]?
         public init(
             total: Double, byComponent: [String: Double], byAction: [String: Double], byPhase: [String: Double] = [:], byChip: [Double] = []
         ) {
@@ -33,6 +36,7 @@ public struct RunReport: Sendable, Codable, Equatable {
             case byAction = "by_action"
             case byPhase = "by_phase"
             case byChip = "by_chip"
+            case byLevel = "by_level"
         }
     }
     public struct DataMoved: Sendable, Codable, Equatable {
@@ -83,6 +87,8 @@ public struct RunReport: Sendable, Codable, Equatable {
         public var busyPs: UInt64
         public var predictedPs: UInt64
         public var predictedPJ: Double
+        /// Simulated energy by phase (`nil` in results written before it was reported).
+        public var energyByPhasePJ: [String: Double]?
         public init(
             name: String, stage: Int, chips: [Int], tiles: Int, crossbars: Int, copies: Int, weightBytes: UInt64, macs: UInt64,
             energyPJ: Double, busyPs: UInt64, predictedPs: UInt64, predictedPJ: Double
@@ -107,6 +113,7 @@ public struct RunReport: Sendable, Codable, Equatable {
             case busyPs = "busy_ps"
             case predictedPs = "predicted_ps"
             case predictedPJ = "predicted_pj"
+            case energyByPhasePJ = "energy_by_phase_pj"
         }
     }
     public struct TechnologyRow: Sendable, Codable, Equatable {
@@ -170,9 +177,12 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var inputHash: String?
     /// Wall-clock and machine facts; the only part that may differ between runs of the same inputs.
     public var run: RunFacts?
+    /// What happened over time (`nil` unless the run recorded it).
+    public var activity: RunActivity?
 
     enum CodingKeys: String, CodingKey {
         case scenario, topology, model, mode, plan, throughput, batch, chips, tiles, events, macs, layers, technology, warnings, run, area
+        case activity
         case efficiency
         case technologyBasis = "technology_basis"
         case latencyPs = "latency_ps"
@@ -278,12 +288,19 @@ extension RunReport {
             lines.append("")
             lines.append(pad(title, 22) + pad("pJ", 16, right: true) + pad("share", 9, right: true))
             for (k, v) in rows {
-                lines.append(pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(share(v), 9, right: true))
+                lines.append(
+                    pad("  " + k, 22) + pad(Units.format(v, 1), 16, right: true) + pad(share(v), 9, right: true) + "  "
+                        + TextBar.bar(energyPJ.total > 0 ? v / energyPJ.total : 0))
             }
         }
         table(
             "energy by component",
             energyPJ.byComponent.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        if let levels = energyPJ.byLevel {
+            table(
+                "energy by level", levels.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+            )
+        }
         if energyPJ.byPhase.filter({ $0.key != Phase.control.rawValue }).count > 1 {
             table("energy by phase", Phase.allCases.compactMap { p in energyPJ.byPhase[p.rawValue].map { (p.rawValue, $0) } })
         }

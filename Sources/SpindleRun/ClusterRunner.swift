@@ -33,6 +33,38 @@ public struct ClusterRunReport: Sendable, Codable {
         do { return try encoder.encode(self) } catch { throw SpindleError(.io, "cannot encode the result: \(error)") }
     }
 
+    /// Reads a report back from its JSON (`jsonData`).
+    ///
+    /// The JSON's keys are the properties' names in snake case, which loses the case of acronyms
+    /// (`hardwareTFLOPsPerChip` is written `hardware_tflo_ps_per_chip`); reading restores the acronyms the
+    /// report's types use. A test round-trips every shipped cluster scenario's report.
+    public static func decode(_ data: Data) throws -> ClusterRunReport {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .custom { path in
+            JSONKey(camelCase(path.last!.stringValue))
+        }
+        return try decoder.decode(ClusterRunReport.self, from: data)
+    }
+
+    /// Acronyms in the report's property names, as snake case leaves them after camel-casing, and restored.
+    static let acronyms: [(String, String)] = [("TfloPs", "TFLOPs"), ("FloPs", "FLOPs"), ("GbPer", "GBPer"), ("Pj", "PJ")]
+
+    static func camelCase(_ key: String) -> String {
+        let words = key.split(separator: "_", omittingEmptySubsequences: true)
+        guard let first = words.first else { return key }
+        var out = String(first) + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        for (from, to) in acronyms { out = out.replacingOccurrences(of: from, with: to) }
+        return out
+    }
+
+    struct JSONKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// A few lines for a terminal.
     public func summary() -> String {
         var lines = ["scenario '\(scenario)' on '\(cluster)' (\(chips) chips)"]
@@ -104,16 +136,6 @@ public enum ClusterRunner {
         return HierarchicalCollective(
             perNode: s.cluster.levels[0].size, intra: try CollectiveAlgorithms.named(c.intra),
             inter: try CollectiveAlgorithms.named(c.inter))
-    }
-
-    /// Which chips a timeline records, and how many spans at most.
-    public struct TraceRequest: Sendable {
-        public var chips: Int
-        public var limit: Int
-        public init(chips: Int, limit: Int) {
-            self.chips = chips
-            self.limit = limit
-        }
     }
 
     /// Runs the scenario.

@@ -11,6 +11,7 @@ struct EnergyAccount {
     var total = 0.0
     var byComponent: [String: Double] = [:]
     var byAction: [String: Double] = [:]
+    var byLevel: [String: Double] = [:]
     /// Energy per step label (index into `Schedule.labels`).
     var byLabel: [Double]
     var byChip: [Double]
@@ -47,7 +48,7 @@ struct EnergyAccount {
             let chip = model.chipOf[Int(id.raw)]
             var plain: [(slot: Int, n: UInt64)] = []
             var labelled: [(label: Int, slot: Int, n: UInt64)] = []
-            for (key, n) in counters.values {
+            for (key, n) in counters.values where !catalogue.isActivity(key) {
                 let (slot, label) = catalogue.decode(key)
                 if let label { labelled.append((label, slot, n)) } else { plain.append((slot, n)) }
             }
@@ -85,6 +86,7 @@ struct EnergyAccount {
                     // Package link bits count at the sending controller but are the package's energy.
                     byComponent[action == .nopLinkBits ? ComponentKind.package.rawValue : kind.rawValue, default: 0] += e
                     byAction[names[slot], default: 0] += e
+                    byLevel[action.level.rawValue, default: 0] += e
                     total += e
                     componentEnergy += e
                 } else if n > 0 {

@@ -122,7 +122,20 @@ public enum ScenarioRunner {
         _ prepared: Prepared, options: EngineOptions, profile: Bool = false,
         progress: (@Sendable (Double, RunProgress) -> Void)? = nil
     ) async throws(SpindleError) -> RunReport {
+        try await record(prepared, options: options, profile: profile, progress: progress, activity: false, trace: nil).report
+    }
+
+    /// Simulates a prepared scenario recording what happened over time: with `activity`, the report's
+    /// `activity` section (series in about 256 bins of the analytic estimate, each chip's steps); with
+    /// `trace`, also every tile job, and the timeline of the chips it asks for.
+    public static func record(
+        _ prepared: Prepared, options: EngineOptions, profile: Bool = false,
+        progress: (@Sendable (Double, RunProgress) -> Void)? = nil, activity: Bool, trace: TraceRequest?
+    ) async throws(SpindleError) -> (report: RunReport, timeline: Timeline?) {
         var model = AcceleratorModel(topology: prepared.scenario.topology, schedule: prepared.schedule)
+        let recording =
+            activity || trace != nil ? ActivityOptions.spanning(prepared.predictedLatencyPs, jobs: trace != nil) : nil
+        model.activity = recording
         var options = options
         // The per-window busy and barrier times feed only the profile.
         if !profile { options.timeWindows = false }
@@ -132,7 +145,11 @@ public enum ScenarioRunner {
             progress: progress.map { report in
                 { @Sendable p in report(Double(p.time) / Double(predicted), p) }
             })
-        return report(prepared, model: model, result: result, profile: profile)
+        var report = report(prepared, model: model, result: result, profile: profile)
+        guard let recording else { return (report, nil) }
+        let account = ActivityAccount(model: model, result: result, options: recording)
+        if activity { report.activity = account.report() }
+        return (report, trace.map { account.timeline($0) })
     }
 
     /// Loads nothing, maps and runs: the one-call form.
@@ -149,9 +166,11 @@ public enum ScenarioRunner {
         let latency = account.latencyPs, total = account.total, unpriced = account.unpriced
         var byPhase: [String: Double] = controlEnergy > 0 ? [Phase.control.rawValue: controlEnergy] : [:]
         var byLayer: [String: Double] = [:]
+        var byLayerPhase: [String: [String: Double]] = [:]
         for (l, e) in byLabel.enumerated() {
             byPhase[schedule.labels[l].phase.rawValue, default: 0] += e
             byLayer[schedule.labels[l].layer, default: 0] += e
+            if e != 0 { byLayerPhase[schedule.labels[l].layer, default: [:]][schedule.labels[l].phase.rawValue, default: 0] += e }
         }
         var layerTime: [String: UInt64] = [:]
         for chip in 0..<topology.chips {
@@ -166,12 +185,14 @@ public enum ScenarioRunner {
                 weightBytes: r.weightBytes, macs: r.macs, energyPJ: byLayer[r.layer] ?? 0, busyPs: layerTime[r.layer] ?? 0,
                 predictedPs: r.predictedPs, predictedPJ: r.predictedPJ)
         }
+        for i in layers.indices { layers[i].energyByPhasePJ = byLayerPhase[layers[i].name] ?? [:] }
         // Gradient exchanges appear as their own rows.
         for label in schedule.labels where label.phase == .exchange && !layers.contains(where: { $0.name == label.layer }) {
             layers.append(
                 RunReport.LayerRow(
                     name: label.layer, stage: 0, chips: [], tiles: 0, crossbars: 0, copies: 0, weightBytes: 0, macs: 0,
                     energyPJ: byLayer[label.layer] ?? 0, busyPs: layerTime[label.layer] ?? 0, predictedPs: 0, predictedPJ: 0))
+            layers[layers.count - 1].energyByPhasePJ = byLayerPhase[label.layer] ?? [:]
         }
         var warnings: [String] = prepared.mapping.notes
         let nodes = topology.technology.nodes
@@ -218,6 +239,7 @@ public enum ScenarioRunner {
                 ? endurance / Double(account.cellWrites) : nil,
             layers: layers, technology: technology, warnings: warnings, run: facts)
         report.inputHash = scenario.inputHash
+        report.energyPJ.byLevel = account.byLevel
         report.technologyBasis = topology.technology.basis?.description
         let chipArea = AreaModel.chip(topology)
         report.area = chipArea.map { a in

@@ -7,6 +7,12 @@ import SpindleWorkload
 /// A scenario on a cluster file: a transformer's training iteration or a collective micro-benchmark.
 public struct ClusterScenario: Sendable {
     /// What the scenario runs.
+    /// Whether the workload runs chip programs (training, serving), which a timeline can trace.
+    public var hasChipPrograms: Bool {
+        if case .collective = workload { return false }
+        return true
+    }
+
     public enum Workload: Sendable {
         case training(Training)
         case inference(Inference)

@@ -55,12 +55,18 @@ struct RunCommand: DistributedCommand {
     var out: String?
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
-    @Option(help: "Cluster scenarios: write a timeline of the chips' work (Chrome trace-event JSON, for Perfetto) to this file.")
+    @Option(help: "Write a timeline of the chips' work (Chrome trace-event JSON, for ui.perfetto.dev) to this file.")
     var trace: String?
-    @Option(help: "With --trace: the most spans to record (later ones are counted in the file's metadata).")
+    @Option(help: "With --trace: the most spans, counter samples and arrows to record (the rest are counted in the file's metadata).")
     var traceLimit: Int = 1_000_000
     @Option(help: "With --trace: trace the first this many chips.")
     var traceChips: Int = 64
+    @Option(help: "With --trace on a topology scenario: draw arrows only for this layer's chip-to-chip transfers (default: every layer's).")
+    var traceLayer: String?
+    @Option(help: "Write a self-contained HTML report with charts to this file (records the run's activity over time).")
+    var html: String?
+    @Flag(help: "Record activity over time (per-chip utilisation, DRAM and network rates, steps) into the JSON result.")
+    var activity = false
 
     func run(world: MPIWorld?) async throws {
         try await CLI.guarded { try await execute(world: world) }
@@ -73,9 +79,8 @@ struct RunCommand: DistributedCommand {
             return
         }
         if trace != nil {
-            throw SpindleError(
-                .unsupported, "--trace writes timelines of cluster scenarios (training and serving) only so far",
-                hint: "Use --profile for this scenario's engine facts")
+            try CLI.check(traceLimit, "--trace-limit", 1...100_000_000)
+            try CLI.check(traceChips, "--trace-chips", 1...(1 << 20))
         }
         do {
             // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
@@ -100,14 +105,26 @@ struct RunCommand: DistributedCommand {
             let bar = ProgressBar(enabled: !noProgress && isatty(STDERR_FILENO) == 1)
             let update: @Sendable (Double, RunProgress) -> Void = { fraction, p in bar.update(fraction, p) }
             let onProgress = bar.enabled ? update : nil
-            var report = try await ScenarioRunner.run(
-                prepared, options: options, profile: engine.profile, progress: onProgress)
+            if let layer = traceLayer, !prepared.schedule.labels.contains(where: { $0.layer == layer }) {
+                let names = Array(Set(prepared.schedule.labels.map(\.layer))).sorted()
+                throw SpindleError(
+                    .invalidValue, "--trace-layer '\(layer)' is not a layer of '\(prepared.scenario.name)'",
+                    expected: "one of " + names.prefix(40).joined(separator: ", ") + (names.count > 40 ? ", ..." : ""))
+            }
+            let request = trace.map { _ in TraceRequest(chips: traceChips, limit: traceLimit, arrowsLayer: traceLayer) }
+            var (report, timeline) = try await ScenarioRunner.record(
+                prepared, options: options, profile: engine.profile, progress: onProgress, activity: activity || html != nil,
+                trace: request)
             bar.finish(RunProgress(time: report.latencyPs, events: report.events, wallSeconds: report.run?.wallSeconds ?? 0))
             if !engine.profile { report.run?.profile = nil }
             // Every process holds the whole result; rank 0 speaks for the job.
             if let world, world.group.rank != 0 { return }
             let data = try report.jsonData()
             if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
+            if let trace, let timeline {
+                try writeTrace(timeline, to: trace, about: ["scenario": report.scenario, "topology": report.topology])
+            }
+            if let html { try writeHTML(try report.html(), to: html) }
             if json {
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
                 if engine.profile, let profile = report.run?.profile {
@@ -141,26 +158,42 @@ extension RunCommand {
         }
         let status = StatusLine()
         status.show("simulating '\(scenario.name)' on '\(scenario.cluster.name)' (\(scenario.cluster.spec.chips) chips) ...")
-        let (report, timeline) = try ClusterRunner.run(
-            scenario, trace: trace.map { _ in ClusterRunner.TraceRequest(chips: traceChips, limit: traceLimit) })
+        // The HTML report draws the first chips' timeline: recorded even without --trace.
+        let request =
+            trace != nil
+            ? TraceRequest(chips: traceChips, limit: traceLimit)
+            : html != nil && scenario.hasChipPrograms ? TraceRequest(chips: ClusterRunReport.htmlTimelineChips, limit: 200_000) : nil
+        let (report, timeline) = try ClusterRunner.run(scenario, trace: request)
         status.clear()
         let data = try report.jsonData()
         if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
         if let trace, let timeline {
-            let about = [
-                "scenario": scenario.name, "cluster": scenario.cluster.name, "model_revision": ModelRevision.current, "time_unit": "us",
-            ]
-            try AtomicFile.write(try ChromeTrace.data(timeline, about: about), to: trace)
-            CLI.note(
-                "wrote \(trace): \(timeline.spans.count) spans of \(timeline.tracks.count) chip(s)"
-                    + (timeline.dropped > 0 ? ", \(timeline.dropped) more dropped at --trace-limit" : "") + "; open it in ui.perfetto.dev")
+            try writeTrace(timeline, to: trace, about: ["scenario": scenario.name, "cluster": scenario.cluster.name])
         }
+        if let html { try writeHTML(try report.html(timeline: timeline), to: html) }
         if json {
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {
             print(report.summary())
             if let out { print("\nwrote \(out)") }
         }
+    }
+}
+
+extension RunCommand {
+    func writeTrace(_ timeline: Timeline, to path: String, about: [String: String]) throws {
+        var about = about
+        about["model_revision"] = ModelRevision.current
+        about["time_unit"] = "us"
+        try AtomicFile.write(try ChromeTrace.data(timeline, about: about), to: path)
+        CLI.note(
+            "wrote \(path): \(timeline.spans.count) spans, \(timeline.samples.count) counter samples and \(timeline.arrows.count) arrows on \(Set(timeline.tracks.map(\.process)).count) chip(s)"
+                + (timeline.dropped > 0 ? ", \(timeline.dropped) more dropped at --trace-limit" : "") + "; open it in ui.perfetto.dev")
+    }
+
+    func writeHTML(_ page: String, to path: String) throws {
+        try AtomicFile.write(Data(page.utf8), to: path)
+        CLI.note("wrote \(path) (\(Units.formatBytes(UInt64(page.utf8.count)))); open it in a browser")
     }
 }
 

@@ -142,6 +142,8 @@ struct SweepCommand: DistributedCommand {
     var out: String = "sweep-results"
     @Option(help: "Points simulated at the same time; results are identical to a serial sweep.")
     var jobs: Int = 1
+    @Option(help: "Also write an HTML page comparing the points (bars per metric, each swept key, the Pareto front).")
+    var html: String?
     @OptionGroup var set: OverrideFlags
     @OptionGroup var engine: EngineFlags
 
@@ -157,7 +159,7 @@ struct SweepCommand: DistributedCommand {
             var runner = SweepRunner(scenarioPath: scenario, overrides: overrides, folder: out, options: options, limit: engine.long.limit)
             runner.jobs = jobs
             runner.group = world?.group
-            try await runner.run { event in
+            let reports = try await runner.run { event in
                 switch event {
                 case .reused(let i, let count, let point, let path):
                     CLI.progressLine("[\(i + 1)/\(count)] \(point): already done (\(path))")
@@ -174,6 +176,20 @@ struct SweepCommand: DistributedCommand {
                     CLI.progressLine("wrote \(summary)")
                 }
             }
+            if let html, !reports.isEmpty {
+                let base = try ScenarioLoader.load(scenario, overrides: overrides)
+                let points = ScenarioLoader.sweepPoints(base)
+                let width = String(max(points.count, 1)).count
+                let entries = zip(reports, points).enumerated().map { i, pair in
+                    ComparisonHTML.Entry(
+                        name: pair.1.isEmpty
+                            ? SweepRunner.fileName(i, width: width) : pair.1.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                        report: pair.0, axes: pair.1.map { ($0.key, $0.value) })
+                }
+                let page = try ComparisonHTML.page(title: "Spindle sweep: \(base.name)", entries)
+                try AtomicFile.write(Data(page.utf8), to: html)
+                CLI.progressLine("wrote \(html)")
+            }
         }
     }
 }
@@ -184,6 +200,8 @@ struct CompareCommand: ParsableCommand {
         abstract: "Compare run results (JSON from spindle run --out or spindle sweep) side by side, with ratios to the first.")
     @Argument(help: "Two or more result JSON files; ratios are to the first.")
     var files: [String]
+    @Option(help: "Also write an HTML page with the results side by side (bars per metric, the Pareto front).")
+    var html: String?
 
     func run() throws {
         do {
@@ -201,6 +219,12 @@ struct CompareCommand: ParsableCommand {
                 }
             }
             print(Self.table(reports, names: files))
+            if let html {
+                let page = try ComparisonHTML.page(
+                    title: "Spindle comparison", zip(files, reports).map { ComparisonHTML.Entry(name: $0, report: $1) })
+                try AtomicFile.write(Data(page.utf8), to: html)
+                print("\nwrote \(html)")
+            }
         } catch let e as SpindleError {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))
             throw ExitCode(2)

@@ -18,7 +18,8 @@ struct SpindleCommand: AsyncParsableCommand {
         abstract: "Simulate multi-chip DNN accelerators: where do energy and time go?",
         version: Spindle.version,
         subcommands: [
-            RunCommand.self, MapCommand.self, SweepCommand.self, CompareCommand.self, ModelsCommand.self, CompressCommand.self,
+            RunCommand.self, MapCommand.self, SweepCommand.self, CompareCommand.self, ReportCommand.self, ModelsCommand.self,
+            CompressCommand.self,
             NoCCommand.self, DRAMCommand.self, ArrayCommand.self, CollectiveCommand.self, PlanCommand.self, BenchCommand.self,
             ValidateCommand.self,
         ],

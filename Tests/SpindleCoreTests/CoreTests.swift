@@ -94,3 +94,17 @@ struct RandomTests {
         #expect(seen.count == 7)
     }
 }
+
+@Suite("Terminal bars")
+struct TextBarTests {
+    @Test("Bars are the fraction of the width in eighths of a cell, clamped, padded on request")
+    func bars() {
+        #expect(TextBar.bar(0.5, width: 4) == "██")
+        #expect(TextBar.bar(1.0 / 32, width: 4) == "▏")
+        #expect(TextBar.bar(0.3, width: 10) == "███")
+        #expect(TextBar.bar(0.3125, width: 10) == "███▏")
+        #expect(TextBar.bar(2, width: 2, padded: true) == "██")
+        #expect(TextBar.bar(-1, width: 3, padded: true) == "   ")
+        #expect(TextBar.bar(.nan, width: 3) == "")
+    }
+}

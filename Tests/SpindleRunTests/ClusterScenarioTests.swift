@@ -104,7 +104,7 @@ struct ClusterScenarioTests {
             """,
         ])
         let s = try ClusterScenarioLoader.load(dir + "/t.yaml")
-        let (report, recorded) = try ClusterRunner.run(s, trace: ClusterRunner.TraceRequest(chips: 8, limit: 1_000_000))
+        let (report, recorded) = try ClusterRunner.run(s, trace: TraceRequest(chips: 8, limit: 1_000_000))
         let timeline = try #require(recorded)
         let t = try #require(report.training)
         let object = try #require(try JSONSerialization.jsonObject(with: try ChromeTrace.data(timeline)) as? [String: Any])
@@ -129,7 +129,7 @@ struct ClusterScenarioTests {
             #expect(abs(busy - (t.iterationSeconds - stage.tailSeconds)) <= 1e-9 * t.iterationSeconds)
         }
         // A limit drops the rest and says so.
-        let (_, small) = try ClusterRunner.run(s, trace: ClusterRunner.TraceRequest(chips: 2, limit: 10))
+        let (_, small) = try ClusterRunner.run(s, trace: TraceRequest(chips: 2, limit: 10))
         #expect(small?.spans.count == 10 && (small?.dropped ?? 0) > 0 && small?.notes.isEmpty == false)
     }
 

@@ -78,6 +78,19 @@ public enum Action: Hashable, Sendable {
         }
     }
 
+    /// Where in the machine the action spends its energy.
+    public var level: EnergyLevel {
+        switch self {
+        case .dramReadBits, .dramWriteBits, .dram: .dram
+        case .nocRouterBits, .nocLinkBits: .noc
+        case .nopLinkBits: .package
+        case .bufferRead, .bufferWrite, .rfAccess: .buffers
+        case .macInt8, .fp32Mul, .fp32Add, .sdRebuildOp, .shiftAdd: .compute
+        case .xbarCellRead, .dacDrive, .mramWriteBits: .crossbar
+        case .adcConvert: .adc
+        }
+    }
+
     /// The actions every run counts whatever its tiles, which every technology table must price.
     public static let alwaysCounted: [Action] = [.dramReadBits, .dramWriteBits, .nocRouterBits, .nopLinkBits]
 }
@@ -92,4 +105,17 @@ public enum DRAMCommandAction: String, Sendable, CaseIterable {
 
     /// Standby is counted per rank and cycle; the others per command.
     public var isStandby: Bool { self == .activeStandby || self == .prechargeStandby }
+}
+
+/// The level of the machine an action's energy belongs to, for breakdowns: off-chip memory, the on-chip
+/// network, the package network, buffers and register files, digital arithmetic, crossbar arrays
+/// (cell reads, row drivers, cell writes) and their converters.
+public enum EnergyLevel: String, Sendable, CaseIterable, Codable {
+    case dram = "DRAM"
+    case noc = "NoC"
+    case package
+    case buffers
+    case compute
+    case crossbar
+    case adc = "ADC"
 }

@@ -102,7 +102,25 @@ public final class CounterCatalogue: Sendable {
     /// The key of `counter` for the whole run or one label.
     public func key(_ counter: Counter, label: Int? = nil) -> CounterKey { key(slot: slot(counter), label: label) }
 
-    /// The slot and label (`nil`: the whole run) a key stands for.
+    /// The key of a recorded activity value (`ActivitySeries`): a bin, a step or a job number. Activity keys
+    /// have the top bit set, which no slot-and-label key has (labels are below 2^13).
+    @inlinable
+    public func activityKey(_ series: ActivitySeries, index: Int) -> CounterKey {
+        CounterKey(raw: 1 << 63 | UInt64(series.rawValue) << 48 | UInt64(index))
+    }
+
+    /// Whether `key` is an activity key (then `decode` does not apply: use `decodeActivity`).
+    @inlinable
+    public func isActivity(_ key: CounterKey) -> Bool { key.raw >> 63 == 1 }
+
+    /// The series and index of an activity key, or `nil` for any other key.
+    public func decodeActivity(_ key: CounterKey) -> (series: ActivitySeries, index: Int)? {
+        let series = (key.raw >> 48) & 0x7FFF
+        guard isActivity(key), series <= UInt64(UInt8.max), let s = ActivitySeries(rawValue: UInt8(series)) else { return nil }
+        return (s, Int(key.raw & 0xFFFF_FFFF_FFFF))
+    }
+
+    /// The slot and label (`nil`: the whole run) a key stands for; not for activity keys.
     @inlinable
     public func decode(_ key: CounterKey) -> (slot: Int, label: Int?) {
         let l = Int(key.raw >> 32)
@@ -117,7 +135,7 @@ public struct CounterTotals: Sendable, Equatable {
     /// The whole-run counts of `counters`, merged, decoded with `catalogue`.
     public init(_ counters: [Counters], catalogue: CounterCatalogue) {
         for c in counters {
-            for (key, n) in c.values {
+            for (key, n) in c.values where !catalogue.isActivity(key) {
                 let (slot, label) = catalogue.decode(key)
                 if label == nil { values[catalogue.counters[slot], default: 0] &+= n }
             }

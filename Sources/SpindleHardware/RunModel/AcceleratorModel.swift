@@ -16,11 +16,16 @@ public struct AcceleratorModel: Sendable {
     /// Kind and chip of every component, indexed by `ComponentID.raw`.
     public private(set) var kinds: [ComponentKind] = []
     public private(set) var chipOf: [Int] = []
+    /// Each component's number among the components of its kind on its chip (routers row-major, tiles and
+    /// DRAM channels in topology order), indexed by `ComponentID.raw`.
+    public private(set) var localIndex: [Int] = []
 
     /// The counters this model's components count into, numbered.
     public let catalogue: CounterCatalogue
     /// The price of every action the topology can count.
     public let prices: PriceTable
+    /// What the components record over time (`nil`: nothing, at no cost); set before `build`.
+    public var activity: ActivityOptions?
 
     public init(topology: Topology, schedule: Schedule) {
         self.topology = topology
@@ -74,6 +79,7 @@ public struct AcceleratorModel: Sendable {
         var position = [(x: Int, y: Int)](repeating: (0, 0), count: t.chips * perChip + 1)
         kinds = []
         chipOf = []
+        localIndex = []
         for c in 0..<t.chips {
             for y in 0..<h { for x in 0..<w { position[Int(routerID(c, x, y).raw)] = (x, y) } }
             for (i, tile) in t.tiles.enumerated() { position[Int(tileID(c, i).raw)] = (tile.at.x, tile.at.y) }
@@ -96,9 +102,10 @@ public struct AcceleratorModel: Sendable {
                     components.append(
                         Router(
                             slot: slot(builder, p, routerID(c, x, y)), x: x, y: y, map: map, spec: t.noc, neighbours: n,
-                            catalogue: catalogue))
+                            catalogue: catalogue, activity: activity))
                     kinds.append(.router)
                     chipOf.append(c)
+                    localIndex.append(y * w + x)
                 }
             }
             // Resolve the chip's steps; every tile gets its own job list in step order.
@@ -138,18 +145,20 @@ public struct AcceleratorModel: Sendable {
                     ComputeTile(
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
                         buffer: t.technology.bufferActions(bankBytes: tile.type.bankBytes), jobs: tileJobs[i], labels: tileLabels[i],
-                        catalogue: catalogue))
+                        catalogue: catalogue, activity: activity))
                 kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
                 chipOf.append(c)
+                localIndex.append(i)
             }
             for (i, d) in t.dram.enumerated() {
                 components.append(
                     DRAMChannel(
                         slot: slot(builder, p, dramID(c, i)), spec: d, router: routerID(c, d.at.x, d.at.y),
                         controller: controllerID(c), packetBytes: t.noc.packetBytes, controlLatencyPs: t.controlLatencyPs,
-                        catalogue: catalogue))
+                        catalogue: catalogue, activity: activity))
                 kinds.append(.dram)
                 chipOf.append(c)
+                localIndex.append(i)
             }
             let ports = PackagePorts(
                 chip: c, controllers: (0..<t.chips).map(controllerID), hops: (0..<t.chips).map { t.package.hops(c, $0, chips: t.chips) },
@@ -158,9 +167,11 @@ public struct AcceleratorModel: Sendable {
             components.append(
                 ChipController(
                     slot: slot(builder, p, controllerID(c)), steps: steps, coordinator: coordinatorID,
-                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c), ports: ports, catalogue: catalogue))
+                    controlLatencyPs: t.controlLatencyPs, packageLatencyPs: packageDelay(c), ports: ports, catalogue: catalogue,
+                    activity: activity))
             kinds.append(.controller)
             chipOf.append(c)
+            localIndex.append(0)
         }
         let coordinator = PackageCoordinator(
             slot: slot(builder, PartitionID(0), coordinatorID), controllers: (0..<t.chips).map(controllerID),
@@ -169,6 +180,7 @@ public struct AcceleratorModel: Sendable {
         components.append(coordinator)
         kinds.append(.package)
         chipOf.append(0)
+        localIndex.append(0)
         for c in components { builder.add(c) }
         for c in 0..<t.chips {
             try builder.connect(coordinatorID, controllerID(c), latency: packageDelay(c))

@@ -48,10 +48,13 @@ actor ChipController: Component {
     /// Stagings in flight, by id: DRAM parts still outstanding and what follows.
     private var staging: [UInt64: (parts: Int, then: AfterStaging)] = [:]
     private var nextStaging: UInt64 = 0
+    /// Package bytes per bin, and each step's begin, run and end times, when the run records activity.
+    private var packageBins: ActivityBins?
+    private var stepTimes: [(begin: Picoseconds, run: Picoseconds, end: Picoseconds)]?
 
     init(
         slot: ComponentSlot, steps: [ResolvedStep], coordinator: ComponentID, controlLatencyPs: Picoseconds,
-        packageLatencyPs: Picoseconds, ports: PackagePorts, catalogue: CounterCatalogue
+        packageLatencyPs: Picoseconds, ports: PackagePorts, catalogue: CounterCatalogue, activity: ActivityOptions? = nil
     ) {
         id = slot.id
         executor = slot.executor
@@ -61,6 +64,8 @@ actor ChipController: Component {
         self.packageLatencyPs = packageLatencyPs
         self.ports = ports
         self.catalogue = catalogue
+        packageBins = activity.map { ActivityBins(binPs: $0.binPs) }
+        stepTimes = activity.map { _ in Array(repeating: (0, 0, 0), count: steps.count) }
     }
 
     func handle(_ event: Event, _ context: EventContext) {
@@ -97,6 +102,7 @@ actor ChipController: Component {
             return
         }
         stepStart = context.now
+        if stepTimes != nil { stepTimes![step].begin = context.now }
         stage = .receiving
         advance(context)
     }
@@ -197,6 +203,7 @@ actor ChipController: Component {
         let serial = Units.transferPs(bytes: t.bytes, gbPerSecond: ports.linkBandwidthGBps)
         portFree = start + serial
         packageBits.add(arrival.label, t.bytes * 8 * UInt64(hops))
+        if packageBins != nil { packageBins!.spread(t.bytes, from: start, to: start + serial) }
         let arrivalPs = start + serial + Picoseconds(hops) * ports.linkLatencyPs
         context.send(
             to: ports.controllers[t.peer], after: arrivalPs - context.now,
@@ -205,6 +212,7 @@ actor ChipController: Component {
 
     private func run(_ context: EventContext) {
         stage = .running
+        if stepTimes != nil { stepTimes![step].run = context.now }
         let s = steps[step]
         outstanding = s.jobs.count
         for j in s.jobs {
@@ -230,6 +238,7 @@ actor ChipController: Component {
             stage(t.bytes, label: s.label, read: true, write: false, then: .send(t, ArrivalStaging(.write, label: s.label)), context)
         }
         stepTime.add(s.label, context.now - stepStart)
+        if stepTimes != nil { stepTimes![step].end = context.now }
         step += 1
         begin(context)
     }
@@ -238,6 +247,12 @@ actor ChipController: Component {
         let k = catalogue
         var c = Counters([k.key(.stepsDone): UInt64(step)])
         stepTime.emit(slot: k.slot(.stepPs), into: &c, k)
+        packageBins?.emit(.packageBytes, into: &c, k)
+        for (i, t) in (stepTimes ?? []).enumerated() where i < step {
+            c[k.activityKey(.stepBegin, index: i)] = t.begin
+            c[k.activityKey(.stepRun, index: i)] = t.run
+            c[k.activityKey(.stepEnd, index: i)] = t.end
+        }
         if packageBits.touched {
             c[k.key(.action(.nopLinkBits))] = packageBits.total
             packageBits.emit(slot: k.slot(.action(.nopLinkBits)), into: &c, k)

@@ -32,6 +32,9 @@ actor ComputeTile: Component {
     private var totalMacs: UInt64 = 0
     private var busyPs: UInt64 = 0
     private var jobsDone: UInt64 = 0
+    /// Busy time per bin, and each job's start and end, when the run records activity.
+    private var busyBins: ActivityBins?
+    private var jobTimes: [(start: Picoseconds, end: Picoseconds)]?
 
     /// The tile's counts, in local order: the work fields, then the rest.
     private enum Local {
@@ -43,7 +46,7 @@ actor ComputeTile: Component {
 
     init(
         slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec, buffer: (read: Action, write: Action), jobs: [ResolvedJob],
-        labels: [Int], catalogue: CounterCatalogue
+        labels: [Int], catalogue: CounterCatalogue, activity: ActivityOptions? = nil
     ) {
         id = slot.id
         executor = slot.executor
@@ -64,6 +67,8 @@ actor ComputeTile: Component {
         slots = s
         totals = Array(repeating: 0, count: Local.count)
         byLabel = Array(repeating: 0, count: Local.count * labels.count)
+        busyBins = activity.map { ActivityBins(binPs: $0.binPs) }
+        jobTimes = activity?.jobs == true ? Array(repeating: (0, 0), count: jobs.count) : nil
     }
 
     func handle(_ event: Event, _ context: EventContext) {
@@ -125,6 +130,10 @@ actor ComputeTile: Component {
         totalMacs += j.macs
         busyPs += work.durationPs
         jobsDone += 1
+        if busyBins != nil {
+            busyBins!.spread(work.durationPs, from: context.now, to: context.now + work.durationPs)
+            if jobTimes != nil { jobTimes![current] = (context.now, context.now + work.durationPs) }
+        }
         expectedBytes = .max  // consumed; wait for computeDone
         context.send(to: id, after: work.durationPs, Message(.computeDone))
     }
@@ -132,6 +141,11 @@ actor ComputeTile: Component {
     func finish() -> Counters {
         let k = catalogue
         var c = Counters([k.key(.tileBusyPs): busyPs, k.key(.tileJobs): jobsDone, k.key(.tileMACs): totalMacs])
+        busyBins?.emit(.tileBusyPs, into: &c, k)
+        for (i, t) in (jobTimes ?? []).enumerated() where t.end > 0 {
+            c[k.activityKey(.jobStart, index: i)] = t.start
+            c[k.activityKey(.jobEnd, index: i)] = t.end
+        }
         for i in 0..<Local.count where slots[i] >= 0 {
             // Buffer accesses are reported once the tile ran a job, even when they moved no bytes.
             let buffer = i == Local.bufferRead || i == Local.bufferWrite

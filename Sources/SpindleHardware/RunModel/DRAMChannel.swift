@@ -29,10 +29,12 @@ actor DRAMChannel: Component {
     private var readCursor: UInt64 = 0
     private var writeCursor: UInt64 = 1 << 33
     private var streamTag = 0
+    /// Bytes moved per bin, when the run records activity.
+    private var bytesBins: ActivityBins?
 
     init(
         slot: ComponentSlot, spec: DRAMChannelSpec, router: ComponentID, controller: ComponentID, packetBytes: UInt64,
-        controlLatencyPs: Picoseconds, catalogue: CounterCatalogue
+        controlLatencyPs: Picoseconds, catalogue: CounterCatalogue, activity: ActivityOptions? = nil
     ) {
         id = slot.id
         executor = slot.executor
@@ -43,6 +45,7 @@ actor DRAMChannel: Component {
         self.controlLatencyPs = controlLatencyPs
         self.catalogue = catalogue
         jedec = spec.jedec.map { DRAMController(config: $0.singleChannel) }
+        bytesBins = activity.map { ActivityBins(binPs: $0.binPs) }
     }
 
     func handle(_ event: Event, _ context: EventContext) {
@@ -101,6 +104,7 @@ actor DRAMChannel: Component {
         }
         busyUntil = t
         busyPs += t - first
+        if bytesBins != nil { bytesBins!.spread(bytes, from: first, to: t) }
     }
 
     /// Takes `bytes` of writes; returns when the channel has accepted the last of them (never before now).
@@ -110,6 +114,7 @@ actor DRAMChannel: Component {
         let start = max(context.now, busyUntil)
         busyUntil = start + serial
         busyPs += serial
+        if bytesBins != nil { bytesBins!.spread(bytes, from: start, to: busyUntil) }
         return busyUntil
     }
 
@@ -156,6 +161,7 @@ actor DRAMChannel: Component {
             c.completedReads.removeAll(keepingCapacity: true)
         }
         busyPs += UInt64(c.now - start) * tck
+        if bytesBins != nil { bytesBins!.spread(total, from: UInt64(start) * tck, to: UInt64(c.now) * tck) }
     }
 
     /// Queues a write-back packet's requests; returns when the last one was accepted.
@@ -174,6 +180,7 @@ actor DRAMChannel: Component {
             }
         }
         busyPs += UInt64(c.now - start) * c.config.tCKps
+        if bytesBins != nil { bytesBins!.spread(bytes, from: UInt64(start) * c.config.tCKps, to: UInt64(c.now) * c.config.tCKps) }
         return UInt64(c.now) * c.config.tCKps
     }
 
@@ -194,6 +201,7 @@ actor DRAMChannel: Component {
             out[k.key(.action(.dramReadBits))] = readBytes * 8
             out[k.key(.action(.dramWriteBits))] = writeBytes * 8
         }
+        bytesBins?.emit(.dramBytes, into: &out, k)
         readBytesByLabel.emit(slot: k.slot(.dramBytesRead), into: &out, k)
         writtenBytesByLabel.emit(slot: k.slot(.dramBytesWritten), into: &out, k)
         if jedec == nil {

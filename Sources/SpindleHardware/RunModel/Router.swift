@@ -35,9 +35,13 @@ actor Router: Component {
     @exclusivity(unchecked) private var flits: UInt64 = 0
     @exclusivity(unchecked) private var packets: UInt64 = 0
     @exclusivity(unchecked) private var creditStalls: UInt64 = 0
+    /// Link bytes per bin and bytes per output port, when the run records activity.
+    @exclusivity(unchecked) private var linkBins: ActivityBins?
+    @exclusivity(unchecked) private var portBytes: [UInt64]?
 
     init(
-        slot: ComponentSlot, x: Int, y: Int, map: NoCMap, spec: NoCSpec, neighbours: [ComponentID?], catalogue: CounterCatalogue
+        slot: ComponentSlot, x: Int, y: Int, map: NoCMap, spec: NoCSpec, neighbours: [ComponentID?], catalogue: CounterCatalogue,
+        activity: ActivityOptions? = nil
     ) {
         id = slot.id
         executor = slot.executor
@@ -48,6 +52,8 @@ actor Router: Component {
         self.neighbours = neighbours
         self.catalogue = catalogue
         credits = Array(repeating: spec.inputBufferPackets ?? 0, count: 5)
+        linkBins = activity.map { ActivityBins(binPs: $0.binPs) }
+        portBytes = activity.map { _ in [0, 0, 0, 0, 0] }
     }
 
     func handle(_ event: Event, _ context: EventContext) {
@@ -116,6 +122,10 @@ actor Router: Component {
         portFree[port] = start + serial
         let tag = m.packetTag
         let packet = Message(.packet, tag: tag.unrouted.raw, a: m.a, b: m.b, c: m.c)
+        if portBytes != nil {
+            portBytes![port] &+= m.bytes
+            if port != 0 { linkBins!.add(at: start, m.bytes) }
+        }
         if port == 0 {
             context.send(to: m.destination, after: start + serial - now, packet)
         } else {
@@ -140,6 +150,8 @@ actor Router: Component {
         ])
         routedBits.emit(slot: k.slot(.action(.nocRouterBits)), into: &c, k)
         linkBits.emit(slot: k.slot(.action(.nocLinkBits)), into: &c, k)
+        linkBins?.emit(.linkBytes, into: &c, k)
+        for (port, n) in (portBytes ?? []).enumerated() where n > 0 { c[k.activityKey(.portBytes, index: port)] = n }
         return c
     }
 }

@@ -1,0 +1,13 @@
+/// What a timeline trace records: the first `chips` chips, at most `limit` entries (spans, counter samples
+/// and arrows), and for topology runs the layer whose chip-to-chip messages are drawn as arrows (`nil`:
+/// every layer's).
+public struct TraceRequest: Sendable, Equatable {
+    public var chips: Int
+    public var limit: Int
+    public var arrowsLayer: String?
+    public init(chips: Int = 64, limit: Int = 1_000_000, arrowsLayer: String? = nil) {
+        self.chips = chips
+        self.limit = limit
+        self.arrowsLayer = arrowsLayer
+    }
+}
