@@ -37,6 +37,19 @@ public enum Units {
         }
     }
 
+    /// Formats a time held as a `Double` of picoseconds (from arithmetic or a decoded file): clamped to
+    /// 0 ... `Picoseconds.max`, and `-` when it is not a number.
+    public static func formatTime(ps: Double) -> String {
+        guard !ps.isNaN else { return "-" }
+        return formatTime(ps <= 0 ? 0 : ps >= 1.8e19 ? Picoseconds.max : Picoseconds(ps))
+    }
+
+    /// Formats a byte count held as a `Double`, clamped like `formatTime(ps:)`.
+    public static func formatBytes(count: Double) -> String {
+        guard !count.isNaN else { return "-" }
+        return formatBytes(count <= 0 ? 0 : count >= 1.8e19 ? UInt64.max : UInt64(count))
+    }
+
     /// Formats picojoules for people with an SI prefix (pJ, nJ, uJ, mJ, J).
     public static func formatEnergy(_ pj: Picojoules) -> String {
         let a = abs(pj)
@@ -65,6 +78,8 @@ public enum Units {
         guard value.isFinite else { return "\(value)" }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        // Beyond what a UInt64 holds, Swift's own shortest form (1e+30).
+        guard abs(value) * scale < 9e18 else { return "\(value)" }
         let negative = value < 0
         let scaled = (abs(value) * scale).rounded()
         let whole = (scaled / scale).rounded(.down)

@@ -50,7 +50,7 @@ public struct InferenceResult: Sendable, Equatable, Codable {
 
     /// The result as a few lines for a terminal.
     public func text() -> String {
-        func b(_ x: Double) -> String { Units.formatBytes(UInt64(max(0, x))) }
+        func b(_ x: Double) -> String { Units.formatBytes(count: x) }
         func ms(_ x: Double) -> String { Units.format(x * 1e3, 3) + " ms" }
         return [
             "\(model) serving \(batch) sequences: \(prompt)-token prompts, \(generate) tokens generated, TP \(tensor) x PP \(pipeline), weights in \(weights.rawValue) (\(network), \(fidelity)-level network)",

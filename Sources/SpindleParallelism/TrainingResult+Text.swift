@@ -3,7 +3,7 @@ import SpindleCore
 extension TrainingResult {
     /// The result as a few lines and a table of stages, for a terminal.
     public func text(estimateSeconds: Double? = nil) -> String {
-        func b(_ x: Double) -> String { Units.formatBytes(UInt64(max(0, x))) }
+        func b(_ x: Double) -> String { Units.formatBytes(count: x) }
         func s(_ x: Double) -> String { Units.format(x, 3) }
         var lines: [String] = []
         lines.append("\(model) on \(chips) chips (\(network)), \(plan), \(schedule.rawValue) schedule, \(fidelity)-level network")

@@ -120,6 +120,39 @@ public struct RunActivity: Sendable, Codable, Equatable {
         case dramPositions = "dram_positions"
     }
 
+    /// Checks that the section is whole (a saved result may have been edited): sizes agree with each other
+    /// and stay within what a run records, and each step's times are in order.
+    public func check() throws(SpindleError) {
+        func fail(_ what: String) -> SpindleError {
+            SpindleError(
+                .invalidValue, "the result's activity section is inconsistent: \(what)", expected: "activity as spindle run wrote it")
+        }
+        guard binPs > 0 else { throw fail("bin_ps is 0") }
+        guard (0...65_536).contains(bins) else { throw fail("\(bins) bins (at most 65,536)") }
+        guard (1...(1 << 20)).contains(chips.count) else { throw fail("\(chips.count) chips") }
+        guard (1...4_096).contains(nocWidth), (1...4_096).contains(nocHeight), nocWidth * nocHeight <= 1 << 20 else {
+            throw fail("a \(nocWidth) x \(nocHeight) NoC")
+        }
+        guard (0...(1 << 20)).contains(tilesPerChip), packageWidth >= 0, nocLinks >= 0 else { throw fail("negative or huge counts") }
+        for p in tilePositions + dramPositions {
+            guard p.count == 2, (0..<nocWidth).contains(p[0]), (0..<nocHeight).contains(p[1]) else {
+                throw fail("a position \(p) outside the \(nocWidth) x \(nocHeight) NoC")
+            }
+        }
+        for c in chips {
+            for series in [c.tileBusyPs, c.dramBytes, c.nocLinkBytes, c.packageBytes] where series.count > bins {
+                throw fail("chip \(c.chip) has \(series.count) values for \(bins) bins")
+            }
+            guard c.routerLinkBytes.count == nocWidth * nocHeight, c.routerLinkBytes.allSatisfy({ $0.count == 4 }) else {
+                throw fail("chip \(c.chip) has \(c.routerLinkBytes.count) routers' link bytes for a \(nocWidth) x \(nocHeight) NoC")
+            }
+            guard c.steps.count <= 1 << 24 else { throw fail("chip \(c.chip) has \(c.steps.count) steps") }
+            for s in c.steps where !(s.beginPs <= s.runPs && s.runPs <= s.endPs) {
+                throw fail("a step of chip \(c.chip) (\(s.layer)) ends before it begins")
+            }
+        }
+    }
+
     /// Share of a chip's tiles computing in bin `b` (0...1).
     public func tileUtilisation(_ chip: Chip, _ b: Int) -> Double {
         b < chip.tileBusyPs.count ? Double(chip.tileBusyPs[b]) / (Double(binPs) * Double(max(tilesPerChip, 1))) : 0

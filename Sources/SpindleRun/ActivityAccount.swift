@@ -129,7 +129,7 @@ struct ActivityAccount {
                 }
             }
         }
-        if options.jobs {
+        if options.jobChips > 0 {
             for c in 0..<traced {
                 // A tile's jobs are its jobs in step order (as the model resolved them).
                 var jobLabels: [[Int]] = Array(repeating: [], count: t.tiles.count)
@@ -171,6 +171,15 @@ struct ActivityAccount {
             counter(c, "tiles busy %", busy, scale: 100 / (bin * Double(max(t.tiles.count, 1))))
             counter(c, "NoC links GB/s", link, scale: gbps)
         }
+        // The package network as a process of its own: every chip's package port traffic together.
+        if t.chips > 1 {
+            _ = timeline.addTrack(.init(process: t.chips, processName: "package network", thread: 0, threadName: "links"))
+            var sent: [Int: UInt64] = [:]
+            for v in values where model.kinds[Int(v.id.raw)] == .controller {
+                for (b, n) in v.series[.packageBytes] ?? [:] { sent[b, default: 0] += n }
+            }
+            counter(t.chips, "package links GB/s (all chips)", sent, scale: gbps)
+        }
         // Arrows: each package transfer, from the end of the sender's step to the start of the receiver's
         // jobs; and each ring collective, from every chip's step to its ring successor's.
         var arrows = 0
@@ -204,7 +213,7 @@ struct ActivityAccount {
             }
         }
         if traced < t.chips { timeline.notes.append("chips \(traced)...\(t.chips - 1) are not traced (--trace-chips \(traced))") }
-        if !options.jobs { timeline.notes.append("tile jobs were not recorded") }
+        if options.jobChips < traced { timeline.notes.append("tile jobs were recorded on the first \(options.jobChips) chips only") }
         timeline.notes.append("buffer occupancy is not modelled (buffers count accesses, not contents)")
         if arrows == 0, let only = request.arrowsLayer {
             timeline.notes.append("layer '\(only)' sends nothing between traced chips, so there are no arrows")

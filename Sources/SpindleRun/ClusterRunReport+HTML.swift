@@ -20,7 +20,7 @@ extension ClusterRunReport {
                 (Units.format(t.hardwareTFLOPsPerChip, 1), "TFLOP/s per chip (recomputation included)"),
                 (Units.format(t.modelFLOPsUtilisation * 100, 1) + " %", "model FLOPs utilisation"),
                 (Units.format(t.tokensPerSecond, 0), "tokens per second"),
-                (Units.formatBytes(UInt64(t.peakMemoryBytes)), "memory per chip (of \(Units.formatBytes(UInt64(t.memoryCapacityBytes))))"),
+                (Units.formatBytes(count: t.peakMemoryBytes), "memory per chip (of \(Units.formatBytes(count: t.memoryCapacityBytes)))"),
                 (Units.formatEnergy(t.linkEnergyPJ), "energy in links"),
             ])
             summary +=
@@ -28,17 +28,17 @@ extension ClusterRunReport {
         }
         if let i = inference {
             summary += HTMLPage.cards([
-                (Units.formatTime(Picoseconds(i.timeToFirstTokenSeconds * 1e12)), "time to first token"),
-                (Units.formatTime(Picoseconds(i.timePerOutputTokenSeconds * 1e12)), "time per output token"),
+                (Units.formatTime(ps: i.timeToFirstTokenSeconds * 1e12), "time to first token"),
+                (Units.formatTime(ps: i.timePerOutputTokenSeconds * 1e12), "time per output token"),
                 (Units.format(i.tokensPerSecond, 1), "tokens per second"),
-                (Units.formatBytes(UInt64(i.weightBytesPerChip)), "weights per chip"),
-                (Units.formatBytes(UInt64(i.cacheBytesPerChip)), "KV cache per chip"),
+                (Units.formatBytes(count: i.weightBytesPerChip), "weights per chip"),
+                (Units.formatBytes(count: i.cacheBytesPerChip), "KV cache per chip"),
                 (Units.formatEnergy(i.energy.totalPJ), "energy (weights, cache, links)"),
             ])
         }
         if let c = collective {
             summary += HTMLPage.cards([
-                (Units.formatTime(Picoseconds(c.timePs.rounded())), "\(c.operation) of \(Units.formatBytes(UInt64(c.bytes)))"),
+                (Units.formatTime(ps: c.timePs), "\(c.operation) of \(Units.formatBytes(count: c.bytes))"),
                 (Units.format(c.algorithmGBPerSecond, 2) + " GB/s", "algorithm bandwidth"),
                 (String(c.transfers), "transfers in \(c.steps) steps"),
                 (Units.formatEnergy(c.energyPJ), "energy in links"),
@@ -69,7 +69,7 @@ extension ClusterRunReport {
                     SVGChart.stackedBars(
                         id: "link-bytes", caption: "Bytes that crossed links of each level of the cluster.",
                         rows: t.linkBytesByLevel.indices.map { "level \($0)" }, series: [("bytes", t.linkBytesByLevel)],
-                        format: { Units.formatBytes(UInt64(max($0, 0))) }), into: &html)
+                        format: { Units.formatBytes(count: $0) }), into: &html)
             }
             page.add("time", "Time", html)
         }
@@ -99,7 +99,7 @@ extension ClusterRunReport {
                 SVGChart.stackedBars(
                     id: "link-bytes", caption: "Bytes per link (the busiest \(top.count) of \(c.linkBytes.count)).",
                     rows: top.map { "link \($0.offset)" }, series: [("bytes", top.map(\.element))],
-                    format: { Units.formatBytes(UInt64(max($0, 0))) }), into: &html)
+                    format: { Units.formatBytes(count: $0) }), into: &html)
             page.add("links", "Links", html)
         }
         if let timeline, !timeline.spans.isEmpty {
@@ -117,7 +117,7 @@ extension ClusterRunReport {
                 rows[s.track].spans.append(
                     .init(
                         start: s.startPs, end: s.startPs + s.durationPs,
-                        title: "\(timeline.tracks[s.track].processName): \(s.name), \(Units.formatTime(Picoseconds(s.durationPs)))",
+                        title: "\(timeline.tracks[s.track].processName): \(s.name), \(Units.formatTime(ps: s.durationPs))",
                         category: index[key]!))
                 end = max(end, s.startPs + s.durationPs)
             }

@@ -75,10 +75,10 @@ public struct ClusterRunReport: Sendable, Codable {
         if let inference { lines.append(inference.text()) }
         if let c = collective {
             lines.append(
-                "  \(c.operation) of \(Units.formatBytes(UInt64(c.bytes))) over \(c.endpoints) chips, \(c.algorithm): \(Units.formatTime(Picoseconds(c.timePs.rounded()))), algorithm bandwidth \(Units.format(c.algorithmGBPerSecond, 2)) GB/s"
+                "  \(c.operation) of \(Units.formatBytes(count: c.bytes)) over \(c.endpoints) chips, \(c.algorithm): \(Units.formatTime(ps: c.timePs)), algorithm bandwidth \(Units.format(c.algorithmGBPerSecond, 2)) GB/s"
             )
             lines.append(
-                "  \(c.steps) steps, \(c.transfers) transfers, \(Units.formatBytes(UInt64(c.linkBytes.reduce(0, +)))) over links, \(Units.formatEnergy(c.energyPJ)) in links (\(c.fidelity)-level network)"
+                "  \(c.steps) steps, \(c.transfers) transfers, \(Units.formatBytes(count: c.linkBytes.reduce(0, +))) over links, \(Units.formatEnergy(c.energyPJ)) in links (\(c.fidelity)-level network)"
             )
         }
         lines.append("  simulated in \(Units.format(run.wallSeconds, 2)) s")

@@ -134,7 +134,7 @@ public enum ScenarioRunner {
     ) async throws(SpindleError) -> (report: RunReport, timeline: Timeline?) {
         var model = AcceleratorModel(topology: prepared.scenario.topology, schedule: prepared.schedule)
         let recording =
-            activity || trace != nil ? ActivityOptions.spanning(prepared.predictedLatencyPs, jobs: trace != nil) : nil
+            activity || trace != nil ? ActivityOptions.spanning(prepared.predictedLatencyPs, jobChips: trace?.chips ?? 0) : nil
         model.activity = recording
         var options = options
         // The per-window busy and barrier times feed only the profile.

@@ -107,3 +107,60 @@ struct HTMLReportTests {
         #expect(back.count == 3)
     }
 }
+
+@Suite("HTML reports of edited results")
+struct HTMLReportFuzzTests {
+    /// The quickstart result with its activity (the snapshot the browser test compares against).
+    func withActivity() throws -> Any {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/quickstart-report-data", withExtension: "json"))
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+    }
+
+    /// Replaces one value somewhere in `value` (chosen by `rng`) with a hostile one.
+    static func mutate(_ value: Any, _ rng: inout RandomStream, depth: Int = 0) -> Any {
+        let hostile: [Any] = [
+            0, -1, 1e308, -1e308, 18_446_744_073_709_551_615 as UInt64, Int.max, "x", [Any](), [String: Any](), NSNull(), 65_537, 4_097,
+            [[0, 0, 0, 0]], [1, 2],
+        ]
+        if depth > 0 && rng.next() % 4 == 0 { return hostile[Int(rng.next() % UInt64(hostile.count))] }
+        switch value {
+        case var d as [String: Any] where !d.isEmpty:
+            let keys = d.keys.sorted()
+            let k = keys[Int(rng.next() % UInt64(keys.count))]
+            if rng.next() % 10 == 0 { d[k] = nil } else { d[k] = mutate(d[k]!, &rng, depth: depth + 1) }
+            return d
+        case var a as [Any] where !a.isEmpty:
+            let i = Int(rng.next() % UInt64(a.count))
+            a[i] = mutate(a[i], &rng, depth: depth + 1)
+            return a
+        default:
+            return hostile[Int(rng.next() % UInt64(hostile.count))]
+        }
+    }
+
+    @Test("400 edited results: each is refused with an error or drawn; none crashes")
+    func edited() throws {
+        let base = try withActivity()
+        var rng = RandomStream(seed: 16)
+        var drawn = 0, refused = 0
+        for _ in 0..<400 {
+            var v = base
+            for _ in 0..<(1 + Int(rng.next() % 3)) { v = Self.mutate(v, &rng) }
+            guard let data = try? JSONSerialization.data(withJSONObject: v),
+                let report = try? JSONDecoder().decode(RunReport.self, from: data)
+            else {
+                refused += 1
+                continue
+            }
+            #expect(!report.summary().isEmpty)
+            do {
+                let html = try report.html()
+                #expect(html.hasSuffix("</html>\n"))
+                drawn += 1
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(drawn > 50 && refused > 10, "drawn \(drawn), refused \(refused)")
+    }
+}

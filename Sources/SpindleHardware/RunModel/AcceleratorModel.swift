@@ -145,7 +145,7 @@ public struct AcceleratorModel: Sendable {
                     ComputeTile(
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
                         buffer: t.technology.bufferActions(bankBytes: tile.type.bankBytes), jobs: tileJobs[i], labels: tileLabels[i],
-                        catalogue: catalogue, activity: activity))
+                        catalogue: catalogue, activity: activity, recordJobs: activity?.recordsJobs(onChip: c) ?? false))
                 kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
                 chipOf.append(c)
                 localIndex.append(i)

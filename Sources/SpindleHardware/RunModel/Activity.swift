@@ -6,21 +6,25 @@ import SpindleCore
 public struct ActivityOptions: Sendable, Equatable {
     /// Width of the bins the series are summed in; bins past `maxBins` fold into the last one.
     public var binPs: Picoseconds
-    /// Also record each tile job's start and end (for traces: two counts per job).
-    public var jobs: Bool
+    /// Also record each tile job's start and end on the first `jobChips` chips (for traces: two counts per
+    /// job; 0: none).
+    public var jobChips: Int
 
     /// The most bins a series keeps.
     public static let maxBins = 1 << 16
 
-    public init(binPs: Picoseconds, jobs: Bool = false) {
+    public init(binPs: Picoseconds, jobChips: Int = 0) {
         self.binPs = max(binPs, 1)
-        self.jobs = jobs
+        self.jobChips = max(jobChips, 0)
     }
+
+    /// Whether tile jobs are recorded on `chip`.
+    public func recordsJobs(onChip chip: Int) -> Bool { chip < jobChips }
 
     /// Bins of about `expectedPs / bins` each (at least 1 ps): a run that takes about as long as expected
     /// fills about `bins` of them.
-    public static func spanning(_ expectedPs: Picoseconds, bins: Int = 256, jobs: Bool = false) -> ActivityOptions {
-        ActivityOptions(binPs: max(expectedPs / Picoseconds(max(bins, 1)), 1), jobs: jobs)
+    public static func spanning(_ expectedPs: Picoseconds, bins: Int = 256, jobChips: Int = 0) -> ActivityOptions {
+        ActivityOptions(binPs: max(expectedPs / Picoseconds(max(bins, 1)), 1), jobChips: jobChips)
     }
 }
 

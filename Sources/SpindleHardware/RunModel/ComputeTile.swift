@@ -46,7 +46,7 @@ actor ComputeTile: Component {
 
     init(
         slot: ComponentSlot, type: TileType, router: ComponentID, noc: NoCSpec, buffer: (read: Action, write: Action), jobs: [ResolvedJob],
-        labels: [Int], catalogue: CounterCatalogue, activity: ActivityOptions? = nil
+        labels: [Int], catalogue: CounterCatalogue, activity: ActivityOptions? = nil, recordJobs: Bool = false
     ) {
         id = slot.id
         executor = slot.executor
@@ -68,7 +68,7 @@ actor ComputeTile: Component {
         totals = Array(repeating: 0, count: Local.count)
         byLabel = Array(repeating: 0, count: Local.count * labels.count)
         busyBins = activity.map { ActivityBins(binPs: $0.binPs) }
-        jobTimes = activity?.jobs == true ? Array(repeating: (0, 0), count: jobs.count) : nil
+        jobTimes = activity != nil && recordJobs ? Array(repeating: (0, 0), count: jobs.count) : nil
     }
 
     func handle(_ event: Event, _ context: EventContext) {

@@ -40,12 +40,12 @@ public enum ComparisonHTML {
         page.add("summary", "Results", html)
         html = ""
         let metrics: [(id: String, caption: String, values: [Double], format: (Double) -> String)] = [
-            ("latency", "Latency of each result.", reports.map { Double($0.latencyPs) }, { Units.formatTime(UInt64(max($0, 0))) }),
+            ("latency", "Latency of each result.", reports.map { Double($0.latencyPs) }, { Units.formatTime(ps: $0) }),
             ("energy", "Energy of each result.", reports.map(\.energyPJ.total), Units.formatEnergy),
             ("throughput", "Throughput (samples per second).", reports.map(\.throughput), { Units.format($0, 1) }),
             (
                 "dram-traffic", "DRAM bytes read and written.", reports.map { Double($0.dataBytes.dramRead + $0.dataBytes.dramWrite) },
-                { Units.formatBytes(UInt64(max($0, 0))) }
+                { Units.formatBytes(count: $0) }
             ),
         ]
         for m in metrics {
@@ -69,7 +69,7 @@ public enum ComparisonHTML {
             SVGChart.scatter(
                 id: "pareto", caption: "Latency against energy; the dashed line joins the Pareto front (lower is better on both).",
                 points: zip(points, names).map { (x: $0.x, y: $0.y, label: $1) }, front: SVGChart.paretoFront(points),
-                xName: "latency", yName: "energy", xFormat: { Units.formatTime(UInt64(max($0, 0))) }, yFormat: Units.formatEnergy),
+                xName: "latency", yName: "energy", xFormat: { Units.formatTime(ps: $0) }, yFormat: Units.formatEnergy),
             into: &html)
         page.add("pareto", "Latency against energy", html)
         let keys = entries.first?.axes.map(\.key) ?? []

@@ -11,10 +11,19 @@ extension RunReport {
     /// the technology table with sources. The time charts need `activity` (a run with `--html`,
     /// `--trace` or `--activity`); without it the page says so.
     public func html() throws(SpindleError) -> String {
+        try activity?.check()
         var page = HTMLPage(
             title: "Spindle report: \(scenario)",
             subtitle: "\(model) \(mode), batch \(batch), on \(topology): \(chips) chip(s) of \(tiles) tiles. Plan: \(plan)")
-        do { page.data = try jsonData() } catch { throw SpindleError(.io, "cannot encode the report: \(error)") }
+        // The embedded data: compact, and with the activity of the chips the charts draw.
+        var embedded = self
+        if var a = embedded.activity, a.chips.count > Self.htmlMaxChips {
+            a.chips = Array(a.chips.prefix(Self.htmlMaxChips))
+            embedded.activity = a
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do { page.data = try encoder.encode(embedded) } catch { throw SpindleError(.io, "cannot encode the report: \(error)") }
         summarySection(&page)
         energySection(&page)
         timeSection(&page)
@@ -45,13 +54,16 @@ extension RunReport {
 
     private func energySection(_ page: inout HTMLPage) {
         var html = ""
-        func single(_ id: String, _ caption: String, _ parts: [(String, Double)]) {
-            let sorted = parts.filter { $0.1 > 0 }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        func single(_ id: String, _ caption: String, _ parts: [(String, Double)], order: [String]? = nil) {
+            let sorted =
+                order.map { o in o.compactMap { name in parts.first { $0.0 == name && $0.1 > 0 } } }
+                ?? parts.filter { $0.1 > 0 }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             guard !sorted.isEmpty else { return }
             page.chart(
                 id,
                 SVGChart.stackedBars(
-                    id: id, caption: caption, rows: ["total"], series: sorted.map { ($0.0, [$0.1]) }, format: Units.formatEnergy),
+                    id: id, caption: caption, rows: ["total"], series: sorted.map { ($0.0, [$0.1]) }, format: Units.formatEnergy,
+                    colours: order.map { o in sorted.map { part in o.firstIndex(of: part.0) ?? 0 } }),
                 into: &html)
         }
         single(
@@ -63,9 +75,10 @@ extension RunReport {
                 "Energy by level of the machine: DRAM, on-chip network, package, buffers, arithmetic, crossbars, converters.",
                 levels.map { ($0.key, $0.value) })
         }
+        // Phases in their fixed order, so that each has the same colour here and in the layer chart.
         single(
             "energy-phase", "Energy by phase (control: the package coordinator's start and finish messages).",
-            energyPJ.byPhase.map { ($0.key, $0.value) })
+            energyPJ.byPhase.map { ($0.key, $0.value) }, order: Phase.allCases.map(\.rawValue))
         let rows = layers.filter { $0.energyPJ > 0 }
         if !rows.isEmpty {
             let phases = Phase.allCases.map(\.rawValue).filter { p in rows.contains { ($0.energyByPhasePJ?[p] ?? 0) > 0 } }
@@ -77,7 +90,8 @@ extension RunReport {
                 "energy-layer",
                 SVGChart.stackedBars(
                     id: "energy-layer", caption: "Energy by layer" + (phases.count > 1 ? ", split by phase." : "."),
-                    rows: rows.map(\.name), series: series, format: Units.formatEnergy), into: &html)
+                    rows: rows.map(\.name), series: series, format: Units.formatEnergy,
+                    colours: phases.isEmpty ? nil : phases.map { p in Phase.allCases.firstIndex { $0.rawValue == p } ?? 0 }), into: &html)
         }
         if energyPJ.byChip.count > 1 {
             let shown = energyPJ.byChip.prefix(Self.htmlMaxChips)
@@ -103,6 +117,10 @@ extension RunReport {
         var html = ""
         let shown = Array(a.chips.prefix(Self.htmlMaxChips))
         let more = a.chips.count > shown.count ? " (the first \(shown.count) of \(a.chips.count) chips)" : ""
+        if !more.isEmpty {
+            html +=
+                "<p class=\"note\">The per-chip charts and the page's embedded data hold the first \(shown.count) of \(a.chips.count) chips; the JSON result (--out) has every chip.</p>"
+        }
         // Gantt: each chip's steps, coloured by layer, with the wait for inputs faint.
         var layerIndex: [String: Int] = [:]
         for l in layers { if layerIndex[l.name] == nil { layerIndex[l.name] = layerIndex.count } }
@@ -135,7 +153,7 @@ extension RunReport {
                 rows: rows, categories: layerNames, endPs: Double(latencyPs)), into: &html)
         let bin = Double(a.binPs)
         func binTitle(_ b: Int) -> String {
-            Units.formatTime(UInt64(Double(b) * bin)) + " to " + Units.formatTime(UInt64(Double(b + 1) * bin))
+            Units.formatTime(ps: Double(b) * bin) + " to " + Units.formatTime(ps: Double(b + 1) * bin)
         }
         page.chart(
             "utilisation",
@@ -145,7 +163,7 @@ extension RunReport {
                 rows: shown.map { "chip \($0.chip)" }, values: shown.map { c in (0..<a.bins).map { a.tileUtilisation(c, $0) } },
                 columnTitle: binTitle, format: { Units.format($0 * 100, 1) + " %" }), into: &html)
         let x = (0..<a.bins).map { Double($0) * bin }
-        func timeAxis(_ v: Double) -> String { Units.formatTime(UInt64(max(v, 0))) }
+        func timeAxis(_ v: Double) -> String { Units.formatTime(ps: v) }
         func gbps(_ v: Double) -> String { Units.format(v, 1) + " GB/s" }
         let lineChips = Array(a.chips.prefix(8))
         var dram: [(name: String, values: [Double])] = lineChips.map { c in
@@ -189,8 +207,8 @@ extension RunReport {
         guard let a = activity else { return }
         var html = ""
         // The chip whose NoC links carried the most.
-        let busiest =
-            a.chips.max { x, y in x.routerLinkBytes.joined().reduce(0, +) < y.routerLinkBytes.joined().reduce(0, +) } ?? a.chips[0]
+        func carried(_ c: RunActivity.Chip) -> Double { c.routerLinkBytes.joined().reduce(0.0) { $0 + Double($1) } }
+        guard let busiest = a.chips.max(by: { carried($0) < carried($1) }) else { return }
         page.chart("noc-map", nocMap(a, busiest), into: &html)
         if a.chips.count > 1 { page.chart("package-map", packageMap(a), into: &html) }
         page.add("topology", "Topology", html)
@@ -277,12 +295,12 @@ extension RunReport {
         let seconds = Double(max(latencyPs, 1)) * 1e-12
         let r = max(5.0, min(22.0, 900.0 / Double(n)))
         for (c, chip) in a.chips.enumerated() {
-            let busy = chip.tileBusyPs.reduce(0, +)
+            let busy = chip.tileBusyPs.reduce(0.0) { $0 + Double($1) }
             let use = Double(busy) / (Double(max(latencyPs, 1)) * Double(max(a.tilesPerChip, 1)))
-            let sent = chip.packageBytes.reduce(0, +)
+            let sent = chip.packageBytes.reduce(0.0) { $0 + Double($1) }
             let port = Double(sent) / seconds / (a.packageLinkGBps * 1e9)
             body +=
-                "<circle cx=\"\(SVGChart.n(pos[c].0))\" cy=\"\(SVGChart.n(pos[c].1))\" r=\"\(SVGChart.n(r))\" fill=\"\(SVGChart.heat(0.1 + 0.9 * min(use, 1)))\" stroke=\"#445\" stroke-width=\"\(SVGChart.n(1 + 4 * min(port, 1)))\"><title>\(SVGChart.escape("chip \(c): tiles \(Units.format(use * 100, 1)) % busy; sent \(Units.formatBytes(sent)) through its package port (\(Units.format(port * 100, 2)) % of its bandwidth)"))</title></circle>"
+                "<circle cx=\"\(SVGChart.n(pos[c].0))\" cy=\"\(SVGChart.n(pos[c].1))\" r=\"\(SVGChart.n(r))\" fill=\"\(SVGChart.heat(0.1 + 0.9 * min(use, 1)))\" stroke=\"#445\" stroke-width=\"\(SVGChart.n(1 + 4 * min(port, 1)))\"><title>\(SVGChart.escape("chip \(c): tiles \(Units.format(use * 100, 1)) % busy; sent \(Units.formatBytes(count: sent)) through its package port (\(Units.format(port * 100, 2)) % of its bandwidth)"))</title></circle>"
             if r >= 10 { body += SVGChart.text(pos[c].0, pos[c].1 + 4, "\(c)", anchor: "middle", cls: "tick") }
         }
         return SVGChart.figure(
@@ -304,7 +322,7 @@ extension RunReport {
                     series: [
                         ("simulated", compute.map { Double($0.busyPs) }), ("analytic estimate", compute.map { Double($0.predictedPs) }),
                     ],
-                    format: { Units.formatTime(UInt64(max($0, 0))) }), into: &html)
+                    format: { Units.formatTime(ps: $0) }), into: &html)
         }
         html += HTMLPage.table(
             ["layer", "#stage", "#tiles", "#crossbars", "#MACs", "#busy", "#predicted", "#energy"],

@@ -31,7 +31,9 @@ public enum SVGChart {
 
     static func n(_ v: Double) -> String { v.isFinite ? Units.format(v, 1) : "0" }
 
-    static func figure(_ id: String, _ caption: String, width: Double, height: Double, body: String, legend: [String] = []) -> String {
+    static func figure(
+        _ id: String, _ caption: String, width: Double, height: Double, body: String, legend: [String] = [], colours: [Int]? = nil
+    ) -> String {
         var html = "<figure class=\"chart\" id=\"\(escape(id))\">"
         html +=
             "<svg viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-label=\"\(escape(caption))\" preserveAspectRatio=\"xMinYMin meet\">"
@@ -39,7 +41,7 @@ public enum SVGChart {
         if !legend.isEmpty {
             html += "<ul class=\"legend\">"
             for (i, name) in legend.enumerated() {
-                html += "<li><span class=\"swatch\" style=\"background:\(colour(i))\"></span>\(escape(name))</li>"
+                html += "<li><span class=\"swatch\" style=\"background:\(colour(colours?[i] ?? i))\"></span>\(escape(name))</li>"
             }
             html += "</ul>"
         }
@@ -61,7 +63,8 @@ public enum SVGChart {
 
     /// Horizontal bars, one per row, each split into the series' segments (stacked). `format` writes values.
     public static func stackedBars(
-        id: String, caption: String, rows: [String], series: [(name: String, values: [Double])], format: (Double) -> String
+        id: String, caption: String, rows: [String], series: [(name: String, values: [Double])], format: (Double) -> String,
+        colours: [Int]? = nil
     ) -> String {
         let width = 800.0, rowHeight = 22.0, label = labelWidth(rows), right = 90.0
         let totals = rows.indices.map { r in series.reduce(0) { $0 + max($1.values[r], 0) } }
@@ -78,14 +81,15 @@ public enum SVGChart {
                 let w = v / maxTotal * plot
                 let share = totals[r] > 0 ? v / totals[r] * 100 : 0
                 body += rect(
-                    x, y, w, rowHeight - 6, fill: colour(s),
+                    x, y, w, rowHeight - 6, fill: colour(colours?[s] ?? s),
                     title: "\(row): \(serie.name) \(format(v)) (\(Units.format(share, 1)) %)")
                 x += w
             }
             body += text(x + 4, y + 14, format(totals[r]), cls: "value")
         }
         let height = Double(rows.count) * rowHeight + 8
-        return figure(id, caption, width: width, height: height, body: body, legend: series.count > 1 ? series.map(\.name) : [])
+        return figure(
+            id, caption, width: width, height: height, body: body, legend: series.count > 1 ? series.map(\.name) : [], colours: colours)
     }
 
     /// Bars side by side per row (one per series), horizontal.
@@ -199,7 +203,7 @@ public enum SVGChart {
 
     /// Light to dark blue for 0...1.
     static func heat(_ v: Double) -> String {
-        let t = min(max(v, 0), 1)
+        let t = v.isFinite ? min(max(v, 0), 1) : 0
         let r = Int(239 - t * (239 - 8)), g = Int(243 - t * (243 - 48)), b = Int(255 - t * (255 - 107))
         return "rgb(\(r),\(g),\(b))"
     }
@@ -245,7 +249,7 @@ public enum SVGChart {
         for i in 0...4 {
             let t = end * Double(i) / 4
             body += text(
-                label + plot * Double(i) / 4, height - 4, Units.formatTime(Picoseconds(t)),
+                label + plot * Double(i) / 4, height - 4, Units.formatTime(ps: t),
                 anchor: i == 0 ? "start" : i == 4 ? "end" : "middle", cls: "tick")
         }
         return figure(id, caption, width: width, height: height, body: body, legend: categories)
@@ -264,7 +268,7 @@ public enum SVGChart {
                 last.end = max(last.end, s.end)
                 let kind = last.title.split(separator: ",").first.map(String.init) ?? last.title
                 last.title =
-                    "\(kind), and more: \(count) spans from \(Units.formatTime(Picoseconds(max(last.start, 0)))) to \(Units.formatTime(Picoseconds(max(last.end, 0))))"
+                    "\(kind), and more: \(count) spans from \(Units.formatTime(ps: last.start)) to \(Units.formatTime(ps: last.end))"
                 out[out.count - 1] = last
             } else {
                 count = 1
@@ -281,7 +285,7 @@ public enum SVGChart {
         var time = [[Int: Double]](repeating: [:], count: bins)
         var names: [Int: String] = [:]
         var faint: [Int: Bool] = [:]
-        for s in spans where s.end > s.start {
+        for s in spans where s.end > s.start && s.start.isFinite && s.end.isFinite {
             let key = s.faint ? -1 - s.category : s.category
             names[key] = names[key] ?? (s.title.split(separator: ",").first.map(String.init) ?? s.title)
             faint[key] = s.faint
@@ -304,7 +308,7 @@ public enum SVGChart {
                     Span(
                         start: start, end: start + width,
                         title:
-                            "\(names[key] ?? ""): most of the time from here (\(Units.format(t / width * 100, 0)) % of \(Units.formatTime(Picoseconds(width)))); the trace file has every span",
+                            "\(names[key] ?? ""): most of the time from here (\(Units.format(t / width * 100, 0)) % of \(Units.formatTime(ps: width))); the trace file has every span",
                         category: key < 0 ? -1 - key : key, faint: faint[key] ?? false))
             }
         }
