@@ -49,10 +49,24 @@ public struct Timeline: Sendable, Equatable {
     public private(set) var arrows: [Arrow] = []
     public let limit: Int
     public private(set) var dropped = 0
+    /// Only what happens in this interval of simulated picoseconds is kept (`nil`: everything): spans that
+    /// overlap it, samples and arrows inside it. `outside` counts the entries left out for it.
+    public let window: ClosedRange<Double>?
+    public private(set) var outside = 0
     /// What the recorder left out besides the dropped spans (chips not traced, ...), for the reader.
     public var notes: [String] = []
 
-    public init(limit: Int) { self.limit = limit }
+    public init(limit: Int, window: ClosedRange<Double>? = nil) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Whether [start, end] meets the window (counting it as outside when not).
+    private mutating func inWindow(_ start: Double, _ end: Double) -> Bool {
+        guard let window, end < window.lowerBound || start > window.upperBound else { return true }
+        outside += 1
+        return false
+    }
 
     /// Adds a track and returns its number.
     public mutating func addTrack(_ track: Track) -> Int {
@@ -62,6 +76,7 @@ public struct Timeline: Sendable, Equatable {
 
     /// Records a span unless the limit is reached (then it is counted as dropped).
     public mutating func record(track: Int, name: String, category: String, startPs: Double, durationPs: Double) {
+        guard inWindow(startPs, startPs + durationPs) else { return }
         guard spans.count + samples.count + arrows.count < limit else {
             dropped += 1
             return
@@ -71,6 +86,7 @@ public struct Timeline: Sendable, Equatable {
 
     /// Records a counter sample; samples count towards the limit like spans.
     public mutating func sample(process: Int, name: String, timePs: Double, value: Double) {
+        guard inWindow(timePs, timePs) else { return }
         guard spans.count + samples.count + arrows.count < limit else {
             dropped += 1
             return
@@ -80,6 +96,7 @@ public struct Timeline: Sendable, Equatable {
 
     /// Records an arrow between two tracks; arrows count towards the limit like spans.
     public mutating func arrow(name: String, from: Int, at fromPs: Double, to: Int, at toPs: Double) {
+        guard inWindow(fromPs, fromPs), inWindow(toPs, toPs) else { return }
         guard spans.count + samples.count + arrows.count < limit else {
             dropped += 1
             return

@@ -76,6 +76,10 @@ public enum ChromeTrace {
         if timeline.dropped > 0 {
             metadata["limit"] = "recording stopped after \(timeline.limit) spans; \(timeline.dropped) later spans are not in this file"
         }
+        if let w = timeline.window {
+            metadata["window"] = "\(Units.formatTime(ps: w.lowerBound)) to \(Units.formatTime(ps: w.upperBound))"
+            metadata["outside_window"] = "\(timeline.outside)"
+        }
         if !timeline.notes.isEmpty { metadata["left_out"] = timeline.notes.joined(separator: "; ") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -94,7 +94,7 @@ struct ActivityAccount {
     func timeline(_ request: TraceRequest) -> Timeline {
         let t = model.topology
         let traced = min(request.chips, t.chips)
-        var timeline = Timeline(limit: request.limit)
+        var timeline = request.timeline()
         let labels = model.schedule.labels
         var stepTrack: [Int] = []
         var tileTrack: [[Int]] = []

@@ -157,7 +157,7 @@ public enum ClusterRunner {
                 t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec, network: s.cluster.network)
             sim.algorithms = t.algorithms
             if let trace {
-                let (r, recorded) = try sim.run(recording: Timeline(limit: trace.limit), chips: trace.chips)
+                let (r, recorded) = try sim.run(recording: trace.timeline(), chips: trace.chips)
                 report.training = r
                 timeline = recorded
             } else {
@@ -175,7 +175,7 @@ public enum ClusterRunner {
                     method: settings.method.rawValue, bitsPerWeight: sample.bitsPerWeight,
                     rebuildOperationsPerWeight: sample.rebuildOperationsPerWeight, relativeError: sample.relativeError)
             }
-            let (r, recorded) = try sim.run(recording: trace.map { Timeline(limit: $0.limit) }, chips: trace?.chips ?? 0)
+            let (r, recorded) = try sim.run(recording: trace.map { $0.timeline() }, chips: trace?.chips ?? 0)
             report.inference = r
             timeline = recorded
         case .collective(let c):

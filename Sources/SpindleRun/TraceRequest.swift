@@ -1,3 +1,5 @@
+import SpindleCore
+
 /// What a timeline trace records: the first `chips` chips, at most `limit` entries (spans, counter samples
 /// and arrows), and for topology runs the layer whose chip-to-chip messages are drawn as arrows (`nil`:
 /// every layer's).
@@ -5,9 +7,15 @@ public struct TraceRequest: Sendable, Equatable {
     public var chips: Int
     public var limit: Int
     public var arrowsLayer: String?
-    public init(chips: Int = 64, limit: Int = 1_000_000, arrowsLayer: String? = nil) {
+    /// Only this interval of simulated time, in picoseconds (`nil`: the whole run).
+    public var window: ClosedRange<Double>?
+    public init(chips: Int = 64, limit: Int = 1_000_000, arrowsLayer: String? = nil, window: ClosedRange<Double>? = nil) {
         self.chips = chips
         self.limit = limit
         self.arrowsLayer = arrowsLayer
+        self.window = window
     }
+
+    /// An empty timeline with this request's limit and window.
+    public func timeline() -> Timeline { Timeline(limit: limit, window: window) }
 }

@@ -63,6 +63,8 @@ struct RunCommand: DistributedCommand {
     var traceChips: Int = 64
     @Option(help: "With --trace on a topology scenario: draw arrows only for this layer's chip-to-chip transfers (default: every layer's).")
     var traceLayer: String?
+    @Option(help: "With --trace: keep only this interval of simulated time, START:END with units (2ms:3ms, :500us, 1s:).")
+    var traceWindow: String?
     @Option(help: "Write a self-contained HTML report with charts to this file (records the run's activity over time).")
     var html: String?
     @Flag(help: "Record activity over time (per-chip utilisation, DRAM and network rates, steps) into the JSON result.")
@@ -82,6 +84,7 @@ struct RunCommand: DistributedCommand {
             try CLI.check(traceLimit, "--trace-limit", 1...100_000_000)
             try CLI.check(traceChips, "--trace-chips", 1...(1 << 20))
         }
+        let window = try Self.window(traceWindow)
         do {
             // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
             let (prepared, options) = try await Distributed.agree(world) { () async throws -> (ScenarioRunner.Prepared, EngineOptions) in
@@ -111,7 +114,7 @@ struct RunCommand: DistributedCommand {
                     .invalidValue, "--trace-layer '\(layer)' is not a layer of '\(prepared.scenario.name)'",
                     expected: "one of " + names.prefix(40).joined(separator: ", ") + (names.count > 40 ? ", ..." : ""))
             }
-            let request = trace.map { _ in TraceRequest(chips: traceChips, limit: traceLimit, arrowsLayer: traceLayer) }
+            let request = trace.map { _ in TraceRequest(chips: traceChips, limit: traceLimit, arrowsLayer: traceLayer, window: window) }
             var (report, timeline) = try await ScenarioRunner.record(
                 prepared, options: options, profile: engine.profile, progress: onProgress, activity: activity || html != nil,
                 trace: request)
@@ -156,12 +159,13 @@ extension RunCommand {
             try CLI.check(traceLimit, "--trace-limit", 1...100_000_000)
             try CLI.check(traceChips, "--trace-chips", 1...(1 << 20))
         }
+        let window = try Self.window(traceWindow)
         let status = StatusLine()
         status.show("simulating '\(scenario.name)' on '\(scenario.cluster.name)' (\(scenario.cluster.spec.chips) chips) ...")
         // The HTML report draws the first chips' timeline: recorded even without --trace.
         let request =
             trace != nil
-            ? TraceRequest(chips: traceChips, limit: traceLimit)
+            ? TraceRequest(chips: traceChips, limit: traceLimit, window: window)
             : html != nil && scenario.hasChipPrograms ? TraceRequest(chips: ClusterRunReport.htmlTimelineChips, limit: 200_000) : nil
         let (report, timeline) = try ClusterRunner.run(scenario, trace: request)
         status.clear()
@@ -181,13 +185,36 @@ extension RunCommand {
 }
 
 extension RunCommand {
+    /// `--trace-window START:END` in picoseconds; either end may be left out.
+    static func window(_ text: String?) throws(SpindleError) -> ClosedRange<Double>? {
+        guard let text else { return nil }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        func fail(_ why: String) -> SpindleError {
+            SpindleError(
+                .invalidValue, "--trace-window '\(text)': \(why)",
+                expected: "START:END with time units (ps, ns, us, ms, s), either end left out: 2ms:3ms, :500us, 1s:")
+        }
+        guard parts.count == 2 else { throw fail("not START:END") }
+        func time(_ p: Substring, _ open: Double) throws(SpindleError) -> Double {
+            guard !p.trimmingCharacters(in: .whitespaces).isEmpty else { return open }
+            switch UnitKind.time.parse(String(p)) {
+            case .success(let v) where v.isFinite && v >= 0 && v <= 1e19: return v
+            case .success: throw fail("'\(p)' is not a time from 0 to 10^7 s")
+            case .failure(let e): throw fail(e.description)
+            }
+        }
+        let start = try time(parts[0], 0), end = try time(parts[1], 1e19)
+        guard start < end else { throw fail("the window ends before it starts") }
+        return start...end
+    }
+
     func writeTrace(_ timeline: Timeline, to path: String, about: [String: String]) throws {
         var about = about
         about["model_revision"] = ModelRevision.current
         about["time_unit"] = "us"
         try AtomicFile.write(try ChromeTrace.data(timeline, about: about), to: path)
         CLI.note(
-            "wrote \(path): \(timeline.spans.count) spans, \(timeline.samples.count) counter samples and \(timeline.arrows.count) arrows on \(Set(timeline.tracks.map(\.process)).count) chip(s)"
+            "wrote \(path): \(timeline.spans.count) spans, \(timeline.samples.count) counter samples and \(timeline.arrows.count) arrows in \(Set(timeline.tracks.map(\.process)).count) processes"
                 + (timeline.dropped > 0 ? ", \(timeline.dropped) more dropped at --trace-limit" : "") + "; open it in ui.perfetto.dev")
     }
 

@@ -116,6 +116,18 @@ struct ActivityTests {
             let busy = Double(a.chips[c].tileBusyPs.reduce(0, +)) * 1e-6
             #expect(abs(total - busy) <= 1e-9 * max(busy, 1), "chip \(c): jobs \(total) us, busy \(busy) us")
         }
+        // A window keeps what overlaps it and counts the rest.
+        let lo = Double(report.latencyPs) / 3, hi = Double(report.latencyPs) / 2
+        let (_, windowed) = try await ScenarioRunner.record(
+            prepared, options: EngineOptions(workers: 1), activity: false, trace: TraceRequest(chips: 3, window: lo...hi))
+        let w = try #require(windowed)
+        #expect(!w.spans.isEmpty && w.outside > 0)
+        #expect(w.spans.allSatisfy { $0.startPs <= hi && $0.startPs + $0.durationPs >= lo })
+        #expect(w.samples.allSatisfy { (lo...hi).contains($0.timePs) })
+        #expect(w.arrows.allSatisfy { (lo...hi).contains($0.fromPs) && (lo...hi).contains($0.toPs) })
+        #expect(
+            w.spans.count + w.samples.count + w.arrows.count + w.outside
+                == timeline.spans.count + timeline.samples.count + timeline.arrows.count)
         // A limit keeps the first entries and says how many it dropped.
         let (_, small) = try await ScenarioRunner.record(
             prepared, options: EngineOptions(workers: 1), activity: false, trace: TraceRequest(chips: 1, limit: 50))
