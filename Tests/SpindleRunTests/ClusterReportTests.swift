@@ -56,7 +56,7 @@ struct ClusterReportTests {
         for (report, _) in try Self.reports() {
             let base = try JSONSerialization.jsonObject(with: try report.jsonData())
             for _ in 0..<120 {
-                let v = mutate(base, &rng)
+                let v = mutateJSON(base, &rng)
                 guard let data = try? JSONSerialization.data(withJSONObject: v), let r = try? ClusterRunReport.decode(data) else {
                     continue
                 }
@@ -65,23 +65,5 @@ struct ClusterReportTests {
             }
         }
         #expect(drawn > 30)
-    }
-
-    func mutate(_ value: Any, _ rng: inout RandomStream, depth: Int = 0) -> Any {
-        let hostile: [Any] = [0, -1, 1e308, -1e308, Int.max, "x", [Any](), NSNull(), 1e-300]
-        if depth > 0 && rng.next() % 4 == 0 { return hostile[Int(rng.next() % UInt64(hostile.count))] }
-        switch value {
-        case var d as [String: Any] where !d.isEmpty:
-            let keys = d.keys.sorted()
-            let k = keys[Int(rng.next() % UInt64(keys.count))]
-            d[k] = mutate(d[k]!, &rng, depth: depth + 1)
-            return d
-        case var a as [Any] where !a.isEmpty:
-            let i = Int(rng.next() % UInt64(a.count))
-            a[i] = mutate(a[i], &rng, depth: depth + 1)
-            return a
-        default:
-            return hostile[Int(rng.next() % UInt64(hostile.count))]
-        }
     }
 }
