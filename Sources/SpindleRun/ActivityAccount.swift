@@ -123,8 +123,13 @@ struct ActivityAccount {
                     track: stepTrack[c], name: "\(label.layer) \(label.phase.rawValue)", category: label.phase.rawValue,
                     startPs: Double(begin), durationPs: Double(end - begin))
                 if run > begin {
+                    // Before its jobs a step receives its inputs and runs its ring collective, if it has one.
+                    let step = model.schedule.chips[c][i]
+                    let name =
+                        step.allReduce.map { "\(label.layer) \($0.kind) ring over \($0.group.count) chips, \(Units.formatBytes($0.bytes))" }
+                        ?? "\(label.layer): waiting for inputs"
                     timeline.record(
-                        track: stepTrack[c], name: "waiting for inputs", category: "wait", startPs: Double(begin),
+                        track: stepTrack[c], name: name, category: step.allReduce == nil ? "wait" : "collective", startPs: Double(begin),
                         durationPs: Double(run - begin))
                 }
             }

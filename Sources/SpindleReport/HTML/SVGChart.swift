@@ -59,7 +59,7 @@ public enum SVGChart {
     }
 
     /// A row label column wide enough for the longest label (clamped).
-    static func labelWidth(_ labels: [String]) -> Double { min(220, max(60, Double(labels.map(\.count).max() ?? 0) * 6.6 + 10)) }
+    static func labelWidth(_ labels: [String]) -> Double { min(240, max(60, Double(labels.map(\.count).max() ?? 0) * 7.4 + 14)) }
 
     /// Horizontal bars, one per row, each split into the series' segments (stacked). `format` writes values.
     public static func stackedBars(
@@ -331,7 +331,7 @@ public enum SVGChart {
         body += "<line x1=\"\(n(left))\" y1=\"\(n(top))\" x2=\"\(n(left))\" y2=\"\(n(top + plotH))\" class=\"axis\"/>"
         for i in 0...4 {
             let xv = xMin + (xMax - xMin) * Double(i) / 4, yv = yMin + (yMax - yMin) * Double(i) / 4
-            body += text(px(xv), top + plotH + 16, xFormat(xv), anchor: "middle", cls: "tick")
+            body += text(px(xv), top + plotH + 16, xFormat(xv), anchor: i == 0 ? "start" : i == 4 ? "end" : "middle", cls: "tick")
             body += text(left - 4, py(yv) + 4, yFormat(yv), anchor: "end", cls: "tick")
         }
         body += text(left + plotW / 2, height - 4, xName, anchor: "middle")
