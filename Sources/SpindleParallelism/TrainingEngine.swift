@@ -66,6 +66,11 @@ struct TrainingEngine {
     }
 
     init(_ sim: TrainingSimulation, program custom: TrainingProgram? = nil, timeline: Timeline? = nil, tracedChips: Int = 0) {
+        self.init(sim, program: custom, timeline: timeline, traced: Array(0..<max(tracedChips, 0)))
+    }
+
+    /// An engine that records the spans of the chips in `traced` (ids beyond the plan's chips are ignored).
+    init(_ sim: TrainingSimulation, program custom: TrainingProgram? = nil, timeline: Timeline? = nil, traced tracedList: [Int]) {
         self.sim = sim
         let plan = sim.plan
         chips = plan.chips
@@ -107,13 +112,19 @@ struct TrainingEngine {
         nextSequence = Array(repeating: Array(repeating: 0, count: chips), count: 3)
         isolated = members.map { Array(repeating: false, count: $0.count) }
         if var t = timeline {
-            let traced = min(chips, tracedChips)
+            let traced = Array(Set(tracedList.filter { $0 >= 0 && $0 < chips })).sorted()
             trackOf = Array(repeating: -1, count: chips)
-            for c in 0..<traced {
+            for c in traced {
                 trackOf[c] = t.addTrack(
                     Timeline.Track(process: c, processName: "chip \(c) (stage \(c / perStage))", thread: 0, threadName: "program"))
             }
-            if traced < chips { t.notes.append("chips \(traced) to \(chips - 1) are not traced (traced chips: the first \(traced))") }
+            if traced == Array(0..<traced.count), traced.count < chips {
+                t.notes.append("chips \(traced.count) to \(chips - 1) are not traced (traced chips: the first \(traced.count))")
+            } else if traced.count < chips {
+                t.notes.append(
+                    "\(chips - traced.count) of \(chips) chips are not traced (traced: " + traced.map(String.init).joined(separator: ", ")
+                        + ")")
+            }
             self.timeline = t
         }
     }

@@ -140,10 +140,24 @@ public struct TrainingSimulation: Sendable {
     /// Runs the iteration and records the first `chips` chips' spans (compute, collectives, waits) into
     /// `timeline`, up to its limit.
     public func run(recording timeline: Timeline, chips: Int) throws(SpindleError) -> (TrainingResult, Timeline) {
+        try run(recording: timeline, chips: Array(0..<max(chips, 0)))
+    }
+
+    /// Runs the iteration and records the spans of the chips in `list` into `timeline`.
+    public func run(recording timeline: Timeline, chips list: [Int]) throws(SpindleError) -> (TrainingResult, Timeline) {
         try validate()
-        var engine = TrainingEngine(self, timeline: timeline, tracedChips: chips)
+        var engine = TrainingEngine(self, timeline: timeline, traced: list)
         let result = try engine.run()
         return (result, engine.timeline ?? timeline)
+    }
+
+    /// Up to `count` chips spread over the pipeline stages: the first chips of every stage, stage by stage.
+    public func chipsAcrossStages(_ count: Int) -> [Int] {
+        let stages = max(plan.pipeline, 1), perStage = max(plan.chips / stages, 1)
+        let each = max(1, count / stages)
+        var list: [Int] = []
+        for s in 0..<stages { for k in 0..<min(each, perStage) where list.count < count { list.append(s * perStage + k) } }
+        return list
     }
 }
 

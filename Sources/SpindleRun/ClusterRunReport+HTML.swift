@@ -4,11 +4,12 @@ import SpindleParallelism
 import SpindleReport
 
 extension ClusterRunReport {
-    /// Chips whose timeline `spindle run --html` records for the report when no trace is asked for.
+    /// Chips whose timeline `spindle run --html` records for the report when no trace is asked for (spread
+    /// over the pipeline stages in training).
     public static let htmlTimelineChips = 16
 
     /// The report as one self-contained HTML page: the summary, where each pipeline stage's time went
-    /// (training) or the serving time and energy split, link traffic by level, and with `timeline` the first
+    /// (training) or the serving time and energy split, link traffic by level, and with `timeline` the traced
     /// chips' spans over time.
     public func html(timeline: Timeline? = nil) throws(SpindleError) -> String {
         var page = HTMLPage(title: "Spindle report: \(scenario)", subtitle: "on \(cluster) (\(chips) chips)")
@@ -125,7 +126,7 @@ extension ClusterRunReport {
                 "timeline",
                 SVGChart.gantt(
                     id: "timeline",
-                    caption: "The first \(rows.count) chips' work over the iteration, by kind."
+                    caption: "\(rows.count) traced chips' work over the iteration, by kind (chips are named with their pipeline stage)."
                         + (timeline.dropped > 0 ? " (\(timeline.dropped) spans left out.)" : ""),
                     rows: rows, categories: categories, endPs: end), into: &html)
             page.add("timeline", "Timeline", html)

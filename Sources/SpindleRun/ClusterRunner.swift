@@ -157,7 +157,8 @@ public enum ClusterRunner {
                 t.model, sequence: t.sequence, plan: plan, schedule: t.schedule, cluster: s.cluster.spec, network: s.cluster.network)
             sim.algorithms = t.algorithms
             if let trace {
-                let (r, recorded) = try sim.run(recording: trace.timeline(), chips: trace.chips)
+                let chips = trace.acrossStages ? sim.chipsAcrossStages(trace.chips) : Array(0..<trace.chips)
+                let (r, recorded) = try sim.run(recording: trace.timeline(), chips: chips)
                 report.training = r
                 timeline = recorded
             } else {

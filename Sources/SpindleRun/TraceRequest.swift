@@ -9,6 +9,8 @@ public struct TraceRequest: Sendable, Equatable {
     public var arrowsLayer: String?
     /// Only this interval of simulated time, in picoseconds (`nil`: the whole run).
     public var window: ClosedRange<Double>?
+    /// Cluster training: trace `chips` chips spread over the pipeline stages instead of the first ones.
+    public var acrossStages = false
     public init(chips: Int = 64, limit: Int = 1_000_000, arrowsLayer: String? = nil, window: ClosedRange<Double>? = nil) {
         self.chips = chips
         self.limit = limit

@@ -166,7 +166,7 @@ extension RunCommand {
         let request =
             trace != nil
             ? TraceRequest(chips: traceChips, limit: traceLimit, window: window)
-            : html != nil && scenario.hasChipPrograms ? TraceRequest(chips: ClusterRunReport.htmlTimelineChips, limit: 200_000) : nil
+            : html != nil && scenario.hasChipPrograms ? Self.htmlTrace : nil
         let (report, timeline) = try ClusterRunner.run(scenario, trace: request)
         status.clear()
         let data = try report.jsonData()
@@ -185,6 +185,13 @@ extension RunCommand {
 }
 
 extension RunCommand {
+    /// What `--html` records of a cluster run when no trace is asked for: chips spread over the stages.
+    static var htmlTrace: TraceRequest {
+        var r = TraceRequest(chips: ClusterRunReport.htmlTimelineChips, limit: 200_000)
+        r.acrossStages = true
+        return r
+    }
+
     /// `--trace-window START:END` in picoseconds; either end may be left out.
     static func window(_ text: String?) throws(SpindleError) -> ClosedRange<Double>? {
         guard let text else { return nil }

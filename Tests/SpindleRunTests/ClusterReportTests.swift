@@ -49,6 +49,27 @@ struct ClusterReportTests {
         }
     }
 
+    @Test("A trace across stages records the first chips of every pipeline stage, and says which")
+    func acrossStages() throws {
+        let dir = try temporaryFiles([
+            "node.yaml": ClusterScenarioTests.node,
+            "train.yaml": """
+            name: train
+            cluster: node.yaml
+            workload: {training: gpt2, sequence: 256, global_batch: 8}
+            parallelism: {tensor: 2, pipeline: 2, micro_batch: 1}
+            """,
+        ])
+        var request = TraceRequest(chips: 4)
+        request.acrossStages = true
+        let (_, recorded) = try ClusterRunner.run(try ClusterScenarioLoader.load(dir + "/train.yaml"), trace: request)
+        let timeline = try #require(recorded)
+        // 8 chips, 2 stages of 4: two chips of each.
+        #expect(timeline.tracks.map(\.process) == [0, 1, 4, 5])
+        #expect(Set(timeline.spans.map { timeline.tracks[$0.track].process }) == [0, 1, 4, 5])
+        #expect(timeline.notes.contains { $0.contains("traced: 0, 1, 4, 5") })
+    }
+
     @Test("Edited cluster results are drawn or refused, never a crash")
     func edited() throws {
         var rng = RandomStream(seed: 17)
