@@ -26,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // ONNX models: the message types are generated once from onnx.proto and committed (scripts/generate-onnx-swift).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System-library shim for libnuma (apt: libnuma-dev).
@@ -42,7 +44,9 @@ let package = Package(
             name: "SpindleEngine",
             dependencies: ["SpindleCore", "CNUMA"],
             swiftSettings: strict + [.define("SPINDLE_EXPENSIVE_CHECKS", .when(traits: ["ExpensiveChecks"]))]),
-        .target(name: "SpindleWorkload", dependencies: ["SpindleCore"], swiftSettings: strict),
+        .target(
+            name: "SpindleWorkload", dependencies: ["SpindleCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["ModelFiles/ONNX/onnx.proto", "ModelFiles/ONNX/README.md"], swiftSettings: strict),
         // Collective algorithms and the flow-level network they run on.
         .target(name: "SpindleCollectives", dependencies: ["SpindleCore"], swiftSettings: strict),
         // Training plans for transformers: memory per chip and the analytic iteration time, and their search.
@@ -108,7 +112,9 @@ let package = Package(
         .testTarget(
             name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         .testTarget(name: "SpindleCollectivesTests", dependencies: ["SpindleCore", "SpindleCollectives"], swiftSettings: strict),
         .testTarget(
             name: "SpindleParallelismTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleCollectives", "SpindleParallelism"],

@@ -29,6 +29,17 @@ public struct FileSource: Sendable {
         return text
     }
 
+    /// The bytes of the file at `path` (on disk), recorded by their SHA-256 if there is a recorder.
+    public func bytes(_ path: String, what: String = "file", maxBytes: Int) throws(SpindleError) -> Data {
+        let data = try InputFile.bytes(path, what: what, maxBytes: maxBytes)
+        if let recorder {
+            var h = SHA256()
+            h.update(data)
+            recorder.record("bytes-sha256:" + h.hexDigest())
+        }
+        return data
+    }
+
     /// Loads the YAML file at `path`.
     public func load(_ path: String) throws(SpindleError) -> YAMLValue {
         try YAMLValue.parse(try text(path, what: "YAML file"), file: path)

@@ -258,16 +258,28 @@ public enum ScenarioLoader {
         }
     }
 
-    /// A zoo network by name, or a SCALE-Sim topology CSV (path relative to the scenario).
+    /// A zoo network by name, an ONNX model or a SCALE-Sim topology CSV (paths relative to the scenario).
     static func loadModel(_ node: YAMLValue, format: YAMLValue?, scenarioFile: String, source: FileSource) throws(SpindleError) -> Network {
         let name = try node.string()
-        let fmt = try format?.choice(["zoo", "scalesim-conv", "scalesim-gemm"]) ?? (name.hasSuffix(".csv") ? "scalesim-conv" : "zoo")
+        let fmt =
+            try format?.choice(["zoo", "onnx", "scalesim-conv", "scalesim-gemm"])
+            ?? (name.hasSuffix(".csv") ? "scalesim-conv" : name.hasSuffix(".onnx") ? "onnx" : "zoo")
+        if fmt == "onnx" {
+            let path = source.resolve(name, from: scenarioFile)
+            do {
+                return try ONNXModel.network(
+                    try source.bytes(path, what: "model in ONNX format", maxBytes: 1 << 32), file: path, name: ONNXModel.stem(path))
+            } catch let e where e.kind == .fileNotFound {
+                throw SpindleError(
+                    .fileNotFound, "no such ONNX model '\(path)'", at: node.location, hint: "Paths are relative to the scenario file")
+            }
+        }
         if fmt == "zoo" {
             guard let n = ModelZoo.network(named: name) else {
                 throw node.error(
                     "'\(name)' is not a built-in model", choices: ModelZoo.names,
                     hint:
-                        "A SCALE-Sim topology CSV works too: give its path (ending in .csv) and, for GEMM rows, model_format: scalesim-gemm"
+                        "An ONNX model or a SCALE-Sim topology CSV works too: give its path (ending in .onnx or .csv; for GEMM rows, model_format: scalesim-gemm)"
                 )
             }
             return n

@@ -35,7 +35,7 @@ struct ModelsList: AsyncParsableCommand {
 
 struct ModelsShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "One network's layers, shapes, MACs and parameters.")
-    @Argument(help: "A built-in network.")
+    @Argument(help: "A built-in network, or an ONNX model file (.onnx).")
     var name: String
     @Option(help: "Transformers: tokens in the sequence the layers run over (default: the model's context).")
     var tokens: Int?
@@ -53,7 +53,8 @@ struct ModelsShow: AsyncParsableCommand {
                     throw SpindleError(.invalidValue, "--tokens is \(tokens)", expected: "a whole number from 1 to \(1 << 20)")
                 }
             }
-            guard let n = transformer.map({ $0.network(tokens: tokens ?? $0.context) }) ?? ModelZoo.network(named: name) else {
+            let file = name.hasSuffix(".onnx") ? try ONNXModel.network(path: name) : nil
+            guard let n = file ?? transformer.map({ $0.network(tokens: tokens ?? $0.context) }) ?? ModelZoo.network(named: name) else {
                 let hint = Spelling.nearest(name, in: ModelZoo.names).map { "Did you mean '\($0)'?" }
                 throw SpindleError(.invalidValue, "'\(name)' is not a built-in model", choices: ModelZoo.names, hint: hint)
             }
