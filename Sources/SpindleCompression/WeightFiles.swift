@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import SpindleCore
+import SpindleWorkload
 
 /// A named tensor, as stored in weight files.
 public struct NamedTensor: Sendable, Equatable {
@@ -12,14 +13,15 @@ public struct NamedTensor: Sendable, Equatable {
     }
 }
 
-/// Reads and writes `.npy`, `.npz` (stored or deflated) and `.safetensors` without Python.
+/// Reads and writes `.npy`, `.npz` (stored or deflated) and `.safetensors` without Python, and reads the
+/// layer weights of `.onnx` models.
 ///
 /// Every malformed input (bad magic, truncated data, CRC mismatch, shape and size disagreeing, unknown
 /// dtype) is a `SpindleError` naming the file and what is wrong.
 public enum WeightFiles {
     /// File formats by extension.
     public enum Format: String, Sendable, CaseIterable {
-        case npy, npz, safetensors
+        case npy, npz, safetensors, onnx
 
         public static func of(path: String) throws(SpindleError) -> Format {
             let ext = path.split(separator: ".").last.map(String.init)?.lowercased() ?? ""
@@ -35,6 +37,7 @@ public enum WeightFiles {
     /// Reads every tensor in a file (an `.npy` file gives one tensor named after the file).
     public static func read(_ path: String) throws(SpindleError) -> [NamedTensor] {
         let format = try Format.of(path: path)
+        if format == .onnx { return try onnx(path) }
         let bytes = [UInt8](try InputFile.bytes(path, what: "weight file"))
         switch format {
         case .npy:
@@ -42,6 +45,22 @@ public enum WeightFiles {
             return [NamedTensor(base, try NPY.decode(bytes, file: path))]
         case .npz: return try NPZ.decode(bytes, file: path)
         case .safetensors: return try SafeTensors.decode(bytes, file: path)
+        case .onnx: return try onnx(path)
+        }
+    }
+
+    /// An ONNX model's layer weights, each named after its layer (`ONNXModel.weights`).
+    static func onnx(_ path: String) throws(SpindleError) -> [NamedTensor] {
+        try ONNXModel.weights(path: path).map { w throws(SpindleError) -> NamedTensor in
+            let dtype: DType
+            switch w.elementType {
+            case 1: dtype = .float32
+            case 3: dtype = .int8
+            case 10: dtype = .float16
+            case 11: dtype = .float64
+            default: dtype = .bfloat16
+            }
+            return NamedTensor(w.name, try Tensor(dtype: dtype, shape: w.shape, bytes: w.bytes))
         }
     }
 
@@ -56,6 +75,8 @@ public enum WeightFiles {
             bytes = try NPY.encode(tensors[0].tensor)
         case .npz: bytes = try NPZ.encode(tensors, deflate: deflate)
         case .safetensors: bytes = try SafeTensors.encode(tensors)
+        case .onnx:
+            throw SpindleError(.unsupported, "Spindle reads ONNX models but does not write them", hint: "Write .npz or .safetensors")
         }
         try AtomicFile.write(Data(bytes), to: path)
     }

@@ -30,7 +30,11 @@ public enum ScenarioRunner {
     public static func encodedNetwork(_ scenario: Scenario) -> Network {
         var network = scenario.network
         guard let settings = scenario.compression else { return network }
-        let layers = Compressor.synthetic(network.weightShapes, seed: scenario.seed)
+        // The model's own weights (of the layers the scenario keeps), or seeded synthetic ones.
+        let names = Set(network.weightShapes.map(\.name))
+        let layers =
+            scenario.modelWeights?.filter { names.contains($0.shape.name) }
+            ?? Compressor.synthetic(network.weightShapes, seed: scenario.seed)
         let report = Compressor.run(layers, settings: settings, source: network.name).report
         network.encodings = Compressor.encodings(of: report, settings: settings, network: network)
         return network

@@ -85,6 +85,9 @@ public struct Scenario: Sendable {
     public var sweep: [(key: String, values: [Override])]
     /// For a sweep point: its overrides as `key=value` pairs.
     public var point: String?
+    /// The model file's own weights, by layer (`compression: {weights: model}` with an ONNX model); `nil`:
+    /// compression runs on seeded synthetic weights.
+    public var modelWeights: [(shape: WeightShape, tensor: Tensor)]? = nil
     /// SHA-256 of everything that determines the result: the text of every file read (scenario, topology,
     /// technology, DRAMsim3 and SCALE-Sim files), the overrides, and Spindle's model revision.
     public var inputHash: String
@@ -128,7 +131,7 @@ public enum ScenarioLoader {
             let blame = overrides.last { $0.path.first == "technology_basis" }?.blame ?? b.location
             source.topologyOverrides.append(Override(path: ["technology_basis"], value: try b.yamlText(), location: blame))
         }
-        var compression = try loadCompression(root["compression"])
+        var compression = try loadCompression(root["compression"], modelWeights: true)
         let topologyNode = try root.required("topology")
         let topologyPath = source.resolve(try topologyNode.string(), from: path)
         let topology: Topology
@@ -141,6 +144,25 @@ public enum ScenarioLoader {
         }
         var network = try loadModel(root.required("model"), format: root["model_format"], scenarioFile: path, source: source)
         if let filter = root["layers"] { network = try selectLayers(network, filter) }
+        var modelWeights: [(shape: WeightShape, tensor: Tensor)]? = nil
+        if let w = try root["compression"]?.anyMapping()["weights"], try w.choice(["synthetic", "model"]) == "model" {
+            // The model file's own weights, for an ONNX model that holds them.
+            let modelNode = try root.required("model")
+            let file = source.resolve(try modelNode.string(), from: path)
+            let format = try root["model_format"]?.string()
+            guard file.hasSuffix(".onnx") || format == "onnx" else {
+                throw w.error(
+                    "weights: model reads an ONNX model's own weights, but the model is '\(try modelNode.string())'",
+                    expected: "model: a .onnx file, or weights: synthetic")
+            }
+            do {
+                modelWeights = try Compressor.fromFile(file)
+            } catch let e where e.kind == .fileNotFound {
+                throw w.error(
+                    "the model's weights are not all there: \(e.message)",
+                    expected: "an ONNX model with its weights (or weights: synthetic)")
+            }
+        }
         if let p = try root["compression"]?.anyMapping()["row_prune"], (try? p.string()) == "reference", compression?.method == .smartdeal {
             // SmartDeal's released per-layer list for CIFAR ResNet-18.
             let names = network.weightShapes.map(\.name)
@@ -196,7 +218,7 @@ public enum ScenarioLoader {
             batch: try root["batch"]?.int(in: 1...1_000_000) ?? 1, seed: UInt64(try root["seed"]?.int(in: 0...Int.max) ?? 1),
             mapping: mapping, compression: compression, sweep: sweep,
             point: overrides.isEmpty ? nil : overrides.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
-            inputHash: recorder.hash(overrides: overrides.map { "\($0.key)=\($0.value)" }))
+            modelWeights: modelWeights, inputHash: recorder.hash(overrides: overrides.map { "\($0.key)=\($0.value)" }))
     }
 
     static func loadMapping(_ node: YAMLValue, into o: inout MappingOptions) throws(SpindleError) {
@@ -231,9 +253,11 @@ public enum ScenarioLoader {
         if let v = m["program_weights"] { o.programWeights = try v.bool() }
     }
 
-    static func loadCompression(_ node: YAMLValue?) throws(SpindleError) -> CompressionSettings? {
+    static func loadCompression(_ node: YAMLValue?, modelWeights: Bool = false) throws(SpindleError) -> CompressionSettings? {
         guard let c = node else { return nil }
-        let m = try c.mapping(allowed: ["method", "threshold", "row_prune", "basis_bits", "keep", "magnitude_bits"], required: ["method"])
+        let m = try c.mapping(
+            allowed: ["method", "threshold", "row_prune", "basis_bits", "keep", "magnitude_bits"] + (modelWeights ? ["weights"] : []),
+            required: ["method"])
         switch try m.required("method").choice(["dense", "smartdeal", "osc"]) {
         case "smartdeal":
             var settings = CompressionSettings(method: .smartdeal)

@@ -1,4 +1,5 @@
 import Foundation
+import SpindleCompression
 import SpindleCore
 import SpindleEngine
 import SpindleReport
@@ -132,5 +133,33 @@ struct ActivityTests {
         let (_, small) = try await ScenarioRunner.record(
             prepared, options: EngineOptions(workers: 1), activity: false, trace: TraceRequest(chips: 1, limit: 50))
         #expect(small?.spans.count == 50 && (small?.dropped ?? 0) > 0)
+    }
+}
+
+@Suite("Compression of an ONNX model's own weights")
+struct ONNXWeightsRunTests {
+    @Test("weights: model compresses the file's weights, not the seeded synthetic ones, and the run uses them")
+    func ownWeights() async throws {
+        let dir = try temporaryFiles([
+            "s.yaml": """
+            name: s
+            topology: builtin:topologies/single-chip-4x4.yaml
+            model: \(repoPath("examples/onnx/tiny-cnn.onnx"))
+            compression: {method: smartdeal, weights: model}
+            """
+        ])
+        let own = try ScenarioLoader.load(dir + "/s.yaml")
+        var synthetic = own
+        synthetic.modelWeights = nil
+        let a = ScenarioRunner.encodedNetwork(own).encodings, b = ScenarioRunner.encodedNetwork(synthetic).encodings
+        #expect(Set(a.keys) == ["conv1", "dw", "pw", "fc"] && Set(b.keys) == Set(a.keys))
+        // The encodings are those of the model's tensors compressed directly, which differ from the seeded
+        // synthetic weights' (SmartDeal's zero rows and non-zeros depend on the values).
+        #expect(a != b)
+        let direct = Compressor.run(try #require(own.modelWeights), settings: try #require(own.compression), source: "direct")
+        #expect(direct.report.layers.map(\.name) == ["conv1", "dw", "pw", "fc"])
+        #expect(Compressor.encodings(of: direct.report, settings: own.compression!, network: own.network) == a)
+        let report = try await ScenarioRunner.run(own, options: EngineOptions(workers: 1))
+        #expect(report.energyPJ.total > 0)
     }
 }
