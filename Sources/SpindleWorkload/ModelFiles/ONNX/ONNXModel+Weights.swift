@@ -36,8 +36,7 @@ extension ONNXModel {
         let initializers = Dictionary(model.graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [ONNXWeight] = []
         for (i, node) in model.graph.node.enumerated() where ["Conv", "Gemm", "MatMul"].contains(node.opType) {
-            let name =
-                !node.name.isEmpty ? node.name : node.output.first.map { $0.isEmpty ? "\(node.opType)_\(i)" : $0 } ?? "\(node.opType)_\(i)"
+            let name = layerName(node, i)
             guard network.layers.contains(where: { $0.name == name && $0.kind != .matmul }), node.input.count > 1,
                 let t = initializers[node.input[1]]
             else { continue }

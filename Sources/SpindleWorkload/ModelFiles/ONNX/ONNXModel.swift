@@ -68,6 +68,14 @@ public enum ONNXModel {
         return Network(name: name, layers: importer.layers)
     }
 
+    /// The name of the layer node `index` becomes: the node's name, else its first output's, else the operator
+    /// and the index.
+    static func layerName(_ node: Onnx_NodeProto, _ index: Int) -> String {
+        if !node.name.isEmpty { return node.name }
+        if let o = node.output.first, !o.isEmpty { return o }
+        return "\(node.opType)_\(index)"
+    }
+
     /// Follows a graph node by node.
     struct Importer {
         let file: String
@@ -154,10 +162,7 @@ public enum ONNXModel {
             return s
         }
 
-        func name(_ node: Onnx_NodeProto, _ index: Int) -> String {
-            !node.name.isEmpty
-                ? node.name : node.output.first.map { $0.isEmpty ? "\(node.opType)_\(index)" : $0 } ?? "\(node.opType)_\(index)"
-        }
+        func name(_ node: Onnx_NodeProto, _ index: Int) -> String { ONNXModel.layerName(node, index) }
 
         /// Records the shape of the node's outputs; a negative or overflowing shape is refused.
         mutating func set(_ node: Onnx_NodeProto, _ shape: [Int], _ i: Int) throws(SpindleError) {
