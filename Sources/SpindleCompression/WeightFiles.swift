@@ -23,6 +23,9 @@ public enum WeightFiles {
     public enum Format: String, Sendable, CaseIterable {
         case npy, npz, safetensors, onnx
 
+        /// The formats Spindle also writes (ONNX models are read only).
+        public static let writable: [Format] = [.npy, .npz, .safetensors]
+
         public static func of(path: String) throws(SpindleError) -> Format {
             let ext = path.split(separator: ".").last.map(String.init)?.lowercased() ?? ""
             guard let f = Format(rawValue: ext) else {

@@ -17,7 +17,8 @@ struct CompressCommand: AsyncParsableCommand {
         abstract: "Compress real or synthetic weights with SmartDeal, OSC or a baseline, and report storage and error.",
         discussion: """
             Give a built-in model (synthetic Kaiming-normal weights, seeded) or a weight file (.npy, .npz, \
-            .safetensors; every 4-D and 2-D tensor is compressed). Prints per layer and in total: parameters, \
+            .safetensors; every 4-D and 2-D tensor is compressed; or an .onnx model: each Conv, Gemm and MatMul \
+            layer's weights). Prints per layer and in total: parameters, \
             non-zeros, bits by part, compression ratio against fp32, relative reconstruction error \
             (Frobenius) and wall time.
             """)
@@ -26,7 +27,7 @@ struct CompressCommand: AsyncParsableCommand {
     var method: CompressionMethod
     @Option(help: "Built-in model whose layer shapes get synthetic weights: \(ModelZoo.names.joined(separator: ", ")).")
     var model: String?
-    @Argument(help: "Weight file (.npy, .npz, .safetensors) instead of --model.")
+    @Argument(help: "Weight file (.npy, .npz, .safetensors) or ONNX model (.onnx) instead of --model.")
     var weights: String?
     @Option(help: "Seed of the synthetic weights.")
     var seed: UInt64 = 1

@@ -55,7 +55,7 @@ struct WeightFileTests {
         return try Tensor(dtype: dtype, shape: shape, bytes: bytes)
     }
 
-    @Test("Round trips are bit-exact for every format and dtype", arguments: WeightFiles.Format.allCases)
+    @Test("Round trips are bit-exact for every written format and dtype", arguments: WeightFiles.Format.writable)
     func roundTrip(format: WeightFiles.Format) throws {
         for (i, dtype) in DType.allCases.enumerated() {
             // .npz members are .npy files, which have no bfloat16.
