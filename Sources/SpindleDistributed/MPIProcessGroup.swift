@@ -12,8 +12,9 @@ import SpindleEngine
 /// sender's next event time, so that the all-to-all doubles as the min-reduction), then point-to-point
 /// transfers of the non-empty blocks only. Events travel as their in-memory bytes: every rank runs the same
 /// build on the same architecture.
-public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {  // safe: see the proof below
-    // @unchecked Sendable is safe: the buffers below are used only inside `exchange`, which the engine calls
+// Unchecked sendability is safe: the buffers are used only inside `exchange`, called by one thread at a time.
+public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {  // safe: buffers touched by one thread at a time
+    // Why: the buffers below are used only inside `exchange`, which the engine calls
     // from one thread at a time (a process's designated worker, window after window, each call returning
     // before the next starts); the other calls keep no state. MPI itself is initialised for calls from one
     // thread at a time (MPI_THREAD_SERIALIZED), and Spindle never makes two at once.

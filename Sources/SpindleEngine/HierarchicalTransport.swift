@@ -7,8 +7,9 @@ import SpindleCore
 /// gathered per destination process, and one designated worker (the process's first) makes the process's
 /// single call to `ProcessGroup.exchange` between two local barriers, then hands each local worker what
 /// arrived for it. So each window costs one collective per process, whatever the number of threads.
-final class HierarchicalTransport: WindowTransport, @unchecked Sendable {  // safe: see the proof below
-    // @unchecked Sendable is safe, by the two barriers A and B of each exchange:
+// Unchecked sendability is safe: each slot has one writer before barrier A and one reader after it.
+final class HierarchicalTransport: WindowTransport, @unchecked Sendable {  // safe: one writer, one reader per barrier
+    // Why, by the two barriers A and B of each exchange:
     // - local slot (p, s, d) is written by worker s before A and read and cleared by worker d after B
     //   (p = window parity, so a worker running ahead writes the other half, as in SharedMemoryTransport);
     // - remote[s][q] is written by worker s before A and read and cleared by the designated worker between

@@ -107,13 +107,14 @@ struct ActivityAccount {
                         .init(process: c, processName: name, thread: i + 1, threadName: "tile \(i) (\(t.tiles[i].type.name))"))
                 })
         }
-        var byID: [Int: [ActivitySeries: [Int: UInt64]]] = [:]
-        for v in values where model.chipOf[Int(v.id.raw)] < traced { byID[Int(v.id.raw)] = v.series }
+        // The traced chips' components, by chip, in id order (`values` is in component order).
+        var onChip: [[(raw: Int, series: [ActivitySeries: [Int: UInt64]])]] = Array(repeating: [], count: traced)
+        for v in values where model.chipOf[Int(v.id.raw)] < traced { onChip[model.chipOf[Int(v.id.raw)]].append((Int(v.id.raw), v.series)) }
         let bin = Double(options.binPs)
         // Steps (with their wait for inputs), then every job of every tile, then counters.
         var stepTimes: [[Int: (begin: UInt64, run: UInt64, end: UInt64)]] = Array(repeating: [:], count: traced)
-        for raw in byID.keys.sorted() where model.kinds[raw] == .controller {
-            let c = model.chipOf[raw], s = byID[raw]!
+        for (raw, s) in onChip.joined() where model.kinds[raw] == .controller {
+            let c = model.chipOf[raw]
             for i in model.schedule.chips[c].indices {
                 guard let end = s[.stepEnd]?[i] else { continue }
                 let begin = s[.stepBegin]?[i] ?? 0, run = s[.stepRun]?[i] ?? begin
@@ -139,8 +140,8 @@ struct ActivityAccount {
                 // A tile's jobs are its jobs in step order (as the model resolved them).
                 var jobLabels: [[Int]] = Array(repeating: [], count: t.tiles.count)
                 for step in model.schedule.chips[c] { for j in step.jobs { jobLabels[j.tile].append(step.label) } }
-                for raw in byID.keys.sorted() where model.chipOf[raw] == c && model.kinds[raw].isTile {
-                    let i = model.localIndex[raw], s = byID[raw]!
+                for (raw, s) in onChip[c] where model.kinds[raw].isTile {
+                    let i = model.localIndex[raw]
                     for (n, label) in jobLabels[i].enumerated() {
                         guard let start = s[.jobStart]?[n], let end = s[.jobEnd]?[n] else { continue }
                         let l = labels[label]
@@ -163,8 +164,7 @@ struct ActivityAccount {
         let gbps = 1_000 / bin  // bytes per bin to GB/s
         for c in 0..<traced {
             var busy: [Int: UInt64] = [:], link: [Int: UInt64] = [:]
-            for raw in byID.keys.sorted() where model.chipOf[raw] == c {
-                let s = byID[raw]!
+            for (raw, s) in onChip[c] {
                 switch model.kinds[raw] {
                 case .peArray, .spinCrossbar, .smartdeal: for (b, n) in s[.tileBusyPs] ?? [:] { busy[b, default: 0] += n }
                 case .router: for (b, n) in s[.linkBytes] ?? [:] { link[b, default: 0] += n }

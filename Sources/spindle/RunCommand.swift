@@ -76,15 +76,15 @@ struct RunCommand: DistributedCommand {
 
     private func execute(world: MPIWorld?) async throws {
         let path = self.scenario ?? ScenarioLoader.defaultScenario
-        if ClusterScenarioLoader.isClusterScenario(path) {
-            try runCluster(path, world: world)
-            return
-        }
         if trace != nil {
             try CLI.check(traceLimit, "--trace-limit", 1...100_000_000)
             try CLI.check(traceChips, "--trace-chips", 1...(1 << 20))
         }
         let window = try Self.window(traceWindow)
+        if ClusterScenarioLoader.isClusterScenario(path) {
+            try runCluster(path, world: world, window: window)
+            return
+        }
         do {
             // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
             let (prepared, options) = try await Distributed.agree(world) { () async throws -> (ScenarioRunner.Prepared, EngineOptions) in
@@ -151,15 +151,10 @@ struct RunCommand: DistributedCommand {
 extension RunCommand {
     /// Runs a cluster scenario (a transformer's training iteration or a collective on a flow-level network):
     /// one sequential event loop, so `--workers` does not change it; under MPI rank 0 runs it alone.
-    func runCluster(_ path: String, world: MPIWorld?) throws {
+    func runCluster(_ path: String, world: MPIWorld?, window: ClosedRange<Double>?) throws {
         let scenario = try ClusterScenarioLoader.load(path, overrides: try set.overrides())
         if let world, world.group.rank != 0 { return }
         if let note = try ClusterRunner.checkWork(scenario, limit: engine.long.limit) { CLI.note(note) }
-        if trace != nil {
-            try CLI.check(traceLimit, "--trace-limit", 1...100_000_000)
-            try CLI.check(traceChips, "--trace-chips", 1...(1 << 20))
-        }
-        let window = try Self.window(traceWindow)
         let status = StatusLine()
         status.show("simulating '\(scenario.name)' on '\(scenario.cluster.name)' (\(scenario.cluster.spec.chips) chips) ...")
         // The HTML report draws the first chips' timeline: recorded even without --trace.

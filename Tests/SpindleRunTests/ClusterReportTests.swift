@@ -8,15 +8,18 @@ import Testing
 
 @Suite("Saved cluster results: read back, drawn, and edited")
 struct ClusterReportTests {
+    /// GPT-2 training on the 8-chip node of `ClusterScenarioTests`: TP 2 x PP 2 x DP 2.
+    static let train = """
+        name: train
+        cluster: node.yaml
+        workload: {training: gpt2, sequence: 256, global_batch: 8}
+        parallelism: {tensor: 2, pipeline: 2, micro_batch: 1}
+        """
+
     static func reports() throws -> [(ClusterRunReport, Timeline?)] {
         let dir = try temporaryFiles([
             "node.yaml": ClusterScenarioTests.node,
-            "train.yaml": """
-            name: train
-            cluster: node.yaml
-            workload: {training: gpt2, sequence: 256, global_batch: 8}
-            parallelism: {tensor: 2, pipeline: 2, micro_batch: 1}
-            """,
+            "train.yaml": Self.train,
             "serve.yaml": """
             name: serve
             cluster: node.yaml
@@ -53,12 +56,7 @@ struct ClusterReportTests {
     func acrossStages() throws {
         let dir = try temporaryFiles([
             "node.yaml": ClusterScenarioTests.node,
-            "train.yaml": """
-            name: train
-            cluster: node.yaml
-            workload: {training: gpt2, sequence: 256, global_batch: 8}
-            parallelism: {tensor: 2, pipeline: 2, micro_batch: 1}
-            """,
+            "train.yaml": Self.train,
         ])
         var request = TraceRequest(chips: 4)
         request.acrossStages = true

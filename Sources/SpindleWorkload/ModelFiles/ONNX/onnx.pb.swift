@@ -142,7 +142,7 @@ nonisolated enum Onnx_OperatorStatus: Int, SwiftProtobuf.Enum, Swift.CaseIterabl
 /// and tensor values, or repeated float, integer, string, graph, and tensor values.
 /// An AttributeProto MUST contain the name field, and *only one* of the
 /// following content fields, effectively enforcing a C/C++ union equivalent.
-nonisolated struct Onnx_AttributeProto: @unchecked Sendable {
+nonisolated struct Onnx_AttributeProto: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -688,7 +688,7 @@ nonisolated struct Onnx_SimpleShardedDimProto: Sendable {
 /// may be immediately updated. If the targeted training algorithm contains
 /// consecutive update steps (such as block coordinate descent methods),
 /// the user needs to create a TrainingInfoProto for each step.
-nonisolated struct Onnx_TrainingInfoProto: @unchecked Sendable {
+nonisolated struct Onnx_TrainingInfoProto: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -823,7 +823,7 @@ nonisolated struct Onnx_TrainingInfoProto: @unchecked Sendable {
 /// associating its computation graph with metadata.
 ///
 /// The semantics of the model are described by the associated GraphProto's.
-nonisolated struct Onnx_ModelProto: @unchecked Sendable {
+nonisolated struct Onnx_ModelProto: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -1465,7 +1465,7 @@ nonisolated struct Onnx_TensorProto: Sendable {
 }
 
 /// A serialized sparse-tensor value
-nonisolated struct Onnx_SparseTensorProto: @unchecked Sendable {
+nonisolated struct Onnx_SparseTensorProto: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -1585,7 +1585,7 @@ nonisolated struct Onnx_TensorShapeProto: Sendable {
 /// Types
 ///
 /// The standard ONNX data types.
-nonisolated struct Onnx_TypeProto: @unchecked Sendable {
+nonisolated struct Onnx_TypeProto: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -1713,7 +1713,7 @@ nonisolated struct Onnx_TypeProto: @unchecked Sendable {
   }
 
   /// repeated T
-  nonisolated struct Sequence: @unchecked Sendable {
+  nonisolated struct Sequence: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
     // SwiftProtobuf.Message conformance is added in an extension below. See the
     // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
     // methods supported on all messages.
@@ -1737,7 +1737,7 @@ nonisolated struct Onnx_TypeProto: @unchecked Sendable {
   }
 
   /// map<K,V>
-  nonisolated struct Map: @unchecked Sendable {
+  nonisolated struct Map: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
     // SwiftProtobuf.Message conformance is added in an extension below. See the
     // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
     // methods supported on all messages.
@@ -1772,7 +1772,7 @@ nonisolated struct Onnx_TypeProto: @unchecked Sendable {
   }
 
   /// wrapper for Tensor, Sequence, or Map
-  nonisolated struct Optional: @unchecked Sendable {
+  nonisolated struct Optional: @unchecked Sendable {  // safe: swift-protobuf copy-on-write storage, copied before any write
     // SwiftProtobuf.Message conformance is added in an extension below. See the
     // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
     // methods supported on all messages.
