@@ -113,7 +113,9 @@ let package = Package(
             name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
-            name: "SpindleWorkloadTests", dependencies: ["SpindleCore", "SpindleWorkload"], resources: [.copy("Fixtures")],
+            name: "SpindleWorkloadTests",
+            dependencies: ["SpindleCore", "SpindleWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "SpindleCollectivesTests", dependencies: ["SpindleCore", "SpindleCollectives"], swiftSettings: strict),
         .testTarget(

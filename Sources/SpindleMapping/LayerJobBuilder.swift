@@ -219,7 +219,7 @@ extension LayerJobBuilder {
         let rowsUsed = c?.macFraction ?? 1
         j.rebuildOps = UInt64((Double(j.rebuildOps) * Double(segments) * live).rounded())
         let groups = Double((share + o.slices - 1) / o.slices)
-        let rowReuse = max(1, Double(layer.kernel) / Double(max(layer.stride, 1)))
+        let rowReuse = max(1, Double(layer.kernelHeight) / Double(max(layer.strideHeight, 1)))
         let inputReads = Double(j.inputBytes) * groups * rowReuse * rowsUsed * live
         let weightReads = Double(j.weightBytes) * Double(segments) * live
         let once = Double(j.inputBytes + j.weightBytes)

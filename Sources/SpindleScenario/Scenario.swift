@@ -98,8 +98,8 @@ public enum ScenarioLoader {
     /// The scenario `spindle run` uses when none is given.
     public static let defaultScenario = "builtin:scenarios/quickstart.yaml"
     static let keys = [
-        "name", "description", "topology", "model", "model_format", "layers", "bits", "batch", "seed", "mode", "mapping", "training",
-        "compression", "technology_basis", "sweep",
+        "name", "description", "topology", "model", "model_format", "model_dimensions", "layers", "bits", "batch", "seed", "mode",
+        "mapping", "training", "compression", "technology_basis", "sweep",
     ]
 
     /// Loads a scenario; `overrides` (a sweep point) replace fields of the scenario, or of its topology when
@@ -142,7 +142,8 @@ public enum ScenarioLoader {
                 .fileNotFound, "the scenario names the topology '\(try topologyNode.string())', but '\(topologyPath)' does not exist",
                 at: topologyNode.location, hint: "Paths are relative to the scenario file")
         }
-        var network = try loadModel(root.required("model"), format: root["model_format"], scenarioFile: path, source: source)
+        var network = try loadModel(
+            root.required("model"), format: root["model_format"], dimensions: root["model_dimensions"], scenarioFile: path, source: source)
         if let filter = root["layers"] { network = try selectLayers(network, filter) }
         var modelWeights: [(shape: WeightShape, tensor: Tensor)]? = nil
         if let w = try root["compression"]?.anyMapping()["weights"], try w.choice(["synthetic", "model"]) == "model" {
@@ -283,16 +284,32 @@ public enum ScenarioLoader {
     }
 
     /// A zoo network by name, an ONNX model or a SCALE-Sim topology CSV (paths relative to the scenario).
-    static func loadModel(_ node: YAMLValue, format: YAMLValue?, scenarioFile: String, source: FileSource) throws(SpindleError) -> Network {
+    /// `dimensions` (`model_dimensions: {sequence: 128}`) gives an ONNX model's symbolic dimensions their values.
+    static func loadModel(_ node: YAMLValue, format: YAMLValue?, dimensions: YAMLValue? = nil, scenarioFile: String, source: FileSource)
+        throws(SpindleError) -> Network
+    {
         let name = try node.string()
         let fmt =
             try format?.choice(["zoo", "onnx", "scalesim-conv", "scalesim-gemm"])
             ?? (name.hasSuffix(".csv") ? "scalesim-conv" : name.hasSuffix(".onnx") ? "onnx" : "zoo")
+        var values: [String: Int] = [:]
+        if let dimensions {
+            guard fmt == "onnx" else {
+                throw dimensions.error(
+                    "model_dimensions sets an ONNX model's symbolic dimensions, but the model is '\(name)'",
+                    expected: "model: a .onnx file, or no model_dimensions")
+            }
+            let m = try dimensions.anyMapping()
+            for key in m.keys { values[key] = try m.required(key).int(in: 1...(1 << 24)) }
+        }
         if fmt == "onnx" {
             let path = source.resolve(name, from: scenarioFile)
             do {
                 return try ONNXModel.network(
-                    try source.bytes(path, what: "model in ONNX format", maxBytes: 1 << 32), file: path, name: ONNXModel.stem(path))
+                    try source.bytes(path, what: "model in ONNX format", maxBytes: 1 << 32), file: path, name: ONNXModel.stem(path),
+                    dimensions: values)
+            } catch let e where e.kind == .unknownKey {
+                throw dimensions?.error(e.message, choices: e.choices) ?? e
             } catch let e where e.kind == .fileNotFound {
                 throw SpindleError(
                     .fileNotFound, "no such ONNX model '\(path)'", at: node.location, hint: "Paths are relative to the scenario file")

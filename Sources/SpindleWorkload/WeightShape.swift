@@ -28,11 +28,12 @@ public struct WeightShape: Sendable, Equatable, Codable {
     public init(name: String, tensorShape s: [Int]) throws(SpindleError) {
         switch s.count {
         case 4: self.init(name: name, outChannels: s[0], inChannels: s[1], kernelHeight: s[2], kernelWidth: s[3])
+        case 3: self.init(name: name, outChannels: s[0], inChannels: s[1], kernelHeight: 1, kernelWidth: s[2])
         case 2: self.init(name: name, outChannels: s[0], inChannels: s[1], isLinear: true)
         default:
             throw SpindleError(
                 .invalidValue, "tensor '\(name)' has shape \(s)",
-                expected: "a 4-D convolution weight [cout, cin, kh, kw] or a 2-D linear weight [out, in]")
+                expected: "a 4-D convolution weight [cout, cin, kh, kw], a 3-D one [cout, cin, k] or a 2-D linear weight [out, in]")
         }
     }
 }

@@ -39,6 +39,11 @@ struct ModelsShow: AsyncParsableCommand {
     var name: String
     @Option(help: "Transformers: tokens in the sequence the layers run over (default: the model's context).")
     var tokens: Int?
+    @Option(
+        name: .customLong("dim"),
+        help: ArgumentHelp(
+            "ONNX models: a symbolic dimension's value, as NAME=VALUE (repeatable; unset ones are 1).", valueName: "NAME=VALUE"))
+    var dimensions: [String] = []
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
@@ -53,7 +58,26 @@ struct ModelsShow: AsyncParsableCommand {
                     throw SpindleError(.invalidValue, "--tokens is \(tokens)", expected: "a whole number from 1 to \(1 << 20)")
                 }
             }
-            let file = name.hasSuffix(".onnx") ? try ONNXModel.network(path: name) : nil
+            var values: [String: Int] = [:]
+            for d in dimensions {
+                let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, let v = Int(parts[1]), (1...(1 << 24)).contains(v) else {
+                    throw SpindleError(
+                        .invalidValue, "--dim '\(d)'", expected: "NAME=VALUE with VALUE from 1 to \(1 << 24), e.g. sequence=128")
+                }
+                values[parts[0]] = v
+            }
+            guard values.isEmpty || name.hasSuffix(".onnx") else {
+                throw SpindleError(.invalidValue, "--dim applies to ONNX models (.onnx) only")
+            }
+            let reading = name.hasSuffix(".onnx") ? try ONNXModel.read(path: name, dimensions: values) : nil
+            let file = reading?.network
+            if let reading, !reading.dimensions.isEmpty, !json {
+                print(
+                    "symbolic dimensions: "
+                        + reading.dimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
+                        + " (set with --dim NAME=VALUE)")
+            }
             guard let n = file ?? transformer.map({ $0.network(tokens: tokens ?? $0.context) }) ?? ModelZoo.network(named: name) else {
                 let hint = Spelling.nearest(name, in: ModelZoo.names).map { "Did you mean '\($0)'?" }
                 throw SpindleError(.invalidValue, "'\(name)' is not a built-in model", choices: ModelZoo.names, hint: hint)
@@ -73,7 +97,10 @@ struct ModelsShow: AsyncParsableCommand {
             for l in n.layers {
                 let kernel =
                     l.kind == .conv2d
-                    ? "\(l.kernel)x\(l.kernel)/\(l.stride)" + (l.groups > 1 ? " g\(l.groups)" : "")
+                    ? "\(l.kernelHeight)x\(l.kernelWidth)/"
+                        + (l.strideHeight == l.strideWidth ? "\(l.strideHeight)" : "\(l.strideHeight)x\(l.strideWidth)")
+                        + (l.dilationHeight * l.dilationWidth > 1 ? " d\(l.dilationHeight)x\(l.dilationWidth)" : "")
+                        + (l.groups > 1 ? " g\(l.groups)" : "")
                     : (l.kind == .matmul ? "x\(l.groups)" : "")
                 print(
                     CLI.pad(l.name, 28) + CLI.pad(l.kind.rawValue, 8) + CLI.pad("\(l.inChannels)x\(l.inHeight)x\(l.inWidth)", 16)

@@ -269,8 +269,8 @@ struct RunTests {
             #expect(abs(Double(sum(o, \.macs)) - Double(sum(f, \.macs)) * 0.75) <= Double(o.count), "\(layer.name)")
             #expect(sum(f, \.bufferRereadBytes) == 0)
             let rows = try #require(encodings[layer.name]).macFraction
-            if layer.kernel == 3 { #expect(rows < 1, "\(layer.name): zero Ce rows are skipped") }
-            let groups = Double((layer.outChannels + 15) / 16), reuse = max(1, Double(layer.kernel) / Double(layer.stride))
+            if layer.kernelHeight == 3 { #expect(rows < 1, "\(layer.name): zero Ce rows are skipped") }
+            let groups = Double((layer.outChannels + 15) / 16), reuse = max(1, Double(layer.kernelHeight) / Double(layer.strideHeight))
             let input = Double(sum(o, \.inputBytes)), weights = Double(sum(o, \.weightBytes))
             let reads = input * groups * reuse * rows * 0.75 + weights * Double(segments) * 0.75
             #expect(abs(Double(sum(o, \.bufferRereadBytes)) - (reads - input - weights)) <= Double(o.count), "\(layer.name)")

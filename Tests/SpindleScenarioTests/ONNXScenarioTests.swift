@@ -55,4 +55,28 @@ struct ONNXScenarioTests {
             #expect(error.kind == .fileNotFound && error.description.contains("missing.yaml:3"))
         }
     }
+
+    @Test("model_dimensions gives an ONNX model's symbolic dimensions their values; unknown names and zoo models are refused by line")
+    func dimensions() throws {
+        let model = repoPath("examples/onnx/gpt2-block.onnx")
+        let head = "name: g\ntopology: builtin:topologies/single-chip-4x4.yaml\nmodel: \(model)\n"
+        let dir = try temporaryFiles([
+            "a.yaml": head + "model_dimensions: {sequence: 32}\n",
+            "b.yaml": head + "model_dimensions: {sequence: 64}\n",
+            "unknown.yaml": head + "model_dimensions: {tokens: 64}\n",
+            "zoo.yaml": "name: z\ntopology: builtin:topologies/single-chip-4x4.yaml\nmodel: resnet18\nmodel_dimensions: {N: 2}\n",
+        ])
+        let a = try ScenarioLoader.load(dir + "/a.yaml"), b = try ScenarioLoader.load(dir + "/b.yaml")
+        #expect(a.network.layers.first?.inHeight == 32 && b.network.layers.first?.inHeight == 64)
+        #expect(b.network.macsPerSample > 2 * a.network.macsPerSample)
+        #expect(a.inputHash != b.inputHash)
+        for (file, line, text) in [("unknown.yaml", 4, "no symbolic dimension 'tokens'"), ("zoo.yaml", 4, "model_dimensions")] {
+            do {
+                _ = try ScenarioLoader.load(dir + "/" + file)
+                Issue.record("\(file) loaded")
+            } catch {
+                #expect(error.description.contains("\(file):\(line)") && error.description.contains(text), "\(error)")
+            }
+        }
+    }
 }

@@ -164,13 +164,9 @@ public enum ScaleSimTopology {
                 layers.append(.linear(r.name, r.filterWidth, r.filters, tokens: r.ifmapHeight))
                 continue
             }
-            guard r.filterHeight == r.filterWidth, r.strideHeight == r.strideWidth else {
-                throw SpindleError(
-                    .invalidValue,
-                    "layer '\(r.name)' has a \(r.filterHeight)x\(r.filterWidth) filter or stride \(r.strideHeight)x\(r.strideWidth)",
-                    at: SourceLocation(file: file), expected: "square filters and equal strides (Spindle's layer IR)")
-            }
             var l = Layer.conv(r.name, r.channels, r.filters, size: r.ifmapHeight, kernel: r.filterHeight, stride: r.strideHeight)
+            l.kernelWidth = r.filterWidth
+            l.strideWidth = r.strideWidth
             l.inWidth = r.ifmapWidth
             layers.append(l)
         }

@@ -6,7 +6,7 @@ import SwiftProtobuf
 public struct ONNXWeight: Sendable, Equatable {
     /// The layer's name (the node's name, as `ONNXModel.network` names layers).
     public var name: String
-    /// `[out, in, kh, kw]` for convolutions, `[out, in]` for fully connected layers (transposed from
+    /// `[out, in, kh, kw]` for convolutions (kh 1 for 1-D ones), `[out, in]` for fully connected layers (transposed from
     /// MatMul's and Gemm's `[in, out]` where needed).
     public var shape: [Int]
     /// ONNX's element type: 1 float32, 3 int8, 10 float16, 11 float64, 16 bfloat16.
@@ -59,6 +59,8 @@ extension ONNXModel {
                 bytes = transpose(bytes, rows: shape[0], columns: shape[1], size: size)
                 shape.reverse()
             }
+            // A 1-D convolution's [out, in, k] is [out, in, 1, k].
+            if shape.count == 3 { shape.insert(1, at: 2) }
             out.append(ONNXWeight(name: name, shape: shape, elementType: t.dataType, bytes: bytes))
         }
         return out
