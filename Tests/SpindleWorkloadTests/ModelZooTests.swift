@@ -49,6 +49,14 @@ struct ModelZooTests {
         #expect(conv.name == "net" && conv.layers.count == 1)
         #expect(conv.layers[0].outHeight == 30 && conv.layers[0].outWidth == 28)
         #expect(conv.macsPerSample == UInt64(30 * 28 * 3 * 3 * 8 * 16))
+        // Rectangular filters and unequal strides (SCALE-Sim's Stride Height / Stride Width) keep their shapes.
+        let rect = try ScaleSimTopology.network(
+            "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Stride Height, Stride Width,\n"
+                + "R, 17, 40, 1, 7, 8, 16, 1, 2,\n",
+            file: "rect.csv", gemm: false)
+        let r = try #require(rect.layers.first)
+        #expect(r.kernelHeight == 1 && r.kernelWidth == 7 && r.strideWidth == 2 && r.outHeight == 17 && r.outWidth == 17)
+        #expect(rect.macsPerSample == UInt64(17 * 17 * 7 * 8 * 16))
         let gemm = try ScaleSimTopology.network("Layer Name, M, N, K,\nG, 128, 64, 256,\n", file: "g.csv", gemm: true)
         #expect(gemm.macsPerSample == 128 * 64 * 256)
         #expect(throws: SpindleError.self) {
