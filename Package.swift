@@ -26,7 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        // ONNX models: the message types are generated once from onnx.proto and committed (scripts/generate-onnx-swift).
+        // ONNX models and Chakra traces: the message types are generated once from onnx.proto and et_def.proto and
+        // committed (scripts/generate-protobuf-swift).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
@@ -50,7 +51,12 @@ let package = Package(
         // Collective algorithms and the flow-level network they run on.
         .target(name: "SpindleCollectives", dependencies: ["SpindleCore"], swiftSettings: strict),
         // Training plans for transformers: memory per chip and the analytic iteration time, and their search.
-        .target(name: "SpindleParallelism", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleCollectives"], swiftSettings: strict),
+        .target(
+            name: "SpindleParallelism",
+            dependencies: [
+                "SpindleCore", "SpindleWorkload", "SpindleCollectives", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Chakra/et_def.proto", "Chakra/README.md"], swiftSettings: strict),
         // MPI processes as the engine's process group (Open MPI through the CMPI shim).
         .target(
             name: "SpindleDistributed",
@@ -120,7 +126,7 @@ let package = Package(
         .testTarget(name: "SpindleCollectivesTests", dependencies: ["SpindleCore", "SpindleCollectives"], swiftSettings: strict),
         .testTarget(
             name: "SpindleParallelismTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleCollectives", "SpindleParallelism"],
-            swiftSettings: strict),
+            resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleMappingTests", dependencies: ["SpindleCore", "SpindleWorkload", "SpindleHardware", "SpindleMapping"],
             swiftSettings: strict),

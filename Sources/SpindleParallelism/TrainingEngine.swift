@@ -109,6 +109,14 @@ struct TrainingEngine {
             for c in 0..<chips { lists[groupOf[kind][c]].append(c) }
             members[kind] = lists
         }
+        if let explicit = program.groups {
+            // A replayed trace's groups: chips outside every group of a kind have none (-1).
+            for kind in 0..<3 {
+                groupOf[kind] = Array(repeating: -1, count: chips)
+                members[kind] = kind < explicit.count ? explicit[kind] : []
+                for (g, list) in members[kind].enumerated() { for c in list { groupOf[kind][c] = g } }
+            }
+        }
         nextSequence = Array(repeating: Array(repeating: 0, count: chips), count: 3)
         isolated = members.map { Array(repeating: false, count: $0.count) }
         if var t = timeline {
@@ -205,12 +213,14 @@ struct TrainingEngine {
             }
         }
         for c in 0..<chips where !done[c] {
-            let ops = program.stages[c / perStage]
+            let ops = program.ops(chip: c, perStage: perStage)
             let at = pc[c] < ops.count && waitingKey[c] >= 0 ? pc[c] : pc[c] - 1
             throw SpindleError(
                 .invalidValue,
                 "the iteration did not finish: chip \(c) stopped at step \(at) of \(ops.count) (\(at >= 0 && at < ops.count ? "\(ops[at].kind)" : "-"))",
-                hint: "This is a bug in the simulation; please report the plan")
+                hint: program.chipPrograms == nil
+                    ? "This is a bug in the simulation; please report the plan"
+                    : "The trace's ranks wait for each other: a receive without its send, or a group's collectives in different orders")
         }
     }
 
@@ -225,8 +235,7 @@ struct TrainingEngine {
 
     /// Runs chip `c` from its current step until it blocks or ends.
     mutating func advance(_ c: Int, _ now: Double) throws(SpindleError) {
-        let stage = c / perStage
-        let ops = program.stages[stage]
+        let ops = program.ops(chip: c, perStage: perStage)
         while pc[c] < ops.count {
             steps += 1
             switch ops[pc[c]].kind {
@@ -248,6 +257,24 @@ struct TrainingEngine {
                 } else {
                     setOwner(flowNet.add(links: r.links, bytes: bytes, at: now), .message(messages.count - 1))
                 }
+            case .sendTo(let to, let key, let bytes):
+                pc[c] += 1
+                messages.append((c, to, key))
+                let r = route(c, to)
+                addTraffic(r.links, bytes)
+                if r.links.isEmpty || bytes <= 0 {
+                    events.push(now + r.latency, kind: 1, id: messages.count - 1)
+                } else {
+                    setOwner(flowNet.add(links: r.links, bytes: bytes, at: now), .message(messages.count - 1))
+                }
+            case .receiveFrom(_, let key):
+                if arrived[c].remove(key) != nil {
+                    pc[c] += 1
+                } else {
+                    waitingKey[c] = key
+                    blockedSince[c] = now
+                    return
+                }
             case .mark(let label):
                 pc[c] += 1
                 marks[label] = max(marks[label] ?? 0, now)
@@ -263,6 +290,11 @@ struct TrainingEngine {
                 pc[c] += 1
                 blockedSince[c] = now
                 let group = groupOf[kind.rawValue][c]
+                guard group >= 0 else {
+                    throw SpindleError(
+                        .invalidValue,
+                        "chip \(c) runs a \(operation.rawValue) over its \(kind.name) group, but it is in no \(kind.name) group")
+                }
                 let size = members[kind.rawValue][group].count
                 if size == 1 {
                     continue
@@ -368,6 +400,8 @@ struct TrainingEngine {
         // Owner of each link: -1 unused, a group's number, or -2 for several.
         var owner = [Int](repeating: -1, count: net.links.count)
         func claim(_ l: Int, _ who: Int) { owner[l] = owner[l] == -1 || owner[l] == who ? who : -2 }
+        // A replayed trace's groups are timed on the shared network.
+        guard program.chipPrograms == nil else { return }
         let plan = sim.plan
         // Transfers between stages: every stage's distinct send distances.
         for (stage, ops) in program.stages.enumerated() {

@@ -26,6 +26,10 @@ struct TrainingOp: Sendable, Equatable {
         case send(stages: Int, key: Int, bytes: Double)
         /// Waits for the `send` labelled `key` from the chip `stages` stages on (negative: back).
         case receive(stages: Int, key: Int)
+        /// `bytes` to chip `chip`, labelled `key` (programs replayed from a trace, which name their peers).
+        case sendTo(chip: Int, key: Int, bytes: Double)
+        /// Waits for the `sendTo` labelled `key` from chip `chip`.
+        case receiveFrom(chip: Int, key: Int)
         /// Records the time it is reached under `label` (the latest over the chips that reach it).
         case mark(Int)
     }
@@ -55,6 +59,14 @@ struct TrainingProgram: Sendable {
 
     /// The ops of each stage.
     var stages: [[TrainingOp]]
+    /// Each chip's own ops, for programs replayed from a trace; nil: every chip runs its stage's.
+    var chipPrograms: [[TrainingOp]]? = nil
+    /// Each communicator kind's groups (lists of chips, each chip in at most one group of a kind), for
+    /// programs replayed from a trace; nil: the plan's groups.
+    var groups: [[[Int]]]? = nil
+
+    /// The ops chip `c` runs, when its stage's chips number `perStage`.
+    func ops(chip c: Int, perStage: Int) -> [TrainingOp] { chipPrograms?[c] ?? stages[c / perStage] }
     /// Layers on each stage.
     var layers: [Int]
     /// FLOPs one chip of each stage runs in the iteration, recomputation included.

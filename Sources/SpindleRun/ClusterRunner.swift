@@ -19,6 +19,8 @@ public struct ClusterRunReport: Sendable, Codable {
     public var candidates: [IterationEstimate]?
     public var collective: CollectiveResult?
     public var inference: InferenceResult?
+    /// A replayed Chakra trace set.
+    public var replay: ReplayResult?
     /// Facts about the run itself, not the result: the only part that differs between runs of the same inputs.
     public struct Run: Sendable, Codable {
         public var wallSeconds: Double
@@ -73,6 +75,19 @@ public struct ClusterRunReport: Sendable, Codable {
         }
         if let training { lines.append(training.text(estimateSeconds: estimate?.seconds)) }
         if let inference { lines.append(inference.text()) }
+        if let r = replay {
+            let n = Double(max(r.ranks.count, 1))
+            func mean(_ f: (ReplayResult.Rank) -> Double) -> String { Units.formatTime(ps: r.ranks.reduce(0) { $0 + f($1) } / n * 1e12) }
+            lines.append(
+                "  Chakra traces of \(r.ranks.count) ranks replayed: \(Units.formatTime(ps: r.seconds * 1e12)), \(r.steps) nodes, \(r.flows) flows"
+            )
+            lines.append(
+                "  per rank (mean): compute \(mean(\.computeSeconds)), tensor \(mean(\.tensorSeconds)), data \(mean(\.dataSeconds)), expert \(mean(\.expertSeconds)), waiting for receives \(mean(\.receiveWaitSeconds))"
+            )
+            lines.append(
+                "  groups: \(r.groups[0]) tensor, \(r.groups[1]) data, \(r.groups[2]) expert; \(Units.formatBytes(count: r.linkBytesByLevel.reduce(0, +))) over links, \(Units.formatEnergy(r.linkEnergyPJ)) in links (\(r.fidelity)-level network)"
+            )
+        }
         if let c = collective {
             lines.append(
                 "  \(c.operation) of \(Units.formatBytes(count: c.bytes)) over \(c.endpoints) chips, \(c.algorithm): \(Units.formatTime(ps: c.timePs)), algorithm bandwidth \(Units.format(c.algorithmGBPerSecond, 2)) GB/s"
@@ -107,6 +122,10 @@ public enum ClusterRunner {
             return try limit.check(
                 "the serving run", units: sim.steps, unitName: "program steps", perSecond: TrainingSimulation.stepsPerSecond,
                 hint: "Generate fewer tokens")
+        case .chakra(let c):
+            return try limit.check(
+                "the trace replay", units: Double(c.trace.nodes), unitName: "nodes", perSecond: TrainingSimulation.stepsPerSecond,
+                hint: "Replay fewer ranks or nodes")
         case .collective(let c):
             let transfers = try collectiveAlgorithm(s, c).transfers(c.operation, endpoints: c.chips) * c.options.chunks
             let packets = c.options.packetBytes.map { max(1, c.bytes / $0) } ?? 1
@@ -140,6 +159,24 @@ public enum ClusterRunner {
 
     /// Runs the scenario.
     public static func run(_ s: ClusterScenario) throws(SpindleError) -> ClusterRunReport { try run(s, trace: nil).report }
+
+    /// The scenario's schedule as Chakra execution traces (training iterations and replayed traces).
+    public static func chakraTrace(_ s: ClusterScenario) throws(SpindleError) -> ChakraTraceSet {
+        switch s.workload {
+        case .training(let t):
+            var sim = TrainingSimulation(
+                t.model, sequence: t.sequence, plan: try plan(s, t).plan, schedule: t.schedule, cluster: s.cluster.spec,
+                network: s.cluster.network)
+            sim.algorithms = t.algorithms
+            return try sim.chakraTrace()
+        case .chakra(let c):
+            return c.trace
+        case .inference:
+            throw SpindleError(.unsupported, "Chakra traces are written for training iterations, not yet for serving runs")
+        case .collective:
+            throw SpindleError(.unsupported, "a collective scenario has no chip programs to write as Chakra traces")
+        }
+    }
 
     /// Runs the scenario, recording a timeline of its first chips when `trace` asks for one.
     public static func run(_ s: ClusterScenario, trace: TraceRequest?) throws(SpindleError) -> (
@@ -178,6 +215,12 @@ public enum ClusterRunner {
             }
             let (r, recorded) = try sim.run(recording: trace.map { $0.timeline() }, chips: trace?.chips ?? 0)
             report.inference = r
+            timeline = recorded
+        case .chakra(let c):
+            let (r, recorded) = try c.trace.replay(
+                cluster: s.cluster.spec, network: s.cluster.network, algorithms: c.algorithms, timeline: trace?.timeline(),
+                traced: trace.map { Array(0..<min($0.chips, c.trace.ranks)) } ?? [])
+            report.replay = r
             timeline = recorded
         case .collective(let c):
             if trace != nil {

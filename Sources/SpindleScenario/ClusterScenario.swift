@@ -17,6 +17,15 @@ public struct ClusterScenario: Sendable {
         case training(Training)
         case inference(Inference)
         case collective(Collective)
+        case chakra(Chakra)
+    }
+
+    /// A Chakra trace set replayed on the cluster, rank r on chip r.
+    public struct Chakra: Sendable {
+        /// The folder the traces were read from.
+        public var folder: String
+        public var trace: ChakraTraceSet
+        public var algorithms: [CommunicatorKind: String]
     }
 
     /// Serving a batch of prompts with a built-in transformer.
@@ -70,6 +79,7 @@ public enum ClusterScenarioLoader {
     static let keys = ["name", "description", "cluster", "workload", "parallelism", "collectives", "compression", "seed"]
     static let trainingKeys = ["training", "sequence", "global_batch"]
     static let inferenceKeys = ["inference", "batch", "prompt", "generate", "weights"]
+    static let chakraKeys = ["chakra"]
     static let collectiveKeys = [
         "collective", "bytes", "algorithm", "intra", "inter", "chips", "chunks", "active_chunks", "endpoint_delay",
         "local_memory_bandwidth", "packet_size",
@@ -104,14 +114,14 @@ public enum ClusterScenarioLoader {
         }
         let cluster = try ClusterLoader.load(clusterPath, source: source)
         let workloadNode = try root.required("workload")
-        let w = try workloadNode.mapping(allowed: Array(Set(trainingKeys + inferenceKeys + collectiveKeys)).sorted())
-        let kinds = ["training", "inference", "collective"].filter { w[$0] != nil }
+        let w = try workloadNode.mapping(allowed: Array(Set(trainingKeys + inferenceKeys + collectiveKeys + chakraKeys)).sorted())
+        let kinds = ["training", "inference", "collective", "chakra"].filter { w[$0] != nil }
         guard kinds.count == 1 else {
             throw workloadNode.error(
-                "the workload must name one of a transformer to train ('training'), one to serve ('inference') or a collective ('collective')",
-                expected: "training: MODEL, inference: MODEL or collective: OPERATION")
+                "the workload must name one of a transformer to train ('training'), one to serve ('inference'), a collective ('collective') or a Chakra trace folder ('chakra')",
+                expected: "training: MODEL, inference: MODEL, collective: OPERATION or chakra: FOLDER")
         }
-        let allowed = ["training": trainingKeys, "inference": inferenceKeys, "collective": collectiveKeys][kinds[0]]!
+        let allowed = ["training": trainingKeys, "inference": inferenceKeys, "collective": collectiveKeys, "chakra": chakraKeys][kinds[0]]!
         if kinds[0] != "inference" {
             for k in ["compression", "seed"] {
                 if let v = root[k] { throw v.error("'\(k)' applies to an inference workload (weights streamed from DRAM)") }
@@ -126,6 +136,26 @@ public enum ClusterScenarioLoader {
             workload = .training(try training(w.required("training"), w, root, cluster: cluster))
         case "inference":
             workload = .inference(try inference(w.required("inference"), w, root, cluster: cluster))
+        case "chakra":
+            if let v = root["parallelism"] {
+                throw v.error("'parallelism' belongs to a training or inference workload: a trace names its own groups")
+            }
+            let node = try w.required("chakra")
+            let folder = source.resolve(try node.string(), from: path)
+            let trace: ChakraTraceSet
+            do {
+                trace = try ChakraTraceSet.read(folder: folder) { file throws(SpindleError) in
+                    try source.bytes(file, what: "Chakra trace file", maxBytes: 1 << 32)
+                }
+            } catch let e where e.kind == .fileNotFound {
+                throw node.error(e.message, hint: "Paths are relative to the scenario file")
+            }
+            guard trace.ranks <= cluster.spec.chips else {
+                throw node.error(
+                    "the traces in '\(folder)' have \(trace.ranks) ranks, but '\(cluster.name)' has \(cluster.spec.chips) chips",
+                    expected: "a cluster with at least one chip per rank")
+            }
+            workload = .chakra(ClusterScenario.Chakra(folder: folder, trace: trace, algorithms: try algorithms(root)))
         default:
             for k in ["parallelism", "collectives"] {
                 if let v = root[k] { throw v.error("'\(k)' belongs to a training or inference workload", choices: collectiveKeys) }
@@ -230,6 +260,13 @@ public enum ClusterScenarioLoader {
                 plan = plan_
             }
         }
+        let algorithms = try algorithms(root)
+        return ClusterScenario.Training(
+            model: model, sequence: sequence, globalBatch: globalBatch, plan: plan, schedule: schedule, algorithms: algorithms)
+    }
+
+    /// The `collectives:` key: each communicator's algorithm.
+    static func algorithms(_ root: YAMLMapping) throws(SpindleError) -> [CommunicatorKind: String] {
         var algorithms: [CommunicatorKind: String] = [.tensor: "ring", .data: "ring", .expert: "direct"]
         if let c = root["collectives"] {
             let m = try c.mapping(allowed: ["tensor", "data"])
@@ -237,8 +274,7 @@ public enum ClusterScenarioLoader {
                 if let v = m[key] { algorithms[kind] = try v.choice(CollectiveAlgorithms.names) }
             }
         }
-        return ClusterScenario.Training(
-            model: model, sequence: sequence, globalBatch: globalBatch, plan: plan, schedule: schedule, algorithms: algorithms)
+        return algorithms
     }
 
     static func collective(_ c: YAMLValue, _ w: YAMLMapping, cluster: ClusterDescription) throws(SpindleError) -> ClusterScenario.Collective

@@ -55,6 +55,11 @@ struct RunCommand: DistributedCommand {
     var out: String?
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
+    @Option(
+        help: ArgumentHelp(
+            "Cluster training scenarios: write the iteration as Chakra execution traces (spindle.RANK.et and comm_group.json, as ASTRA-sim reads them) into this folder.",
+            valueName: "folder"))
+    var chakra: String?
     @Option(help: "Write a timeline of the chips' work (Chrome trace-event JSON, for ui.perfetto.dev) to this file.")
     var trace: String?
     @Option(help: "With --trace: the most spans, counter samples and arrows to record (the rest are counted in the file's metadata).")
@@ -84,6 +89,11 @@ struct RunCommand: DistributedCommand {
         if ClusterScenarioLoader.isClusterScenario(path) {
             try runCluster(path, world: world, window: window)
             return
+        }
+        if chakra != nil {
+            throw SpindleError(
+                .unsupported, "--chakra writes the chip programs of cluster scenarios (training iterations, replayed traces)",
+                hint: "Topology scenarios' per-tile schedules have no Chakra form yet")
         }
         do {
             // Every process checks and maps the scenario; an error anywhere stops all of them, reported once.
@@ -164,6 +174,11 @@ extension RunCommand {
             : html != nil && scenario.hasChipPrograms ? Self.htmlTrace : nil
         let (report, timeline) = try ClusterRunner.run(scenario, trace: request)
         status.clear()
+        if let chakra {
+            let set = try ClusterRunner.chakraTrace(scenario)
+            let paths = try set.write(to: chakra)
+            CLI.note("wrote \(paths.count - 1) Chakra traces (\(set.nodes) nodes) and \(ChakraTraceSet.groupFile) to \(chakra)")
+        }
         let data = try report.jsonData()
         if let out { try AtomicFile.write(data + Data("\n".utf8), to: out) }
         if let trace, let timeline {
