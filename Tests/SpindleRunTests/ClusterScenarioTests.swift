@@ -44,6 +44,8 @@ struct ClusterScenarioTests {
                 #expect(t.peakMemoryBytes <= t.memoryCapacityBytes, "\(f)")
             } else if let i = r.inference {
                 #expect(i.timeToFirstTokenSeconds > 0 && i.timePerOutputTokenSeconds > 0, "\(f)")
+            } else if let replay = r.replay {
+                #expect(replay.seconds > 0 && replay.ranks.allSatisfy { $0.computeSeconds > 0 }, "\(f)")
             } else {
                 #expect((r.collective?.timePs ?? 0) > 0, "\(f)")
             }
