@@ -73,7 +73,7 @@ let package = Package(
             name: "SpindleScenario",
             dependencies: [
                 "SpindleCore", "SpindleCompression", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "SpindleCollectives",
-                "SpindleParallelism", "Yams",
+                "SpindleParallelism", "SpindleStudies", "Yams",
             ],
             swiftSettings: strict),
         .target(name: "SpindleReport", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),
@@ -116,7 +116,7 @@ let package = Package(
             name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
-            name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies"],
+            name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies", "SpindleScenario"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleWorkloadTests",

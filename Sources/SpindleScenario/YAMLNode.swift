@@ -20,6 +20,12 @@ public struct YAMLValue {
         self.blamed = blamed
     }
 
+    /// The node's own tag (`!Container`), or nil for an untagged or standard node.
+    public var tag: String? {
+        let t = node.tag.description
+        return t.hasPrefix("!") && !t.hasPrefix("!!") ? t : nil
+    }
+
     /// Where this node starts (for a value that replaced part of the file, where that value was written).
     public var location: SourceLocation {
         if !blamed.isEmpty {

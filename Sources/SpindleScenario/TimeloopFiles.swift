@@ -1,0 +1,273 @@
+import Foundation
+import SpindleCore
+import SpindleStudies
+import Yams
+
+/// Reads Timeloop v0.4 descriptions (architecture, problem, mapping) and Accelergy energy reference tables
+/// into a `LoopNestProblem`, `LoopNestArchitecture` and `LoopNestMapping`.
+///
+/// Architecture: `architecture: {version: 0.4, nodes: [...]}`, a list of `!Container` and `!Component`
+/// nodes in which a container's `spatial: {meshX, meshY}` multiplies the instances of every node after it.
+/// The last component is the compute unit (a class naming a MAC); the others are storage levels, outermost
+/// first, whose vector is `width / datawidth` words (or `block_size`) and whose capacity is `depth` vectors
+/// (unbounded for the `DRAM` class). Mapping: `temporal` factors and `permutation` (innermost dimension first,
+/// as Timeloop writes it) per storage level, `spatial` factors per container (the fan-out below the storage
+/// level above it) or storage level, and `dataspace` (or `bypass`) entries with `keep` and `bypass` lists.
+/// Problem: `problem: {shape: {dimensions, coefficients, data_spaces: [{name, projection, read_write}]},
+/// instance: {...}}` with projections as lists of axes, each a list of `[dimension]` or
+/// `[coefficient, dimension]` terms.
+public enum TimeloopFiles {
+    /// A storage level's place in the node list and the containers between it and the next.
+    public struct Layout: Sendable {
+        public var architecture: LoopNestArchitecture
+        /// Each container's name and the storage level above it (nil: above every storage level).
+        public var containers: [String: Int?]
+    }
+
+    // MARK: problem
+
+    public static func problem(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> LoopNestProblem {
+        let root = try source.load(path).anyMapping()
+        let problem = try root.required("problem").anyMapping()
+        let shape = try problem.required("shape").anyMapping()
+        let dimensions = try shape.required("dimensions").list().map { v throws(SpindleError) in try v.string() }
+        guard !dimensions.isEmpty, Set(dimensions).count == dimensions.count else {
+            throw try shape.required("dimensions").error("the dimensions must be distinct names", expected: "[C, M, R, S, N, P, Q]")
+        }
+        var coefficients: [String: Int] = [:]
+        for c in try shape["coefficients"]?.list() ?? [] {
+            let m = try c.mapping(allowed: ["name", "default"], required: ["name"])
+            coefficients[try m.required("name").string()] = try m["default"]?.int(in: 0...(1 << 20)) ?? 1
+        }
+        let instance = try problem.required("instance").anyMapping()
+        var bounds = [Int](repeating: 1, count: dimensions.count)
+        for key in instance.keys {
+            let value = try instance.required(key)
+            if let d = dimensions.firstIndex(of: key) {
+                bounds[d] = try value.int(in: 1...(1 << 24))
+            } else if coefficients[key] != nil {
+                coefficients[key] = try value.int(in: 0...(1 << 20))
+            } else if key != "densities" {
+                throw value.error("'\(key)' is neither a dimension nor a coefficient of the shape", choices: dimensions + coefficients.keys.sorted())
+            }
+        }
+        var spaces: [LoopNestProblem.DataSpace] = []
+        for s in try shape.required("data_spaces").list() {
+            let m = try s.mapping(allowed: ["name", "projection", "read_write"], required: ["name", "projection"])
+            var axes: [[(coefficient: Int, dimension: Int)]] = []
+            for axis in try m.required("projection").list() {
+                var terms: [(coefficient: Int, dimension: Int)] = []
+                for term in try axis.list() {
+                    let words = try term.list().map { v throws(SpindleError) in try v.string() }
+                    guard (1...2).contains(words.count), let d = dimensions.firstIndex(of: words.last!) else {
+                        throw term.error("a projection term is [DIMENSION] or [COEFFICIENT, DIMENSION]", choices: dimensions)
+                    }
+                    var coefficient = 1
+                    if words.count == 2 {
+                        guard let c = coefficients[words[0]] ?? Int(words[0]) else {
+                            throw term.error("'\(words[0])' is not a coefficient of the shape", choices: coefficients.keys.sorted())
+                        }
+                        coefficient = c
+                    }
+                    terms.append((coefficient, d))
+                }
+                axes.append(terms)
+            }
+            var readWrite = false
+            if let rw = m["read_write"] {
+                // Timeloop's files write True and False.
+                guard let b = ["true": true, "false": false][try rw.string().lowercased()] else {
+                    throw rw.error("'read_write' is '\(try rw.string())'", expected: "true or false")
+                }
+                readWrite = b
+            }
+            spaces.append(LoopNestProblem.DataSpace(name: try m.required("name").name(), axes: axes, readWrite: readWrite))
+        }
+        return LoopNestProblem(
+            name: try shape["name"]?.string() ?? "problem", dimensions: dimensions, bounds: bounds, dataSpaces: spaces)
+    }
+
+    // MARK: architecture
+
+    public static func architecture(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Layout {
+        let root = try source.load(path).anyMapping()
+        let arch = try root.required("architecture").anyMapping()
+        guard let nodes = try arch["nodes"]?.list() else {
+            throw try root.required("architecture").error(
+                "only Timeloop v0.4 architectures (a 'nodes' list of !Container and !Component) are read",
+                hint: "Older 'subtree' descriptions can be converted with timeloopfe")
+        }
+        var fanout = 1
+        var storage: [LoopNestArchitecture.Storage] = []
+        var containers: [String: Int?] = [:]
+        var compute: (name: String, instances: Int)?
+        for node in nodes {
+            let tag = node.tag
+            let m = try node.anyMapping()
+            let name = try m.required("name").name()
+            if let s = m["spatial"] {
+                let spatial = try s.mapping(allowed: ["meshX", "meshY"])
+                fanout *= try (spatial["meshX"]?.int(in: 1...(1 << 16)) ?? 1) * (spatial["meshY"]?.int(in: 1...(1 << 16)) ?? 1)
+                guard fanout <= 1 << 24 else { throw s.error("the instances multiply to \(fanout)", expected: "at most \(1 << 24) instances") }
+            }
+            switch tag {
+            case "!Container":
+                containers[name] = storage.isEmpty ? nil : storage.count - 1
+            case "!Component":
+                guard compute == nil else {
+                    throw node.error("'\(name)' follows the compute unit '\(compute!.name)'", expected: "the compute unit last")
+                }
+                let cls = try m["class"]?.string() ?? ""
+                let attributes = try m["attributes"]?.anyMapping()
+                if cls.lowercased().contains("mac") || cls.lowercased() == "compute" {
+                    compute = (name, fanout)
+                    continue
+                }
+                func attribute(_ key: String) throws(SpindleError) -> Int? { try attributes?[key]?.int(in: 1...(1 << 40)) }
+                let width = try attribute("width"), datawidth = try attribute("datawidth")
+                let block = try attribute("block_size") ?? (width != nil && datawidth != nil ? max(width! / datawidth!, 1) : 1)
+                let depth = try attribute("depth")
+                storage.append(
+                    LoopNestArchitecture.Storage(
+                        name: name, instances: fanout, blockWords: block,
+                        capacityWords: cls.uppercased() == "DRAM" ? nil : depth.map { $0 * block }))
+            default:
+                throw node.error("a node tagged '\(tag ?? "(none)")'", expected: "!Container or !Component")
+            }
+        }
+        guard let compute, !storage.isEmpty else {
+            throw try root.required("architecture").error(
+                "the architecture needs storage levels and a compute unit last", expected: "a component whose class names a MAC (intmac)")
+        }
+        let name = (path as NSString).lastPathComponent
+        return Layout(
+            architecture: LoopNestArchitecture(name: name, storage: storage, computeName: compute.name, computeInstances: compute.instances),
+            containers: containers)
+    }
+
+    // MARK: mapping
+
+    public static func mapping(_ path: String, problem: LoopNestProblem, layout: Layout, source: FileSource = FileSource())
+        throws(SpindleError) -> LoopNestMapping
+    {
+        let root = try source.load(path).anyMapping()
+        let entries = try root.required("mapping").list()
+        let levels = layout.architecture.storage.map(\.name)
+        var loops = [[LoopNestMapping.Loop]](repeating: [], count: levels.count)
+        var keeps = [[Bool]](repeating: [Bool](repeating: true, count: problem.dataSpaces.count), count: levels.count)
+        for e in entries {
+            let m = try e.mapping(allowed: ["target", "type", "factors", "permutation", "keep", "bypass", "split"], required: ["target"])
+            let targetNode = try m.required("target")
+            let target = try targetNode.string()
+            let type = try m["type"]?.choice(["temporal", "spatial", "dataspace", "bypass"]) ?? "temporal"
+            var level = levels.firstIndex(of: target)
+            if level == nil, type == "spatial", let above = layout.containers[target] {
+                guard let above else {
+                    throw targetNode.error("the container '\(target)' has no storage level above it to fan out from")
+                }
+                level = above
+            }
+            guard let level else {
+                throw targetNode.error(
+                    "'\(target)' is not a storage level\(type == "spatial" ? " or container" : "") of the architecture",
+                    choices: levels + (type == "spatial" ? layout.containers.keys.sorted() : []))
+            }
+            if type == "dataspace" || type == "bypass" {
+                for (key, value) in [("keep", true), ("bypass", false)] {
+                    for v in try m[key]?.list() ?? [] {
+                        let name = try v.string()
+                        guard let d = problem.dataSpaces.firstIndex(where: { $0.name == name }) else {
+                            throw v.error("'\(name)' is not a data space of the problem", choices: problem.dataSpaces.map(\.name))
+                        }
+                        keeps[level][d] = value
+                    }
+                }
+                continue
+            }
+            var factors = [Int](repeating: 1, count: problem.dimensions.count)
+            if let f = m["factors"] {
+                for word in try f.string().split(separator: " ") {
+                    let parts = word.split(separator: "=")
+                    guard parts.count == 2, let d = problem.dimensions.firstIndex(of: String(parts[0])), let v = Int(parts[1]), v >= 1,
+                        v <= 1 << 24
+                    else {
+                        throw f.error("'\(word)' is not DIMENSION=FACTOR", choices: problem.dimensions)
+                    }
+                    factors[d] = v
+                }
+            }
+            // Timeloop lists the permutation innermost first; dimensions it leaves out go inside.
+            var order: [Int] = []
+            if let p = m["permutation"] {
+                let text = try p.string()
+                let names = text.contains(" ") ? text.split(separator: " ").map(String.init) : text.map { String($0) }
+                for name in names {
+                    guard let d = problem.dimensions.firstIndex(of: name), !order.contains(d) else {
+                        throw p.error("'\(name)' in the permutation is not a dimension, or repeats", choices: problem.dimensions)
+                    }
+                    order.append(d)
+                }
+            }
+            let missing = problem.dimensions.indices.filter { !order.contains($0) }
+            let outerFirst = Array(order.reversed()) + missing
+            for d in outerFirst where factors[d] > 1 {
+                loops[level].append(LoopNestMapping.Loop(dimension: d, bound: factors[d], spatial: type == "spatial"))
+            }
+        }
+        for (d, name) in problem.dimensions.enumerated() {
+            let product = loops.joined().filter { $0.dimension == d }.reduce(1.0) { $0 * Double($1.bound) }
+            guard product == Double(problem.bounds[d]) else {
+                throw try root.required("mapping").error(
+                    "the factors of \(name) multiply to \(Units.format(product, 0)), not \(problem.bounds[d])",
+                    expected: "factors whose product over all levels is the problem's bound")
+            }
+        }
+        return LoopNestMapping(loops: loops, keeps: keeps)
+    }
+
+    // MARK: energy
+
+    /// Sets each level's and the compute unit's action energies from an Accelergy ERT (`ERT:` with
+    /// `tables`, or `ERT_summary:` with `table_summary`), matching tables by component name.
+    public static func applyEnergy(_ path: String, to arch: inout LoopNestArchitecture, source: FileSource = FileSource()) throws(SpindleError)
+    {
+        let root = try source.load(path).anyMapping()
+        let tables: [YAMLValue]
+        if let e = root["ERT"] {
+            tables = try e.anyMapping().required("tables").list()
+        } else if let s = root["ERT_summary"] {
+            tables = try s.anyMapping().required("table_summary").list()
+        } else {
+            throw SpindleError(.invalidValue, "'\(path)' is not an Accelergy energy reference table", expected: "ERT: or ERT_summary:")
+        }
+        var energies: [String: [String: Double]] = [:]
+        for t in tables {
+            let m = try t.anyMapping()
+            var name = try m.required("name").string()
+            if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
+            if let dot = name.lastIndex(of: ".") { name = String(name[name.index(after: dot)...]) }
+            var actions: [String: Double] = [:]
+            for a in try m.required("actions").list() {
+                let am = try a.anyMapping()
+                let action = try am.required("name").string()
+                if actions[action] == nil { actions[action] = try am.required("energy").double(in: 0...1e12) }
+            }
+            energies[name] = actions
+        }
+        for i in arch.storage.indices {
+            guard let a = energies[arch.storage[i].name] else {
+                throw SpindleError(
+                    .missingKey, "'\(path)' has no table for the storage level '\(arch.storage[i].name)'", choices: energies.keys.sorted())
+            }
+            arch.storage[i].readPJ = a["read"] ?? 0
+            arch.storage[i].writePJ = a["write"] ?? a["read"] ?? 0
+            arch.storage[i].updatePJ = a["update"] ?? a["write"] ?? 0
+            arch.storage[i].leakPJ = a["leak"] ?? 0
+        }
+        guard let c = energies[arch.computeName] else {
+            throw SpindleError(.missingKey, "'\(path)' has no table for the compute unit '\(arch.computeName)'", choices: energies.keys.sorted())
+        }
+        arch.computePJ = c["compute"] ?? c["mac_random"] ?? c["mac"] ?? 0
+        arch.energySource = "Accelergy ERT '\((path as NSString).lastPathComponent)'"
+    }
+}
