@@ -116,7 +116,8 @@ let package = Package(
             name: "SpindleHardwareTests", dependencies: ["SpindleCore", "SpindleEngine", "SpindleHardware"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
-            name: "SpindleStudiesTests", dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies", "SpindleScenario"],
+            name: "SpindleStudiesTests",
+            dependencies: ["SpindleCore", "SpindleHardware", "SpindleWorkload", "SpindleStudies", "SpindleScenario"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "SpindleWorkloadTests",

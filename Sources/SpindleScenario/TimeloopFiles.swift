@@ -48,7 +48,8 @@ public enum TimeloopFiles {
             } else if coefficients[key] != nil {
                 coefficients[key] = try value.int(in: 0...(1 << 20))
             } else if key != "densities" {
-                throw value.error("'\(key)' is neither a dimension nor a coefficient of the shape", choices: dimensions + coefficients.keys.sorted())
+                throw value.error(
+                    "'\(key)' is neither a dimension nor a coefficient of the shape", choices: dimensions + coefficients.keys.sorted())
             }
         }
         var spaces: [LoopNestProblem.DataSpace] = []
@@ -108,7 +109,9 @@ public enum TimeloopFiles {
             if let s = m["spatial"] {
                 let spatial = try s.mapping(allowed: ["meshX", "meshY"])
                 fanout *= try (spatial["meshX"]?.int(in: 1...(1 << 16)) ?? 1) * (spatial["meshY"]?.int(in: 1...(1 << 16)) ?? 1)
-                guard fanout <= 1 << 24 else { throw s.error("the instances multiply to \(fanout)", expected: "at most \(1 << 24) instances") }
+                guard fanout <= 1 << 24 else {
+                    throw s.error("the instances multiply to \(fanout)", expected: "at most \(1 << 24) instances")
+                }
             }
             switch tag {
             case "!Container":
@@ -141,7 +144,8 @@ public enum TimeloopFiles {
         }
         let name = (path as NSString).lastPathComponent
         return Layout(
-            architecture: LoopNestArchitecture(name: name, storage: storage, computeName: compute.name, computeInstances: compute.instances),
+            architecture: LoopNestArchitecture(
+                name: name, storage: storage, computeName: compute.name, computeInstances: compute.instances),
             containers: containers)
     }
 
@@ -229,7 +233,8 @@ public enum TimeloopFiles {
 
     /// Sets each level's and the compute unit's action energies from an Accelergy ERT (`ERT:` with
     /// `tables`, or `ERT_summary:` with `table_summary`), matching tables by component name.
-    public static func applyEnergy(_ path: String, to arch: inout LoopNestArchitecture, source: FileSource = FileSource()) throws(SpindleError)
+    public static func applyEnergy(_ path: String, to arch: inout LoopNestArchitecture, source: FileSource = FileSource())
+        throws(SpindleError)
     {
         let root = try source.load(path).anyMapping()
         let tables: [YAMLValue]
@@ -265,7 +270,8 @@ public enum TimeloopFiles {
             arch.storage[i].leakPJ = a["leak"] ?? 0
         }
         guard let c = energies[arch.computeName] else {
-            throw SpindleError(.missingKey, "'\(path)' has no table for the compute unit '\(arch.computeName)'", choices: energies.keys.sorted())
+            throw SpindleError(
+                .missingKey, "'\(path)' has no table for the compute unit '\(arch.computeName)'", choices: energies.keys.sorted())
         }
         arch.computePJ = c["compute"] ?? c["mac_random"] ?? c["mac"] ?? 0
         arch.energySource = "Accelergy ERT '\((path as NSString).lastPathComponent)'"

@@ -52,7 +52,9 @@ struct TimeloopCommand: AsyncParsableCommand {
                 }
                 print(CLI.pad("", 20) + CLI.pad("leakage", 12) + CLI.pad(Units.format(level.leakPJ, 2), 80, right: true))
             }
-            print(CLI.pad(layout.architecture.computeName, 20) + CLI.pad("computes", 12) + CLI.pad(Units.format(r.computeEnergyPJ, 2), 80, right: true))
+            print(
+                CLI.pad(layout.architecture.computeName, 20) + CLI.pad("computes", 12)
+                    + CLI.pad(Units.format(r.computeEnergyPJ, 2), 80, right: true))
             print("energy \(Units.format(r.energyPJ, 2)) pJ" + (r.energySource.map { " (\($0))" } ?? " (no ERT given: energies are 0)"))
         }
     }

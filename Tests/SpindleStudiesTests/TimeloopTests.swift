@@ -89,7 +89,8 @@ struct TimeloopTests {
         #expect(close(weights.energyPJ, rgb.dataSpaces["Weights"]!.energyPj))
     }
 
-    @Test("Bad descriptions are errors naming the file and line: factors that do not multiply to the bounds, unknown targets and dimensions")
+    @Test(
+        "Bad descriptions are errors naming the file and line: factors that do not multiply to the bounds, unknown targets and dimensions")
     func refusals() throws {
         let dir = try #require(Bundle.module.url(forResource: "Fixtures/timeloop/03-conv1d+oc-3level", withExtension: nil)).path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-timeloop-\(UUID().uuidString)").path
@@ -98,8 +99,14 @@ struct TimeloopTests {
         let layout = try TimeloopFiles.architecture(dir + "/arch.yaml")
         let mapping = try String(contentsOfFile: dir + "/map.yaml", encoding: .utf8)
         for (edit, text) in [
-            (mapping.replacingOccurrences(of: "factors: R=3 P=1 K=2", with: "factors: R=3 P=1 K=4"), "map.yaml:2:3: the factors of K multiply to 64, not 32"),
-            (mapping.replacingOccurrences(of: "target: GlobalBuffer", with: "target: Buffer"), "map.yaml:7:13: 'Buffer' is not a storage level"),
+            (
+                mapping.replacingOccurrences(of: "factors: R=3 P=1 K=2", with: "factors: R=3 P=1 K=4"),
+                "map.yaml:2:3: the factors of K multiply to 64, not 32"
+            ),
+            (
+                mapping.replacingOccurrences(of: "target: GlobalBuffer", with: "target: Buffer"),
+                "map.yaml:7:13: 'Buffer' is not a storage level"
+            ),
             (mapping.replacingOccurrences(of: "factors: R=3 P=1 K=2", with: "factors: R=3 X=1 K=2"), "'X=1' is not DIMENSION=FACTOR"),
             (mapping.replacingOccurrences(of: "permutation: RPK", with: "permutation: RPQ"), "'Q' in the permutation"),
         ] {

@@ -64,7 +64,8 @@ public enum LoopNestAnalysis {
         for (i, loops) in mapping.loops.enumerated() {
             for l in loops.filter({ !$0.spatial }) + loops.filter(\.spatial) {
                 guard (0..<dims).contains(l.dimension), l.bound >= 1 else {
-                    throw SpindleError(.invalidValue, "a loop of level '\(arch.storage[i].name)' has dimension \(l.dimension), bound \(l.bound)")
+                    throw SpindleError(
+                        .invalidValue, "a loop of level '\(arch.storage[i].name)' has dimension \(l.dimension), bound \(l.bound)")
                 }
                 flat.append(FlatLoop(level: i, dimension: l.dimension, bound: l.bound, spatial: l.spatial))
             }
@@ -136,7 +137,8 @@ public enum LoopNestAnalysis {
                 let distinct = volume(ds, inside + outerTemporal)
                 // The child's union over the spatial loops between here and it, moved by the loops outside it.
                 let reads: Double, fills: Double, updates: Double
-                let computesHere = iterations * Double(flat.indices.filter { flat[$0].level >= i && flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound })
+                let computesHere =
+                    iterations * Double(flat.indices.filter { flat[$0].level >= i && flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound })
                 if let c = child {
                     let union = flat.indices.filter { flat[$0].level >= c || (flat[$0].level >= i && flat[$0].spatial) }
                     let outerOfChild = flat.indices.filter { flat[$0].level < c && !flat[$0].spatial }
