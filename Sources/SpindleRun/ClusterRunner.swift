@@ -160,7 +160,21 @@ public enum ClusterRunner {
     /// Runs the scenario.
     public static func run(_ s: ClusterScenario) throws(SpindleError) -> ClusterRunReport { try run(s, trace: nil).report }
 
-    /// The scenario's schedule as Chakra execution traces (training iterations and replayed traces).
+    /// The serving simulation of an inference scenario, its weights' compression measured on sampled weights.
+    static func inferenceSimulation(_ s: ClusterScenario, _ i: ClusterScenario.Inference) -> InferenceSimulation {
+        var sim = InferenceSimulation(
+            i.model, tensor: i.tensor, pipeline: i.pipeline, batch: i.batch, prompt: i.prompt, generate: i.generate, weights: i.weights,
+            cluster: s.cluster.spec, network: s.cluster.network)
+        if let settings = i.compression {
+            let sample = TransformerSampleCompression.measure(i.model, settings: settings, seed: i.seed)
+            sim.encoding = WeightStreamEncoding(
+                method: settings.method.rawValue, bitsPerWeight: sample.bitsPerWeight,
+                rebuildOperationsPerWeight: sample.rebuildOperationsPerWeight, relativeError: sample.relativeError)
+        }
+        return sim
+    }
+
+    /// The scenario's schedule as Chakra execution traces (training iterations, serving runs and replayed traces).
     public static func chakraTrace(_ s: ClusterScenario) throws(SpindleError) -> ChakraTraceSet {
         switch s.workload {
         case .training(let t):
@@ -171,8 +185,8 @@ public enum ClusterRunner {
             return try sim.chakraTrace()
         case .chakra(let c):
             return c.trace
-        case .inference:
-            throw SpindleError(.unsupported, "Chakra traces are written for training iterations, not yet for serving runs")
+        case .inference(let i):
+            return try inferenceSimulation(s, i).chakraTrace()
         case .collective:
             throw SpindleError(.unsupported, "a collective scenario has no chip programs to write as Chakra traces")
         }
@@ -204,15 +218,7 @@ public enum ClusterRunner {
             report.estimate = IterationEstimate(t.model, sequence: t.sequence, plan: plan, cluster: s.cluster.spec)
             report.candidates = candidates
         case .inference(let i):
-            var sim = InferenceSimulation(
-                i.model, tensor: i.tensor, pipeline: i.pipeline, batch: i.batch, prompt: i.prompt, generate: i.generate, weights: i.weights,
-                cluster: s.cluster.spec, network: s.cluster.network)
-            if let settings = i.compression {
-                let sample = TransformerSampleCompression.measure(i.model, settings: settings, seed: i.seed)
-                sim.encoding = WeightStreamEncoding(
-                    method: settings.method.rawValue, bitsPerWeight: sample.bitsPerWeight,
-                    rebuildOperationsPerWeight: sample.rebuildOperationsPerWeight, relativeError: sample.relativeError)
-            }
+            let sim = inferenceSimulation(s, i)
             let (r, recorded) = try sim.run(recording: trace.map { $0.timeline() }, chips: trace?.chips ?? 0)
             report.inference = r
             timeline = recorded

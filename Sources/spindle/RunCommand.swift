@@ -57,7 +57,7 @@ struct RunCommand: DistributedCommand {
     var noProgress = false
     @Option(
         help: ArgumentHelp(
-            "Cluster training scenarios: write the iteration as Chakra execution traces (spindle.RANK.et and comm_group.json, as ASTRA-sim reads them) into this folder.",
+            "Cluster training and serving scenarios: write the chips' programs as Chakra execution traces (spindle.RANK.et and comm_group.json, as ASTRA-sim reads them) into this folder.",
             valueName: "folder"))
     var chakra: String?
     @Option(help: "Write a timeline of the chips' work (Chrome trace-event JSON, for ui.perfetto.dev) to this file.")

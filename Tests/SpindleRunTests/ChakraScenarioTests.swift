@@ -36,6 +36,27 @@ struct ChakraScenarioTests {
         #expect(try ClusterScenarioLoader.load(copy + "/s.yaml").inputHash != before)
     }
 
+    @Test("A serving run written as Chakra traces replays to the same first-token and total times")
+    func servingRoundTrip() throws {
+        let dir = try temporaryFiles([
+            "serve.yaml": """
+            name: serve
+            cluster: \(repoPath("clusters/dgx-a100-node.yaml"))
+            workload: {inference: gpt2, batch: 2, prompt: 128, generate: 8}
+            parallelism: {tensor: 2, pipeline: 2}
+            """,
+            "replay.yaml": "name: replay\ncluster: \(repoPath("clusters/dgx-a100-node.yaml"))\nworkload:\n  chakra: traces\n",
+        ])
+        let serve = try ClusterScenarioLoader.load(dir + "/serve.yaml")
+        let served = try #require(try ClusterRunner.run(serve).inference)
+        try ClusterRunner.chakraTrace(serve).write(to: dir + "/traces")
+        let replayed = try #require(try ClusterRunner.run(try ClusterScenarioLoader.load(dir + "/replay.yaml")).replay)
+        #expect(abs(replayed.seconds - served.totalSeconds) <= 1e-9 * served.totalSeconds)
+        let first = try #require(replayed.marks["0"])
+        #expect(abs(first - served.timeToFirstTokenSeconds) <= 1e-9 * served.timeToFirstTokenSeconds)
+        #expect(replayed.marks.count == 8 && replayed.groups[0] == 2)
+    }
+
     @Test("A missing trace folder, too many ranks for the cluster and parallelism beside a trace are errors naming the line")
     func refusals() throws {
         let dir = try temporaryFiles([

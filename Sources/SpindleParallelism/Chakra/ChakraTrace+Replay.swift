@@ -89,6 +89,19 @@ extension TrainingSimulation {
     }
 }
 
+extension InferenceSimulation {
+    /// The serving run (prefill and every decode step) as a Chakra trace set: each chip's program with its
+    /// peers named, the tensor groups, and a mark per generated token.
+    public func chakraTrace() throws(SpindleError) -> ChakraTraceSet {
+        try validate()
+        let program = InferenceProgram(self)
+        var carrier = TrainingSimulation(model, sequence: prompt, plan: plan, cluster: cluster, network: network)
+        carrier.algorithms[.tensor] = algorithm
+        let engine = TrainingEngine(carrier, program: program.program)
+        return ChakraTraceSet(programs: engine.chipPrograms(), groups: engine.members, flopsPerPs: cluster.peakTFLOPs * cluster.efficiency)
+    }
+}
+
 extension TrainingEngine {
     /// Every chip's ops with its peers named: `send`/`receive` between stages become `sendTo`/`receiveFrom`.
     func chipPrograms() -> [[TrainingOp]] {
