@@ -44,6 +44,9 @@ struct TrainingEngine {
     var marks: [Int: Double] = [:]
     var running: [RunningCollective] = []
     var arrivals: [(collective: Int, step: Int, index: Int)] = []
+    /// Slots of `arrivals` and `running` whose transfers and collectives are over, for reuse: a long run
+    /// holds only what is in flight.
+    var freeArrivals: [Int] = [], freeRunning: [Int] = []
     var events = TrainingEvents()
     var linkBytesByLevel: [Double]
     var linkEnergyPJ = 0.0
@@ -190,6 +193,7 @@ struct TrainingEngine {
                         }
                     default:
                         let a = arrivals[id]
+                        freeArrivals.append(id)
                         let tr = running[a.collective].schedule.steps[a.step][a.index]
                         if tr.destination != tr.source { try touched(a.collective, a.step, tr.destination, now) }
                     }
@@ -205,8 +209,7 @@ struct TrainingEngine {
                     case .collective(let r, let step, let index):
                         let tr = running[r].schedule.steps[step][index]
                         try touched(r, step, tr.source, now)
-                        arrivals.append((r, step, index))
-                        events.push(now + route(tr.source, tr.destination).latency, kind: 2, id: arrivals.count - 1)
+                        events.push(now + route(tr.source, tr.destination).latency, kind: 2, id: addArrival((r, step, index)))
                     }
                 }
                 flowNet.settle(at: now)
@@ -369,8 +372,15 @@ struct TrainingEngine {
         }
         sharedCollectives += 1
         let schedule = try algorithm.schedule(operation, bytes: bytes, group: group_)
-        running.append(RunningCollective(kind: kind, operation: operation, members: group_, schedule: schedule))
-        let r = running.count - 1
+        let started = RunningCollective(kind: kind, operation: operation, members: group_, schedule: schedule)
+        let r: Int
+        if let free = freeRunning.popLast() {
+            r = free
+            running[r] = started
+        } else {
+            running.append(started)
+            r = running.count - 1
+        }
         for e in group_ { try markReady(r, 0, e, now) }
     }
 
@@ -461,6 +471,12 @@ struct TrainingEngine {
                     span(e, Self.collectiveName(running[r].kind, running[r].operation), "collective", from: blockedSince[e], to: time)
                 }
                 events.push(time, kind: 0, id: e)
+                running[r].membersDone += 1
+                if running[r].membersDone == running[r].count {
+                    // Every transfer has arrived and every member left: nothing refers to it any more.
+                    running[r].release()
+                    freeRunning.append(r)
+                }
                 continue
             }
             for index in running[r].bySource[i] {
@@ -470,14 +486,23 @@ struct TrainingEngine {
                 if path.links.isEmpty || tr.bytes <= 0 {
                     running[r].finished[i] += 1
                     running[r].latest[i] = max(running[r].latest[i], time)
-                    arrivals.append((r, k, index))
-                    events.push(time + path.latency, kind: 2, id: arrivals.count - 1)
+                    events.push(time + path.latency, kind: 2, id: addArrival((r, k, index)))
                 } else {
                     setOwner(flowNet.add(links: path.links, bytes: tr.bytes, at: time), .collective(r, step: k, index: index))
                 }
             }
             if running[r].finished[i] == running[r].touching[i] { queue.append((k + 1, e, max(time, running[r].latest[i]))) }
         }
+    }
+
+    /// Records a transfer's arrival-to-come in a free slot; returns the slot.
+    mutating func addArrival(_ a: (collective: Int, step: Int, index: Int)) -> Int {
+        if let free = freeArrivals.popLast() {
+            arrivals[free] = a
+            return free
+        }
+        arrivals.append(a)
+        return arrivals.count - 1
     }
 
     mutating func touched(_ r: Int, _ k: Int, _ e: Int, _ time: Double) throws(SpindleError) {
@@ -533,6 +558,19 @@ struct RunningCollective {
     /// Transfers of each (step, member) it sends.
     var bySource: [[Int]]
     let count: Int
+    /// Members that have left it.
+    var membersDone = 0
+
+    /// Drops its tables once it is over (its slot is then reused).
+    mutating func release() {
+        position = [:]
+        touching = []
+        finished = []
+        latest = []
+        ready = []
+        bySource = []
+        schedule = CollectiveSchedule(steps: [])
+    }
 
     init(kind: CommunicatorKind, operation: CollectiveOperation, members: [Int], schedule: CollectiveSchedule) {
         self.kind = kind
@@ -560,11 +598,14 @@ struct RunningCollective {
 }
 
 /// Pending chip resumptions (kind 0), message arrivals (1) and collective transfer arrivals (2), by
-/// (time, kind, id, sequence).
+/// (time, kind, id, sequence); transfer arrivals by (time, kind, sequence), since their ids are reused slots
+/// (the order is the one a growing id gave: ids were handed out in push order).
 struct TrainingEvents {
     struct Entry: Comparable, Sendable {
         var time: Double, kind: Int, id: Int, sequence: Int
-        static func < (a: Entry, b: Entry) -> Bool { (a.time, a.kind, a.id, a.sequence) < (b.time, b.kind, b.id, b.sequence) }
+        static func < (a: Entry, b: Entry) -> Bool {
+            (a.time, a.kind, a.kind == 2 ? 0 : a.id, a.sequence) < (b.time, b.kind, b.kind == 2 ? 0 : b.id, b.sequence)
+        }
     }
     private var heap = BinaryHeap<Entry>()
     private var sequence = 0

@@ -41,13 +41,13 @@ extension ChakraTraceSet {
         }
         let groupPath = folder + "/" + groupFile
         let groupData: Data? = FileManager.default.fileExists(atPath: groupPath) ? try read(groupPath) : nil
-        var nodes: [[ChakraProtoMsg_Node]] = []
-        for rank in 0..<files.count {
-            let path = folder + "/" + files[rank]!
-            nodes.append(try Self.nodes(try read(path), file: path))
-        }
         let groups = try groupData.map { d throws(SpindleError) in try Self.processGroups(d, file: groupPath, ranks: files.count) } ?? [:]
-        return try Self.convert(nodes, groups: groups, folder: folder, prefix: byPrefix.keys.first!)
+        // One rank's nodes at a time: a large set's messages would not fit in memory together.
+        return try Self.convert(ranks: files.count, groups: groups, folder: folder, prefix: byPrefix.keys.first!) {
+            rank throws(SpindleError) in
+            let path = folder + "/" + files[rank]!
+            return try Self.nodes(try read(path), file: path)
+        }
     }
 
     /// The nodes of one rank's file, after its global metadata.
@@ -148,10 +148,10 @@ extension ChakraTraceSet {
     }
 
     /// Turns each rank's nodes into ops, in dependency order.
-    static func convert(_ nodes: [[ChakraProtoMsg_Node]], groups: [String: [Int]], folder: String, prefix: String) throws(SpindleError)
-        -> ChakraTraceSet
-    {
-        let ranks = nodes.count
+    static func convert(
+        ranks: Int, groups: [String: [Int]], folder: String, prefix: String,
+        nodesOf: (Int) throws(SpindleError) -> [ChakraProtoMsg_Node]
+    ) throws(SpindleError) -> ChakraTraceSet {
         var programs: [[TrainingOp]] = Array(repeating: [], count: ranks)
         // Process groups used by collectives, with the kind each must be (from our own attribute, or all-to-all).
         var used: [String: Int?] = [:]
@@ -167,10 +167,13 @@ extension ChakraTraceSet {
             keys[full] = keys.count
             return keys.count - 1
         }
-        var pendingCollectives: [(rank: Int, index: Int, group: String, operation: CollectiveOperation, bytes: Double, exact: Bool)] = []
+        // Collectives wait for their groups' kinds; group names are interned.
+        var pendingCollectives: [(rank: Int32, index: Int32, group: Int32, operation: CollectiveOperation, bytes: Double, exact: Bool)] = []
+        var groupNames: [String] = []
+        var groupNumber: [String: Int32] = [:]
         for rank in 0..<ranks {
             let file = "\(folder)/\(prefix).\(rank).et"
-            for node in try order(nodes[rank], file: file) {
+            for node in try order(try nodesOf(rank), file: file) {
                 let a = Attributes(node)
                 func fail(_ what: String, expected: String? = nil) -> SpindleError {
                     SpindleError(.unsupported, "'\(file)': node \(node.id) ('\(node.name)'): \(what)", expected: expected)
@@ -208,7 +211,12 @@ extension ChakraTraceSet {
                     if used[group] == nil || used[group]! == nil {
                         used[group] = kind?.rawValue ?? (operation == .allToAll ? CommunicatorKind.expert.rawValue : nil)
                     }
-                    pendingCollectives.append((rank, programs[rank].count, group, operation, exact ?? size, exact != nil))
+                    let number = groupNumber[group] ?? Int32(groupNames.count)
+                    if groupNumber[group] == nil {
+                        groupNumber[group] = number
+                        groupNames.append(group)
+                    }
+                    pendingCollectives.append((Int32(rank), Int32(programs[rank].count), number, operation, exact ?? size, exact != nil))
                     programs[rank].append(TrainingOp(kind: .mark(-1)))  // replaced once the groups are known
                 case .commSendNode, .commRecvNode:
                     let send = node.type == .commSendNode
@@ -268,16 +276,18 @@ extension ChakraTraceSet {
             index[g] = members[kind].count
             members[kind].append(list)
         }
+        // Membership by (group, rank), checked once per group rather than by a search per collective.
+        let membersOf: [Set<Int>] = groupNames.map { g in Set(members[kindOf[g]!][index[g]!]) }
         for p in pendingCollectives {
-            let kind = CommunicatorKind(rawValue: kindOf[p.group]!)!
-            let list = members[kind.rawValue][index[p.group]!]
-            guard list.contains(p.rank) else {
+            let name = groupNames[Int(p.group)]
+            let kind = CommunicatorKind(rawValue: kindOf[name]!)!
+            guard membersOf[Int(p.group)].contains(Int(p.rank)) else {
                 throw SpindleError(
-                    .invalidValue, "rank \(p.rank) of '\(folder)' runs a collective over process group '\(p.group)', which does not list it"
-                )
+                    .invalidValue, "rank \(p.rank) of '\(folder)' runs a collective over process group '\(name)', which does not list it")
             }
-            let bytes = p.operation == .allGather && !p.exact ? p.bytes * Double(list.count) : p.bytes
-            programs[p.rank][p.index] = TrainingOp(kind: .collective(kind, p.operation, bytes: bytes))
+            let size = membersOf[Int(p.group)].count
+            let bytes = p.operation == .allGather && !p.exact ? p.bytes * Double(size) : p.bytes
+            programs[Int(p.rank)][Int(p.index)] = TrainingOp(kind: .collective(kind, p.operation, bytes: bytes))
         }
         return ChakraTraceSet(programs: programs, groups: members)
     }
