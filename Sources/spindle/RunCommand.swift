@@ -176,6 +176,13 @@ extension RunCommand {
         status.clear()
         if let chakra {
             let set = try ClusterRunner.chakraTrace(scenario)
+            // About 2.6 us and 136 bytes a node (Docs/performance.md).
+            if let note = try engine.long.limit.check(
+                "writing Chakra traces (about \(Units.formatBytes(count: Double(set.nodes) * 136)))", units: Double(set.nodes),
+                unitName: "nodes", perSecond: 4e5, hint: "Write the traces of a smaller cluster or fewer micro-batches")
+            {
+                CLI.note(note)
+            }
             let paths = try set.write(to: chakra)
             CLI.note("wrote \(paths.count - 1) Chakra traces (\(set.nodes) nodes) and \(ChakraTraceSet.groupFile) to \(chakra)")
         }
