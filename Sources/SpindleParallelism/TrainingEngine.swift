@@ -251,37 +251,14 @@ struct TrainingEngine {
                 return
             case .send(let stages, let key, let bytes):
                 pc[c] += 1
-                let to = c + perStage * stages
-                messages.append((c, to, key))
-                let r = route(c, to)
-                addTraffic(r.links, bytes)
-                if r.links.isEmpty || bytes <= 0 {
-                    events.push(now + r.latency, kind: 1, id: messages.count - 1)
-                } else {
-                    setOwner(flowNet.add(links: r.links, bytes: bytes, at: now), .message(messages.count - 1))
-                }
+                send(from: c, to: c + perStage * stages, key: key, bytes: bytes, at: now)
             case .sendTo(let to, let key, let bytes):
                 pc[c] += 1
-                messages.append((c, to, key))
-                let r = route(c, to)
-                addTraffic(r.links, bytes)
-                if r.links.isEmpty || bytes <= 0 {
-                    events.push(now + r.latency, kind: 1, id: messages.count - 1)
-                } else {
-                    setOwner(flowNet.add(links: r.links, bytes: bytes, at: now), .message(messages.count - 1))
-                }
-            case .receiveFrom(_, let key):
-                if arrived[c].remove(key) != nil {
-                    pc[c] += 1
-                } else {
-                    waitingKey[c] = key
-                    blockedSince[c] = now
-                    return
-                }
+                send(from: c, to: to, key: key, bytes: bytes, at: now)
             case .mark(let label):
                 pc[c] += 1
                 marks[label] = max(marks[label] ?? 0, now)
-            case .receive(_, let key):
+            case .receive(_, let key), .receiveFrom(_, let key):
                 if arrived[c].remove(key) != nil {
                     pc[c] += 1
                 } else {
@@ -318,6 +295,19 @@ struct TrainingEngine {
         }
         finishAt[c] = now
         done[c] = true
+    }
+
+    /// Starts a message from chip `from` to chip `to`: a flow over its route, or an arrival after the route's
+    /// latency when it crosses no link or carries nothing.
+    mutating func send(from: Int, to: Int, key: Int, bytes: Double, at now: Double) {
+        messages.append((from, to, key))
+        let r = route(from, to)
+        addTraffic(r.links, bytes)
+        if r.links.isEmpty || bytes <= 0 {
+            events.push(now + r.latency, kind: 1, id: messages.count - 1)
+        } else {
+            setOwner(flowNet.add(links: r.links, bytes: bytes, at: now), .message(messages.count - 1))
+        }
     }
 
     mutating func setOwner(_ id: Int, _ owner: FlowOwner) {
