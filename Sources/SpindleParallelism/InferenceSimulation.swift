@@ -165,6 +165,13 @@ public struct InferenceSimulation: Sendable {
         _ = try CollectiveAlgorithms.named(algorithm)
     }
 
+    /// The simulation the engine runs the serving programs under (the network, the tensor algorithm).
+    var carrier: TrainingSimulation {
+        var carrier = TrainingSimulation(model, sequence: prompt, plan: plan, cluster: cluster, network: network)
+        carrier.algorithms[.tensor] = algorithm
+        return carrier
+    }
+
     /// Runs the prefill and every decode step.
     public func run() throws(SpindleError) -> InferenceResult { try run(recording: nil, chips: 0).0 }
 
@@ -173,8 +180,6 @@ public struct InferenceSimulation: Sendable {
     public func run(recording timeline: Timeline?, chips traced: Int) throws(SpindleError) -> (InferenceResult, Timeline?) {
         try validate()
         var program = InferenceProgram(self)
-        var carrier = TrainingSimulation(model, sequence: prompt, plan: plan, cluster: cluster, network: network)
-        carrier.algorithms[.tensor] = algorithm
         var engine = TrainingEngine(carrier, program: program.program, timeline: timeline, tracedChips: traced)
         try engine.simulate()
         program.energy.links = engine.linkEnergyPJ

@@ -397,11 +397,11 @@ struct TrainingEngine {
 
     /// Marks groups whose collectives' links no other traffic crosses.
     mutating func findIsolatedGroups() throws(SpindleError) {
+        // A replayed trace's groups are not the plan's: they are timed on the shared network.
+        guard program.chipPrograms == nil else { return }
         // Owner of each link: -1 unused, a group's number, or -2 for several.
         var owner = [Int](repeating: -1, count: net.links.count)
         func claim(_ l: Int, _ who: Int) { owner[l] = owner[l] == -1 || owner[l] == who ? who : -2 }
-        // A replayed trace's groups are timed on the shared network.
-        guard program.chipPrograms == nil else { return }
         let plan = sim.plan
         // Transfers between stages: every stage's distinct send distances.
         for (stage, ops) in program.stages.enumerated() {

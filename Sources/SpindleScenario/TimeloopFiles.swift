@@ -17,7 +17,8 @@ import Yams
 /// instance: {...}}` with projections as lists of axes, each a list of `[dimension]` or
 /// `[coefficient, dimension]` terms.
 public enum TimeloopFiles {
-    /// A storage level's place in the node list and the containers between it and the next.
+    /// An architecture as read, with where its containers sit: a container's spatial mapping fans out below
+    /// the storage level above it.
     public struct Layout: Sendable {
         public var architecture: LoopNestArchitecture
         /// Each container's name and the storage level above it (nil: above every storage level).
@@ -55,9 +56,9 @@ public enum TimeloopFiles {
         var spaces: [LoopNestProblem.DataSpace] = []
         for s in try shape.required("data_spaces").list() {
             let m = try s.mapping(allowed: ["name", "projection", "read_write"], required: ["name", "projection"])
-            var axes: [[(coefficient: Int, dimension: Int)]] = []
+            var axes: [[LoopNestProblem.Term]] = []
             for axis in try m.required("projection").list() {
-                var terms: [(coefficient: Int, dimension: Int)] = []
+                var terms: [LoopNestProblem.Term] = []
                 for term in try axis.list() {
                     let words = try term.list().map { v throws(SpindleError) in try v.string() }
                     guard (1...2).contains(words.count), let d = dimensions.firstIndex(of: words.last!) else {
@@ -70,7 +71,7 @@ public enum TimeloopFiles {
                         }
                         coefficient = c
                     }
-                    terms.append((coefficient, d))
+                    terms.append(LoopNestProblem.Term(coefficient: coefficient, dimension: d))
                 }
                 axes.append(terms)
             }

@@ -153,8 +153,6 @@ extension ChakraTraceSet {
         nodesOf: (Int) throws(SpindleError) -> [ChakraProtoMsg_Node]
     ) throws(SpindleError) -> ChakraTraceSet {
         var programs: [[TrainingOp]] = Array(repeating: [], count: ranks)
-        // Process groups used by collectives, with the kind each must be (from our own attribute, or all-to-all).
-        var used: [String: Int?] = [:]
         // Message keys: one per (source, destination, tag, occurrence).
         var keys: [[Int]: Int] = [:]
         var occurrences: [[Int]: Int] = [:]
@@ -167,9 +165,11 @@ extension ChakraTraceSet {
             keys[full] = keys.count
             return keys.count - 1
         }
-        // Collectives wait for their groups' kinds; group names are interned.
+        // Collectives wait for their groups' kinds. Process groups used, interned: each name, and the kind it
+        // must be (from our own attribute, or all-to-all's expert), if any.
         var pendingCollectives: [(rank: Int32, index: Int32, group: Int32, operation: CollectiveOperation, bytes: Double, exact: Bool)] = []
         var groupNames: [String] = []
+        var fixedKind: [Int?] = []
         var groupNumber: [String: Int32] = [:]
         for rank in 0..<ranks {
             let file = "\(folder)/\(prefix).\(rank).et"
@@ -204,17 +204,18 @@ extension ChakraTraceSet {
                     guard (exact ?? size).isFinite, (exact ?? size) >= 0, (exact ?? size) <= 1e18 else {
                         throw fail("a size of \(exact ?? size) bytes")
                     }
-                    let kind = a.int(communicatorKey).flatMap { CommunicatorKind(rawValue: Int($0)) }
-                    if let kind, let previous = used[group] ?? nil, previous != kind.rawValue {
-                        throw fail("process group '\(group)' used as both \(CommunicatorKind(rawValue: previous)!.name) and \(kind.name)")
-                    }
-                    if used[group] == nil || used[group]! == nil {
-                        used[group] = kind?.rawValue ?? (operation == .allToAll ? CommunicatorKind.expert.rawValue : nil)
-                    }
                     let number = groupNumber[group] ?? Int32(groupNames.count)
                     if groupNumber[group] == nil {
                         groupNumber[group] = number
                         groupNames.append(group)
+                        fixedKind.append(nil)
+                    }
+                    let kind = a.int(communicatorKey).flatMap { CommunicatorKind(rawValue: Int($0)) }
+                    if let kind, let previous = fixedKind[Int(number)], previous != kind.rawValue {
+                        throw fail("process group '\(group)' used as both \(CommunicatorKind(rawValue: previous)!.name) and \(kind.name)")
+                    }
+                    if fixedKind[Int(number)] == nil {
+                        fixedKind[Int(number)] = kind?.rawValue ?? (operation == .allToAll ? CommunicatorKind.expert.rawValue : nil)
                     }
                     pendingCollectives.append((Int32(rank), Int32(programs[rank].count), number, operation, exact ?? size, exact != nil))
                     programs[rank].append(TrainingOp(kind: .mark(-1)))  // replaced once the groups are known
@@ -247,10 +248,10 @@ extension ChakraTraceSet {
             }
         }
         // Communicators: each process group a kind; each rank in at most one group of a kind.
-        var kindOf: [String: Int] = [:]
+        var kindOf = [Int](repeating: 0, count: groupNames.count)
         var members: [[[Int]]] = [[], [], []]
         var taken = [[Bool]](repeating: [Bool](repeating: false, count: ranks), count: 3)
-        var index: [String: Int] = [:]
+        var index = [Int](repeating: 0, count: groupNames.count)
         func ranksOf(_ g: String) throws(SpindleError) -> [Int] {
             if g.isEmpty || g == "0" { return Array(0..<ranks) }
             guard let list = groups[g] else {
@@ -261,29 +262,33 @@ extension ChakraTraceSet {
             }
             return list
         }
-        let ordered = used.keys.sorted { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }
+        let ordered = groupNames.indices.sorted {
+            (Int(groupNames[$0]) ?? Int.max, groupNames[$0]) < (Int(groupNames[$1]) ?? Int.max, groupNames[$1])
+        }
         // Groups of a known kind first, then the others in id order.
-        for g in ordered.filter({ used[$0]! != nil }) + ordered.filter({ used[$0]! == nil }) {
+        for n in ordered.filter({ fixedKind[$0] != nil }) + ordered.filter({ fixedKind[$0] == nil }) {
+            let g = groupNames[n]
             let list = try ranksOf(g)
-            let candidates = used[g]!.map { [$0] } ?? [CommunicatorKind.tensor.rawValue, CommunicatorKind.data.rawValue]
+            let candidates = fixedKind[n].map { [$0] } ?? [CommunicatorKind.tensor.rawValue, CommunicatorKind.data.rawValue]
             guard let kind = candidates.first(where: { k in list.allSatisfy { !taken[k][$0] } }) else {
                 throw SpindleError(
                     .unsupported, "process group '\(g)' of '\(folder)' shares ranks with groups of every kind it could be",
                     expected: "each rank in at most one tensor, one data and one expert (all-to-all) group")
             }
             for r in list { taken[kind][r] = true }
-            kindOf[g] = kind
-            index[g] = members[kind].count
+            kindOf[n] = kind
+            index[n] = members[kind].count
             members[kind].append(list)
         }
         // Membership by (group, rank), checked once per group rather than by a search per collective.
-        let membersOf: [Set<Int>] = groupNames.map { g in Set(members[kindOf[g]!][index[g]!]) }
+        let membersOf: [Set<Int>] = groupNames.indices.map { n in Set(members[kindOf[n]][index[n]]) }
         for p in pendingCollectives {
-            let name = groupNames[Int(p.group)]
-            let kind = CommunicatorKind(rawValue: kindOf[name]!)!
+            let kind = CommunicatorKind(rawValue: kindOf[Int(p.group)])!
             guard membersOf[Int(p.group)].contains(Int(p.rank)) else {
                 throw SpindleError(
-                    .invalidValue, "rank \(p.rank) of '\(folder)' runs a collective over process group '\(name)', which does not list it")
+                    .invalidValue,
+                    "rank \(p.rank) of '\(folder)' runs a collective over process group '\(groupNames[Int(p.group)])', which does not list it"
+                )
             }
             let size = membersOf[Int(p.group)].count
             let bytes = p.operation == .allGather && !p.exact ? p.bytes * Double(size) : p.bytes

@@ -57,7 +57,6 @@ extension ChakraTraceSet {
         spec.chips = ranks
         guard let model = TransformerZoo.model(named: "gpt2") else { throw SpindleError(.invalidValue, "no built-in gpt2") }
         var sim = TrainingSimulation(model, sequence: 1, plan: plan, cluster: spec, network: network)
-        sim.reuseIsolatedCollectives = false
         for (k, v) in algorithms { sim.algorithms[k] = v }
         var program = TrainingProgram(stages: [[]], layers: [0], hardwareFLOPs: [0])
         program.chipPrograms = programs
@@ -94,10 +93,7 @@ extension InferenceSimulation {
     /// peers named, the tensor groups, and a mark per generated token.
     public func chakraTrace() throws(SpindleError) -> ChakraTraceSet {
         try validate()
-        let program = InferenceProgram(self)
-        var carrier = TrainingSimulation(model, sequence: prompt, plan: plan, cluster: cluster, network: network)
-        carrier.algorithms[.tensor] = algorithm
-        let engine = TrainingEngine(carrier, program: program.program)
+        let engine = TrainingEngine(carrier, program: InferenceProgram(self).program)
         return ChakraTraceSet(programs: engine.chipPrograms(), groups: engine.members, flopsPerPs: cluster.peakTFLOPs * cluster.efficiency)
     }
 }

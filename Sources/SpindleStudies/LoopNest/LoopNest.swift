@@ -4,24 +4,26 @@ import SpindleCore
 /// inputs, outputs) is indexed by sums of dimensions times coefficients (an input row is `stride x P +
 /// dilation x R`).
 public struct LoopNestProblem: Sendable, Equatable {
-    /// One data space: its name, each of its axes as a sum of (coefficient, dimension index) terms, and
-    /// whether it is written (partial sums: the outputs).
+    /// One term of a data-space axis: a coefficient times a dimension (by index).
+    public struct Term: Sendable, Equatable {
+        public var coefficient: Int
+        public var dimension: Int
+        public init(coefficient: Int, dimension: Int) {
+            self.coefficient = coefficient
+            self.dimension = dimension
+        }
+    }
+    /// One data space: its name, each of its axes as a sum of terms, and whether it is written (partial
+    /// sums: the outputs).
     public struct DataSpace: Sendable, Equatable {
         public var name: String
-        public var axes: [[(coefficient: Int, dimension: Int)]]
+        public var axes: [[Term]]
         public var readWrite: Bool
 
-        public init(name: String, axes: [[(coefficient: Int, dimension: Int)]], readWrite: Bool) {
+        public init(name: String, axes: [[Term]], readWrite: Bool) {
             self.name = name
             self.axes = axes
             self.readWrite = readWrite
-        }
-
-        public static func == (a: DataSpace, b: DataSpace) -> Bool {
-            a.name == b.name && a.readWrite == b.readWrite && a.axes.count == b.axes.count
-                && zip(a.axes, b.axes).allSatisfy { x, y in
-                    x.count == y.count && zip(x, y).allSatisfy { $0.coefficient == $1.coefficient && $0.dimension == $1.dimension }
-                }
         }
     }
     public var name: String

@@ -88,17 +88,17 @@ public enum LoopNestAnalysis {
         let iterations = temporalAll.reduce(1.0) { $0 * Double(flat[$1].bound) }
         let spatialAll = flat.indices.filter { flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound }
 
-        /// Volume of the data space's box when the loops `tile` span it.
-        func volume(_ ds: LoopNestProblem.DataSpace, _ tile: [Int]) -> Double {
+        /// The span of each of the data space's axes when the loops `tile` span the dimensions.
+        func axisExtents(_ ds: LoopNestProblem.DataSpace, _ tile: [Int]) -> [Int] {
             var extent = [Int](repeating: 1, count: dims)
             for k in tile { extent[flat[k].dimension] *= flat[k].bound }
-            return ds.axes.reduce(1.0) { v, axis in v * Double(axis.reduce(1) { $0 + $1.coefficient * (extent[$1.dimension] - 1) }) }
+            return ds.axes.map { axis in axis.reduce(1) { $0 + $1.coefficient * (extent[$1.dimension] - 1) } }
         }
+        /// Volume of the data space's box when the loops `tile` span it.
+        func volume(_ ds: LoopNestProblem.DataSpace, _ tile: [Int]) -> Double { axisExtents(ds, tile).reduce(1.0) { $0 * Double($1) } }
         /// Words brought in as the temporal loops `outer` (outermost first) move the box `tile` spans.
         func arrivals(_ ds: LoopNestProblem.DataSpace, tile: [Int], outer: [Int]) -> Double {
-            var extent = [Int](repeating: 1, count: dims)
-            for k in tile { extent[flat[k].dimension] *= flat[k].bound }
-            let axisExtent = ds.axes.map { axis in axis.reduce(1) { $0 + $1.coefficient * (extent[$1.dimension] - 1) } }
+            let axisExtent = axisExtents(ds, tile)
             let v = axisExtent.reduce(1.0) { $0 * Double($1) }
             var total = v
             var before = 1.0
@@ -128,6 +128,8 @@ public enum LoopNestAnalysis {
             let inside = flat.indices.filter { flat[$0].level >= i }
             let outerTemporal = flat.indices.filter { flat[$0].level < i && !flat[$0].spatial }
             let utilized = flat.indices.filter { flat[$0].level < i && flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound }
+            // Computes under one instance of this level.
+            let computesHere = iterations * Double(inside.filter { flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound })
             var stats: [LoopNestResult.DataSpaceStats] = []
             var energy = 0.0
             for (d, ds) in problem.dataSpaces.enumerated() where mapping.keeps[i][d] {
@@ -137,8 +139,6 @@ public enum LoopNestAnalysis {
                 let distinct = volume(ds, inside + outerTemporal)
                 // The child's union over the spatial loops between here and it, moved by the loops outside it.
                 let reads: Double, fills: Double, updates: Double
-                let computesHere =
-                    iterations * Double(flat.indices.filter { flat[$0].level >= i && flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound })
                 if let c = child {
                     let union = flat.indices.filter { flat[$0].level >= c || (flat[$0].level >= i && flat[$0].spatial) }
                     let outerOfChild = flat.indices.filter { flat[$0].level < c && !flat[$0].spatial }
