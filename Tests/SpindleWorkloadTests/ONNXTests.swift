@@ -107,7 +107,8 @@ struct ONNXTests {
         #expect(d.kernelHeight == 7 && d.kernelWidth == 1 && d.strideHeight == 2 && d.outHeight == 4 && !d.isSquare)
         // SAME_UPPER over 4 x 10 with stride 2: ceil(4/2) x ceil(10/2).
         #expect(e.outHeight == 2 && e.outWidth == 5 && e.groups == 2 && e.parameters == 16 * 4 * 9)
-        #expect(n.macsPerSample == n.layers.reduce(0) { $0 + UInt64($1.outHeight * $1.outWidth * $1.weightsPerFilter * $1.outChannels) })
+        // Per layer, outputs x taps x channels: 50x16x(8x5) + 21x32x(16x3) + 80x8x(4x7) + 40x8x(8x7) + 10x16x(4x9).
+        #expect(n.macsPerSample == 32_000 + 32_256 + 17_920 + 17_920 + 5_760)
     }
 
     @Test("A GPT-2 block as the exporter writes it: computed reshapes and masks fold, and its work equals the zoo's GPT-2 block")
