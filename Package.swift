@@ -73,7 +73,7 @@ let package = Package(
             name: "SpindleScenario",
             dependencies: [
                 "SpindleCore", "SpindleCompression", "SpindleHardware", "SpindleWorkload", "SpindleMapping", "SpindleCollectives",
-                "SpindleParallelism", "SpindleStudies", "Yams",
+                "SpindleParallelism", "Yams",
             ],
             swiftSettings: strict),
         .target(name: "SpindleReport", dependencies: ["SpindleCore", "SpindleEngine"], swiftSettings: strict),

@@ -20,6 +20,8 @@ struct CostModel {
     /// Per tile of the topology: the price of each counted work field (in the order of the actions' names,
     /// the order the energy is summed in), and of a byte of buffer access.
     let workPrices: [[(field: TileWork.Field, pj: Double)]]
+    /// Per tile: the price of each storage action (loop-nest tiles), in the order of `TileWork.storageAccesses`.
+    let storagePrices: [[Double]]
     let bufferPJ: [Double]
     let routerPJ: Double, linkPJ: Double, nopPJ: Double, fpMulPJ: Double, fpAddPJ: Double
 
@@ -36,7 +38,10 @@ struct CostModel {
             dramWritePJ = (prices.price(.dramWriteBits) ?? 0) * 8
         }
         workPrices = topology.tiles.map { tile in tile.type.workActions.map { (field: $0.field, pj: prices.price($0.action) ?? 0) } }
-        bufferPJ = topology.tiles.map { prices.price(topology.technology.bufferActions(bankBytes: $0.type.bankBytes).read) ?? 0 }
+        storagePrices = topology.tiles.map { $0.type.storageActions.map { prices.price($0) ?? 0 } }
+        bufferPJ = topology.tiles.map {
+            $0.type.countsBuffer ? prices.price(topology.technology.bufferActions(bankBytes: $0.type.bankBytes).read) ?? 0 : 0
+        }
         routerPJ = prices.price(.nocRouterBits) ?? 0
         linkPJ = prices.price(.nocLinkBits) ?? 0
         nopPJ = prices.price(.nopLinkBits) ?? 0
@@ -66,9 +71,10 @@ struct CostModel {
             let gemm = j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil
             let work = tile.type.work(
                 macs: j.macs, programWeights: j.programWeights, rebuildOps: j.rebuildOps, gemm: gemm, crossbarsUsed: j.crossbarsUsed,
-                crossbarWeightBits: j.crossbarWeightBits, digital: j.digital)
+                crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, loopNest: j.loopNest)
             compute = max(compute, work.durationPs)
             for (field, price) in workPrices[j.tile] where work[field] > 0 { pj += Double(work[field]) * price }
+            for (n, price) in zip(work.storageAccesses, storagePrices[j.tile]) { pj += Double(n) * price }
             pj += Double(j.fpMuls) * fpMulPJ + Double(j.fpAdds) * fpAddPJ
             pj += Double(j.weightBytes + j.inputBytes) * dramReadPJ + Double(j.outputBytes) * dramWritePJ
             let hops = Double(t.dram[j.dramChannel].at.distance(to: tile.at))

@@ -5,6 +5,8 @@ import SpindleWorkload
 /// Builds the tile jobs of one layer in one phase on one chip.
 struct LayerJobBuilder {
     let options: MappingOptions
+    /// Loop-nest tiles' counts by shape, shared by every layer this builder maps.
+    let memo = LoopNestMemo()
 
     /// The jobs of `layer` (network index `index`) in `phase` for `samples` samples, as passes: each inner
     /// list runs as one step; passes exist when a tile's data do not fit its buffer.
@@ -115,6 +117,14 @@ struct LayerJobBuilder {
             }
             if type.kind == .smartdeal && (phase == .forward || phase == .backwardData) {
                 smartdealDataflow(&j, type: type, layer: layer, share: share, samples: samples, phase: phase, encoding: c)
+            }
+            if type.hierarchy != nil {
+                // The storage hierarchy streams what its levels cannot hold: no passes.
+                if let shape = Self.loopNestShape(j, layer: layer, share: share, samples: samples, phase: phase) {
+                    try loopNest(&j, type: type, shape: shape, topology: t)
+                }
+                perTile.append([j])
+                continue
             }
             var cut = try passes(j, type: type, layer: layer, tile: i)
             if let first = cut.firstIndex(where: { $0.programWeights > 0 }) { cut[first].programRound = true }

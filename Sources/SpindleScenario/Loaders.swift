@@ -204,7 +204,7 @@ public enum TopologyLoader {
         "kind", "macs_per_cycle", "clock", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits",
         "adc_bits", "columns_per_adc", "adc_rate", "device", "rebuild_per_cycle", "dataflow", "buffer_banks", "rf_accesses_per_mac",
         "rf_bytes_per_mac", "slices", "lines", "macs_per_line", "mac", "activation_bits", "booth_nonzero_fraction", "zero_activation_rows",
-        "input_buffer", "index_buffer", "weight_buffer", "output_buffer",
+        "input_buffer", "index_buffer", "weight_buffer", "output_buffer", "word_bits", "levels", "timeloop_mapping",
     ]
 
     public static func load(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> Topology {
@@ -332,6 +332,8 @@ public enum TopologyLoader {
                 types[key] = type
             case .smartdeal:
                 types[key] = try smartdealTile(key, node)
+            case .loopNest:
+                types[key] = try loopNestTile(key, node, path: path, source: source)
             case .spinCrossbar:
                 let keys = [
                     "kind", "buffer", "crossbars", "rows", "columns", "cell_bits", "weight_bits", "input_bits", "adc_bits",

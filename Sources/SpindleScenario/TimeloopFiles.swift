@@ -1,6 +1,6 @@
 import Foundation
 import SpindleCore
-import SpindleStudies
+import SpindleHardware
 import Yams
 
 /// Reads Timeloop v0.4 descriptions (architecture, problem, mapping) and Accelergy energy reference tables
@@ -23,6 +23,15 @@ public enum TimeloopFiles {
         public var architecture: LoopNestArchitecture
         /// Each container's name and the storage level above it (nil: above every storage level).
         public var containers: [String: Int?]
+        /// Per storage level: its class, `datawidth` and `width` (bits) as written.
+        public var classes: [String] = []
+        public var wordBits: [Int?] = []
+        public var widthBits: [Int?] = []
+        /// The compute unit's `datawidth` or `width`, and the clock period and technology node if any node
+        /// gives `global_cycle_seconds` or `technology`.
+        public var computeBits: Int?
+        public var cycleSeconds: Double?
+        public var technologyNm: Int?
     }
 
     // MARK: problem
@@ -103,10 +112,21 @@ public enum TimeloopFiles {
         var storage: [LoopNestArchitecture.Storage] = []
         var containers: [String: Int?] = [:]
         var compute: (name: String, instances: Int)?
+        var extra = Layout(architecture: LoopNestArchitecture(name: "", storage: [], computeName: "", computeInstances: 1), containers: [:])
         for node in nodes {
             let tag = node.tag
             let m = try node.anyMapping()
             let name = try m.required("name").name()
+            if let a = try m["attributes"]?.anyMapping() {
+                if let c = a["global_cycle_seconds"] { extra.cycleSeconds = try c.double(in: 1e-15...1) }
+                if let t = a["technology"] {
+                    let text = try t.string().lowercased().replacingOccurrences(of: "nm", with: "").trimmingCharacters(in: .whitespaces)
+                    guard let nm = Int(text), (1...1000).contains(nm) else {
+                        throw t.error("technology '\(try t.string())' is not a node", expected: "a node such as 40nm")
+                    }
+                    extra.technologyNm = nm
+                }
+            }
             if let s = m["spatial"] {
                 let spatial = try s.mapping(allowed: ["meshX", "meshY"])
                 fanout *= try (spatial["meshX"]?.int(in: 1...(1 << 16)) ?? 1) * (spatial["meshY"]?.int(in: 1...(1 << 16)) ?? 1)
@@ -123,12 +143,17 @@ public enum TimeloopFiles {
                 }
                 let cls = try m["class"]?.string() ?? ""
                 let attributes = try m["attributes"]?.anyMapping()
+                func attribute(_ key: String) throws(SpindleError) -> Int? { try attributes?[key]?.int(in: 1...(1 << 40)) }
                 if cls.lowercased().contains("mac") || cls.lowercased() == "compute" {
                     compute = (name, fanout)
+                    let bits = try attribute("datawidth"), width = try attribute("width")
+                    extra.computeBits = bits ?? width
                     continue
                 }
-                func attribute(_ key: String) throws(SpindleError) -> Int? { try attributes?[key]?.int(in: 1...(1 << 40)) }
                 let width = try attribute("width"), datawidth = try attribute("datawidth")
+                extra.classes.append(cls)
+                extra.wordBits.append(datawidth)
+                extra.widthBits.append(width)
                 let block = try attribute("block_size") ?? (width != nil && datawidth != nil ? max(width! / datawidth!, 1) : 1)
                 let depth = try attribute("depth")
                 storage.append(
@@ -143,11 +168,10 @@ public enum TimeloopFiles {
             throw try root.required("architecture").error(
                 "the architecture needs storage levels and a compute unit last", expected: "a component whose class names a MAC (intmac)")
         }
-        let name = (path as NSString).lastPathComponent
-        return Layout(
-            architecture: LoopNestArchitecture(
-                name: name, storage: storage, computeName: compute.name, computeInstances: compute.instances),
-            containers: containers)
+        extra.architecture = LoopNestArchitecture(
+            name: (path as NSString).lastPathComponent, storage: storage, computeName: compute.name, computeInstances: compute.instances)
+        extra.containers = containers
+        return extra
     }
 
     // MARK: mapping
@@ -232,11 +256,19 @@ public enum TimeloopFiles {
 
     // MARK: energy
 
-    /// Sets each level's and the compute unit's action energies from an Accelergy ERT (`ERT:` with
-    /// `tables`, or `ERT_summary:` with `table_summary`), matching tables by component name.
-    public static func applyEnergy(_ path: String, to arch: inout LoopNestArchitecture, source: FileSource = FileSource())
-        throws(SpindleError)
-    {
+    /// One component's table in an Accelergy ERT.
+    public struct EnergyTable: Sendable {
+        /// The component's full name (`System_top_level.GlobalBuffer[1..1]`).
+        public var fullName: String
+        /// The estimator Accelergy priced it with, when the file says.
+        public var estimator: String?
+        /// Energy per action (pJ); the first entry of an action with several argument sets.
+        public var actions: [String: Double]
+    }
+
+    /// The tables of an Accelergy ERT (`ERT:` with `tables`, or `ERT_summary:` with `table_summary`), by the
+    /// component's short name (`GlobalBuffer`).
+    public static func energyTables(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> [String: EnergyTable] {
         let root = try source.load(path).anyMapping()
         let tables: [YAMLValue]
         if let e = root["ERT"] {
@@ -246,10 +278,11 @@ public enum TimeloopFiles {
         } else {
             throw SpindleError(.invalidValue, "'\(path)' is not an Accelergy energy reference table", expected: "ERT: or ERT_summary:")
         }
-        var energies: [String: [String: Double]] = [:]
+        var out: [String: EnergyTable] = [:]
         for t in tables {
             let m = try t.anyMapping()
-            var name = try m.required("name").string()
+            let full = try m.required("name").string()
+            var name = full
             if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
             if let dot = name.lastIndex(of: ".") { name = String(name[name.index(after: dot)...]) }
             var actions: [String: Double] = [:]
@@ -258,8 +291,22 @@ public enum TimeloopFiles {
                 let action = try am.required("name").string()
                 if actions[action] == nil { actions[action] = try am.required("energy").double(in: 0...1e12) }
             }
-            energies[name] = actions
+            var estimator: String?
+            for key in ["primitive_estimation(s)", "primitive_estimations"] {
+                for p in try m[key]?.list() ?? [] { estimator = try p.anyMapping()["estimator"]?.string() ?? estimator }
+            }
+            out[name] = EnergyTable(fullName: full, estimator: estimator, actions: actions)
         }
+        return out
+    }
+
+    /// Sets each level's and the compute unit's action energies from an Accelergy ERT (`ERT:` with
+    /// `tables`, or `ERT_summary:` with `table_summary`), matching tables by component name.
+    public static func applyEnergy(_ path: String, to arch: inout LoopNestArchitecture, source: FileSource = FileSource())
+        throws(SpindleError)
+    {
+        let tables = try energyTables(path, source: source)
+        let energies = tables.mapValues(\.actions)
         for i in arch.storage.indices {
             guard let a = energies[arch.storage[i].name] else {
                 throw SpindleError(
@@ -276,5 +323,86 @@ public enum TimeloopFiles {
         }
         arch.computePJ = c["compute"] ?? c["mac_random"] ?? c["mac"] ?? 0
         arch.energySource = "Accelergy ERT '\((path as NSString).lastPathComponent)'"
+    }
+}
+
+// MARK: convolutions
+
+extension TimeloopFiles {
+    /// For each of the problem's dimensions, its index in `ConvolutionShape` (Timeloop's CNN-layer names, `K`
+    /// for `M`), after checking that the problem is a convolution: data spaces `Weights`, `Inputs` and
+    /// `Outputs` that depend on the dimensions a convolution's do, with the sizes a convolution's have.
+    public static func convolutionDimensions(_ problem: LoopNestProblem) throws(SpindleError) -> [Int] {
+        let names = ConvolutionShape.dimensionNames
+        var roles: [Int] = []
+        for d in problem.dimensions {
+            guard let r = names.firstIndex(of: d.uppercased()) ?? ConvolutionShape.aliases[d.uppercased()], !roles.contains(r) else {
+                throw SpindleError(
+                    .invalidValue, "the problem's dimension '\(d)' is not one of a convolution's, or repeats one",
+                    expected: "distinct convolution dimensions", choices: names + ConvolutionShape.aliases.keys.sorted(),
+                    hint: "Spindle runs convolutions and matrix products; other loop nests run with 'spindle timeloop'")
+            }
+            roles.append(r)
+        }
+        return roles
+    }
+
+    /// The problem as a convolution (see `convolutionDimensions`), strides and dilations from the inputs'
+    /// projection.
+    public static func convolution(_ problem: LoopNestProblem) throws(SpindleError) -> ConvolutionShape {
+        let roles = try convolutionDimensions(problem)
+        var bounds = [Int](repeating: 1, count: ConvolutionShape.dimensionNames.count)
+        for (i, r) in roles.enumerated() { bounds[r] = problem.bounds[i] }
+        typealias D = ConvolutionShape
+        var shape = ConvolutionShape(
+            filterWidth: bounds[D.r], filterHeight: bounds[D.s], outputWidth: bounds[D.p], outputHeight: bounds[D.q],
+            channels: bounds[D.c], filters: bounds[D.m], samples: bounds[D.n])
+        if let inputs = problem.dataSpaces.first(where: { $0.name == D.DataSpace.inputs.name }) {
+            for term in inputs.axes.joined() {
+                switch roles[term.dimension] {
+                case D.p: shape.strideWidth = max(term.coefficient, 1)
+                case D.q: shape.strideHeight = max(term.coefficient, 1)
+                case D.r: shape.dilationWidth = max(term.coefficient, 1)
+                case D.s: shape.dilationHeight = max(term.coefficient, 1)
+                default: break
+                }
+            }
+        }
+        let canonical = shape.problem
+        func volume(_ ds: LoopNestProblem.DataSpace, _ p: LoopNestProblem) -> Double { ds.words(extents: p.bounds) }
+        for space in D.DataSpace.allCases {
+            guard let ds = problem.dataSpaces.first(where: { $0.name == space.name }) else {
+                throw SpindleError(
+                    .missingKey, "the problem has no data space '\(space.name)'", choices: problem.dataSpaces.map(\.name),
+                    hint: "Spindle runs convolutions, whose data spaces are Weights, Inputs and Outputs")
+            }
+            let mine = Set(ds.axes.joined().filter { problem.bounds[$0.dimension] > 1 }.map { roles[$0.dimension] })
+            let theirs = Set(canonical.dataSpaces[space.rawValue].axes.joined().filter { bounds[$0.dimension] > 1 }.map(\.dimension))
+            guard mine == theirs, volume(ds, problem) == volume(canonical.dataSpaces[space.rawValue], canonical),
+                ds.readWrite == (space == .outputs)
+            else {
+                throw SpindleError(
+                    .invalidValue,
+                    "the problem's data space '\(space.name)' is not a convolution's: it depends on "
+                        + mine.sorted().map { ConvolutionShape.dimensionNames[$0] }.joined(separator: ", ") + ", a convolution's on "
+                        + theirs.sorted().map { ConvolutionShape.dimensionNames[$0] }.joined(separator: ", "),
+                    hint: "Spindle runs convolutions and matrix products; other loop nests run with 'spindle timeloop'")
+            }
+        }
+        return shape
+    }
+
+    /// A Timeloop mapping of a convolution problem, in `ConvolutionShape`'s dimensions and data-space order.
+    public static func convolution(_ problem: LoopNestProblem, mapping: LoopNestMapping) throws(SpindleError)
+        -> StorageHierarchy.FixedMapping
+    {
+        let shape = try convolution(problem)
+        let roles = try convolutionDimensions(problem)
+        let order = ConvolutionShape.DataSpace.allCases.map { s in problem.dataSpaces.firstIndex { $0.name == s.name }! }
+        let loops = mapping.loops.map { level in
+            level.map { LoopNestMapping.Loop(dimension: roles[$0.dimension], bound: $0.bound, spatial: $0.spatial) }
+        }
+        return StorageHierarchy.FixedMapping(
+            shape: shape, mapping: LoopNestMapping(loops: loops, keeps: mapping.keeps.map { k in order.map { k[$0] } }))
     }
 }

@@ -20,7 +20,8 @@ struct SpindleCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, MapCommand.self, SweepCommand.self, CompareCommand.self, ReportCommand.self, ModelsCommand.self,
             CompressCommand.self,
-            NoCCommand.self, DRAMCommand.self, ArrayCommand.self, TimeloopCommand.self, CollectiveCommand.self, PlanCommand.self,
+            NoCCommand.self, DRAMCommand.self, ArrayCommand.self, TimeloopCommand.self, ImportCommand.self, CollectiveCommand.self,
+            PlanCommand.self,
             BenchCommand.self,
             ValidateCommand.self,
         ],

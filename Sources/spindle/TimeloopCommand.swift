@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import SpindleCore
+import SpindleHardware
 import SpindleScenario
-import SpindleStudies
 
 struct TimeloopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -65,7 +65,7 @@ struct InputErrorTests {
     @Test("An unknown tile kind lists the kinds")
     func unknownTileKind() throws {
         let e = try #require(try topologyError(baseTopology.replacingOccurrences(of: "kind: pe-array", with: "kind: systolic")))
-        #expect(e.choices == ["pe-array", "spin-crossbar", "smartdeal"])
+        #expect(e.choices == ["pe-array", "spin-crossbar", "smartdeal", "loop-nest"])
     }
 
     @Test("A PE-array tile is ideal or systolic, not both")

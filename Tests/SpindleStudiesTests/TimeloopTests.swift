@@ -1,7 +1,7 @@
 import Foundation
 import SpindleCore
+import SpindleHardware
 import SpindleScenario
-import SpindleStudies
 import Testing
 
 @Suite("Timeloop descriptions on the loop-nest model")

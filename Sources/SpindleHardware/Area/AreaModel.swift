@@ -88,6 +88,13 @@ public enum AreaModel {
                 for b in type.smartdeal.buffers(total: type.bufferBytes) {
                     buffer("\(label): \(b.name) buffer", bytes: b.bytes * UInt64(n), bankBytes: b.bytes)
                 }
+            case .loopNest:
+                let h = type.hierarchy!
+                add("\(label): MAC units", .mac, count: k * Double(h.macUnits))
+                for l in h.levels {
+                    let bytes = UInt64(l.capacityWords * l.instances) * UInt64(h.wordBits) / 8
+                    buffer("\(label): \(l.name)", bytes: bytes * UInt64(n), bankBytes: UInt64(l.capacityWords) * UInt64(h.wordBits) / 8)
+                }
             case .spinCrossbar:
                 let x = type.crossbar!
                 let bars = k * Double(type.crossbars)

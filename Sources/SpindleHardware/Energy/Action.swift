@@ -17,8 +17,8 @@ public enum Action: Hashable, Sendable {
     /// curve prices each size (`nil`: the table's fixed `sram` price).
     case bufferRead(bankKiB: UInt64?)
     case bufferWrite(bankKiB: UInt64?)
-    /// One 8-bit multiply-accumulate on a digital MAC unit.
-    case macInt8
+    /// One multiply-accumulate of `bits`-bit integers on a digital MAC unit.
+    case mac(bits: Int)
     /// One floating-point multiply or add outside the MAC array (optimizer updates, collective reductions).
     case fp32Mul, fp32Add
     /// One register-file access of a PE.
@@ -35,6 +35,12 @@ public enum Action: Hashable, Sendable {
     case shiftAdd
     /// One bit written into a cell of this MRAM device.
     case mramWriteBits(device: String)
+    /// One access of a loop-nest tile's storage level (a vector read, write or update), or one cycle of one
+    /// instance's leakage (`storage.<level>.<access>`).
+    case storage(level: String, StorageAccess)
+
+    /// One 8-bit multiply-accumulate on a digital MAC unit (`mac.int8`).
+    public static let macInt8 = Action.mac(bits: 8)
 
     /// The technology table's name for the wire energy per bit and millimetre that prices `nocLinkBits`.
     public static let wirePriceName = "noc.wire.bit_mm"
@@ -50,7 +56,7 @@ public enum Action: Hashable, Sendable {
         case .nopLinkBits: "nop.link.bits"
         case .bufferRead(let kib): Self.buffer(kib) + ".read.bytes"
         case .bufferWrite(let kib): Self.buffer(kib) + ".write.bytes"
-        case .macInt8: "mac.int8"
+        case .mac(let bits): "mac.int\(bits)"
         case .fp32Mul: "fp32.mul"
         case .fp32Add: "fp32.add"
         case .rfAccess: "rf.access"
@@ -60,6 +66,7 @@ public enum Action: Hashable, Sendable {
         case .xbarCellRead: "xbar.cell.read"
         case .shiftAdd: "shift_add"
         case .mramWriteBits(let device): "mram.write.bits.\(device)"
+        case .storage(let level, let access): "storage.\(level).\(access.rawValue)"
         }
     }
 
@@ -74,7 +81,8 @@ public enum Action: Hashable, Sendable {
         case .adcConvert: "conversion"
         case .dacDrive: "row drive"
         case .xbarCellRead: "cell read"
-        case .macInt8, .fp32Mul, .fp32Add, .rfAccess, .sdRebuildOp, .shiftAdd: "operation"
+        case .mac, .fp32Mul, .fp32Add, .rfAccess, .sdRebuildOp, .shiftAdd: "operation"
+        case .storage(_, let access): access == .leak ? "instance x cycle" : "vector access"
         }
     }
 
@@ -85,7 +93,8 @@ public enum Action: Hashable, Sendable {
         case .nocRouterBits, .nocLinkBits: .noc
         case .nopLinkBits: .package
         case .bufferRead, .bufferWrite, .rfAccess: .buffers
-        case .macInt8, .fp32Mul, .fp32Add, .sdRebuildOp, .shiftAdd: .compute
+        case .mac, .fp32Mul, .fp32Add, .sdRebuildOp, .shiftAdd: .compute
+        case .storage: .buffers
         case .xbarCellRead, .dacDrive, .mramWriteBits: .crossbar
         case .adcConvert: .adc
         }

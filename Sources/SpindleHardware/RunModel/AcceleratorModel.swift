@@ -50,7 +50,8 @@ public struct AcceleratorModel: Sendable {
         }
         for tile in topology.tiles {
             let buffer = topology.technology.bufferActions(bankBytes: tile.type.bankBytes)
-            list += [buffer.read, buffer.write] + tile.type.workActions.map(\.action)
+            if tile.type.countsBuffer { list += [buffer.read, buffer.write] }
+            list += tile.type.workActions.map(\.action) + tile.type.storageActions
         }
         return list
     }
@@ -133,7 +134,7 @@ public struct AcceleratorModel: Sendable {
                         programRound: j.programRound,
                         crossbarsUsed: j.crossbarsUsed,
                         crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, fpMuls: j.fpMuls, fpAdds: j.fpAdds,
-                        gemm: j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil)
+                        gemm: j.gemmWindow > 0 ? (j.gemmWindow, j.gemmFilters, j.gemmPixels) : nil, loopNest: j.loopNest)
                     tileJobs[j.tile].append(r)
                     jobs.append(r)
                 }
@@ -146,7 +147,7 @@ public struct AcceleratorModel: Sendable {
                         slot: slot(builder, p, tileID(c, i)), type: tile.type, router: routerID(c, tile.at.x, tile.at.y), noc: t.noc,
                         buffer: t.technology.bufferActions(bankBytes: tile.type.bankBytes), jobs: tileJobs[i], labels: tileLabels[i],
                         catalogue: catalogue, activity: activity, recordJobs: activity?.recordsJobs(onChip: c) ?? false))
-                kinds.append(tile.type.kind == .peArray ? .peArray : tile.type.kind == .smartdeal ? .smartdeal : .spinCrossbar)
+                kinds.append(tile.type.kind == .smartdeal ? .smartdeal : tile.type.kind == .spinCrossbar ? .spinCrossbar : .peArray)
                 chipOf.append(c)
                 localIndex.append(i)
             }

@@ -19,8 +19,11 @@ actor ComputeTile: Component {
     private let catalogue: CounterCatalogue
     /// The step labels of the tile's jobs, indexed by `ResolvedJob.tileLabel`.
     private let labels: [Int]
-    /// Catalogue slot of each local count (`Local`); -1 where this tile type never counts it.
+    /// Catalogue slot of each local count (`Local`, then the type's storage actions); -1 where this tile
+    /// type never counts it.
     private let slots: [Int]
+    /// Local counts: `Local.count` plus the storage actions.
+    private let localCount: Int
     // Current job.
     private var current = 0
     private var expectedBytes: UInt64 = 0
@@ -57,16 +60,20 @@ actor ComputeTile: Component {
         self.catalogue = catalogue
         linkBandwidthGBps = noc.linkBandwidthGBps
         packetBytes = noc.packetBytes
-        var s = [Int](repeating: -1, count: Local.count)
+        localCount = Local.count + type.storageActions.count
+        var s = [Int](repeating: -1, count: localCount)
         for (field, action) in type.workActions { s[Local.work.firstIndex(of: field)!] = catalogue.slot(.action(action)) }
         s[Local.fpMul] = catalogue.slot(.action(.fp32Mul))
         s[Local.fpAdd] = catalogue.slot(.action(.fp32Add))
-        s[Local.bufferRead] = catalogue.slot(.action(buffer.read))
-        s[Local.bufferWrite] = catalogue.slot(.action(buffer.write))
+        if type.countsBuffer {
+            s[Local.bufferRead] = catalogue.slot(.action(buffer.read))
+            s[Local.bufferWrite] = catalogue.slot(.action(buffer.write))
+        }
         s[Local.programRounds] = catalogue.slot(.xbarProgramRounds)
+        for (i, action) in type.storageActions.enumerated() { s[Local.count + i] = catalogue.slot(.action(action)) }
         slots = s
-        totals = Array(repeating: 0, count: Local.count)
-        byLabel = Array(repeating: 0, count: Local.count * labels.count)
+        totals = Array(repeating: 0, count: localCount)
+        byLabel = Array(repeating: 0, count: localCount * labels.count)
         busyBins = activity.map { ActivityBins(binPs: $0.binPs) }
         jobTimes = activity != nil && recordJobs ? Array(repeating: (0, 0), count: jobs.count) : nil
     }
@@ -107,7 +114,7 @@ actor ComputeTile: Component {
     @inline(__always)
     private func count(_ local: Int, _ n: UInt64, label: Int) {
         totals[local] &+= n
-        byLabel[label * Local.count + local] &+= n
+        byLabel[label * localCount + local] &+= n
     }
 
     private func startIfReady(_ context: EventContext) {
@@ -118,9 +125,10 @@ actor ComputeTile: Component {
         let j = jobs[current]
         let work = type.work(
             macs: j.macs, programWeights: j.programWeights, rebuildOps: j.rebuildOps, gemm: j.gemm, crossbarsUsed: j.crossbarsUsed,
-            crossbarWeightBits: j.crossbarWeightBits, digital: j.digital)
+            crossbarWeightBits: j.crossbarWeightBits, digital: j.digital, loopNest: j.loopNest)
         let l = j.tileLabel
         for (i, field) in Local.work.enumerated() where work[field] > 0 { count(i, work[field], label: l) }
+        for (i, n) in work.storageAccesses.enumerated() where n > 0 { count(Local.count + i, n, label: l) }
         count(Local.fpMul, j.fpMuls, label: l)
         count(Local.fpAdd, j.fpAdds, label: l)
         count(Local.bufferWrite, receivedBytes, label: l)
@@ -146,13 +154,13 @@ actor ComputeTile: Component {
             c[k.activityKey(.jobStart, index: i)] = t.start
             c[k.activityKey(.jobEnd, index: i)] = t.end
         }
-        for i in 0..<Local.count where slots[i] >= 0 {
+        for i in 0..<localCount where slots[i] >= 0 {
             // Buffer accesses are reported once the tile ran a job, even when they moved no bytes.
             let buffer = i == Local.bufferRead || i == Local.bufferWrite
             guard totals[i] > 0 || (buffer && jobsDone > 0) else { continue }
             c[k.key(slot: slots[i])] = totals[i]
-            for (local, label) in labels.enumerated() where byLabel[local * Local.count + i] > 0 {
-                c[k.key(slot: slots[i], label: label)] = byLabel[local * Local.count + i]
+            for (local, label) in labels.enumerated() where byLabel[local * localCount + i] > 0 {
+                c[k.key(slot: slots[i], label: label)] = byLabel[local * localCount + i]
             }
         }
         return c

@@ -24,6 +24,7 @@ struct ResolvedJob: Sendable {
     var fpMuls: UInt64
     var fpAdds: UInt64
     var gemm: (window: Int, filters: Int, pixels: Int)?
+    var loopNest: LoopNestCounts?
 }
 
 /// One step as its controller runs it.

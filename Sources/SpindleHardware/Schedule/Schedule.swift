@@ -42,6 +42,8 @@ public struct TileJob: Sendable, Hashable {
     public var fpAdds: UInt64 = 0
     /// The job as a GEMM, for systolic arrays: window (weights per filter), filters, output pixels (batch included).
     public var gemmWindow = 0, gemmFilters = 0, gemmPixels = 0
+    /// Loop-nest tiles: the job's cycles, storage accesses and DRAM words under its mapping.
+    public var loopNest: LoopNestCounts?
 
     public init(
         tile: Int, dramChannel: Int, weightBytes: UInt64, inputBytes: UInt64, outputBytes: UInt64, macs: UInt64,

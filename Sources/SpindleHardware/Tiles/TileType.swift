@@ -9,6 +9,9 @@ public enum TileKind: String, Sendable, CaseIterable, Codable {
     /// A SmartDeal tile: holds Ce (bitmap and power-of-two codes) and B, rebuilds weight rows with
     /// shift-adds, skips zero Ce rows, and computes on PE lines.
     case smartdeal
+    /// A PE array under a storage hierarchy (register files, PE buffers, global buffer): each job is mapped
+    /// onto the levels by the tile's dataflow and counted level by level (`StorageHierarchy`).
+    case loopNest = "loop-nest"
 }
 
 /// A named kind of tile and its parameters.
@@ -38,6 +41,8 @@ public struct TileType: Sendable, Equatable {
     public var smartdeal = SmartDealOrganisation()
     /// PE-array tiles with a systolic array: rows, columns and dataflow (`nil`: ideal MACs per cycle).
     public var systolic: (rows: Int, columns: Int, dataflow: SystolicDataflow)?
+    /// Loop-nest tiles: the storage levels, MAC units and dataflow.
+    public var hierarchy: StorageHierarchy?
 
     public static func == (a: TileType, b: TileType) -> Bool {
         a.name == b.name && a.kind == b.kind && a.macsPerCycle == b.macsPerCycle && a.clockGHz == b.clockGHz
@@ -45,6 +50,7 @@ public struct TileType: Sendable, Equatable {
             && a.rebuildPerCycle == b.rebuildPerCycle && a.bufferBanks == b.bufferBanks && a.systolic?.rows == b.systolic?.rows
             && a.systolic?.columns == b.systolic?.columns && a.systolic?.dataflow == b.systolic?.dataflow
             && a.rfAccessesPerMAC == b.rfAccessesPerMAC && a.rfBytesPerMAC == b.rfBytesPerMAC && a.smartdeal == b.smartdeal
+            && a.hierarchy == b.hierarchy
     }
 
     public init(
@@ -64,13 +70,23 @@ public struct TileType: Sendable, Equatable {
     public var actions: [Action] {
         if let x = crossbar { return [x.adcAction, .dacDrive, .xbarCellRead, .shiftAdd, x.writeAction] }
         if kind == .smartdeal { return [.macInt8, .sdRebuildOp] }
+        if let h = hierarchy { return [h.macAction] + h.storageActions }
         return [.macInt8]
     }
+
+    /// Whether the tile counts reads and writes of its one buffer (`bufferBytes`); loop-nest tiles count
+    /// their storage levels instead.
+    public var countsBuffer: Bool { hierarchy == nil }
+
+    /// The storage actions, in the order of `TileWork.storageAccesses` (loop-nest tiles; empty otherwise).
+    public var storageActions: [Action] { hierarchy?.storageActions ?? [] }
 
     /// The action each field of this type's `TileWork` counts, in the order of the actions' names (the
     /// order in which energies are summed). Fields this type never counts have no entry.
     public var workActions: [(field: TileWork.Field, action: Action)] {
-        var list: [(TileWork.Field, Action)] = [(.macs, .macInt8), (.rebuildOps, .sdRebuildOp), (.rfAccesses, .rfAccess)]
+        var list: [(TileWork.Field, Action)] = [
+            (.macs, hierarchy?.macAction ?? .macInt8), (.rebuildOps, .sdRebuildOp), (.rfAccesses, .rfAccess),
+        ]
         if let x = crossbar {
             list += [
                 (.adcConversions, x.adcAction), (.dacDrives, .dacDrive), (.cellReads, .xbarCellRead), (.shiftAdds, .shiftAdd),
@@ -89,11 +105,18 @@ public struct TileType: Sendable, Equatable {
     ///   `macsPerCycle` and crossbars are assumed fully used.
     /// - `crossbarsUsed`: crossbars the MVMs are spread over (`0`: all the tile has).
     /// - `crossbarWeightBits`: bits per stored weight when compressed codes replace the crossbar's weights.
+    /// - `loopNest`: loop-nest tiles take their cycles and storage accesses from the job's mapping.
     public func work(
         macs: UInt64, programWeights: UInt64 = 0, rebuildOps: UInt64 = 0, gemm: (window: Int, filters: Int, pixels: Int)? = nil,
-        crossbarsUsed: Int = 0, crossbarWeightBits: Int = 0, digital: Bool = false
+        crossbarsUsed: Int = 0, crossbarWeightBits: Int = 0, digital: Bool = false, loopNest: LoopNestCounts? = nil
     ) -> TileWork {
         var w = TileWork()
+        if let n = loopNest, hierarchy != nil {
+            w.durationPs = n.cycles * Units.cyclePs(gHz: clockGHz)
+            w.macs = macs
+            w.storageAccesses = n.accesses
+            return w
+        }
         if let x = crossbar, programWeights > 0 {
             var x = x
             if crossbarWeightBits > 0 { x.weightBits = crossbarWeightBits }

@@ -22,6 +22,8 @@ public struct TileWork: Sendable, Equatable {
     public var shiftAdds: UInt64 = 0
     /// Bits written into crossbar cells (`mram.write.bits.<device>`).
     public var cellWriteBits: UInt64 = 0
+    /// Loop-nest tiles: each storage action's count, in the order of `TileType.storageActions`.
+    public var storageAccesses: [UInt64] = []
 
     public init() {}
 
@@ -42,6 +44,7 @@ public struct TileWork: Sendable, Equatable {
     public func counts(on type: TileType) -> [Action: UInt64] {
         var out: [Action: UInt64] = [:]
         for (field, action) in type.workActions where self[field] > 0 { out[action, default: 0] += self[field] }
+        for (action, n) in zip(type.storageActions, storageAccesses) where n > 0 { out[action, default: 0] += n }
         return out
     }
 }

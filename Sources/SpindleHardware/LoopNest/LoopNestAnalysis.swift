@@ -22,6 +22,10 @@ public struct LoopNestResult: Sendable, Equatable, Codable {
         public var leakPJ: Double
         /// Accesses and leakage, all instances (pJ).
         public var energyPJ: Double
+        /// Vector reads, writes (fills) and updates over all utilized instances: what the energy prices.
+        public var readVectors: Double = 0, fillVectors: Double = 0, updateVectors: Double = 0
+        /// Instances x cycles: what leakage is priced per.
+        public var leakInstanceCycles: Double = 0
     }
     public var computes: Double
     public var utilizedComputeUnits: Int
@@ -132,6 +136,7 @@ public enum LoopNestAnalysis {
             let computesHere = iterations * Double(inside.filter { flat[$0].spatial }.reduce(1) { $0 * flat[$1].bound })
             var stats: [LoopNestResult.DataSpaceStats] = []
             var energy = 0.0
+            var vectorCounts = (reads: 0.0, fills: 0.0, updates: 0.0)
             for (d, ds) in problem.dataSpaces.enumerated() where mapping.keeps[i][d] {
                 let parent = (0..<i).last { mapping.keeps[$0][d] }
                 let child = ((i + 1)..<n).first { mapping.keeps[$0][d] }
@@ -169,6 +174,9 @@ public enum LoopNestAnalysis {
                 let e =
                     (vectors(reads) * store.readPJ + vectors(fills) * store.writePJ + vectors(updates) * store.updatePJ) * Double(utilized)
                 energy += e
+                vectorCounts.reads += vectors(reads) * Double(utilized)
+                vectorCounts.fills += vectors(fills) * Double(utilized)
+                vectorCounts.updates += vectors(updates) * Double(utilized)
                 stats.append(
                     LoopNestResult.DataSpaceStats(
                         name: ds.name, tileWords: volume(ds, inside), reads: reads, fills: fills, updates: updates, energyPJ: e))
@@ -177,7 +185,8 @@ public enum LoopNestAnalysis {
             levels.append(
                 LoopNestResult.Level(
                     name: store.name, instances: store.instances, utilizedInstances: utilized, dataSpaces: stats, leakPJ: leak,
-                    energyPJ: energy + leak))
+                    energyPJ: energy + leak, readVectors: vectorCounts.reads, fillVectors: vectorCounts.fills,
+                    updateVectors: vectorCounts.updates, leakInstanceCycles: iterations * Double(store.instances)))
         }
         let computeEnergy = problem.operations * arch.computePJ
         return LoopNestResult(

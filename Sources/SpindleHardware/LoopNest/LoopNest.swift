@@ -25,6 +25,12 @@ public struct LoopNestProblem: Sendable, Equatable {
             self.axes = axes
             self.readWrite = readWrite
         }
+
+        /// Words of the box the data space spans when each dimension spans `extents[dimension]` indices
+        /// (an axis `P + R` spans P + R - 1).
+        public func words(extents: [Int]) -> Double {
+            axes.reduce(1.0) { v, axis in v * Double(axis.reduce(1) { $0 + $1.coefficient * (extents[$1.dimension] - 1) }) }
+        }
     }
     public var name: String
     public var dimensions: [String]

@@ -1,0 +1,84 @@
+import SpindleCore
+import SpindleHardware
+
+extension TopologyLoader {
+    /// A loop-nest tile: `clock`, `macs_per_cycle` (the MAC units), `word_bits`, `dataflow`, and `levels`
+    /// below DRAM, outermost first, each with `name`, `capacity` (per instance), `vector_words`, `instances`
+    /// and `keeps`; optionally `timeloop_mapping` (`architecture`, `problem`, `mapping` files) for jobs of
+    /// exactly that problem's shape.
+    static func loopNestTile(_ key: String, _ node: YAMLValue, path: String, source: FileSource) throws(SpindleError) -> TileType {
+        let t = try node.mapping(
+            allowed: ["kind", "clock", "macs_per_cycle", "word_bits", "dataflow", "levels", "timeloop_mapping"],
+            required: ["kind", "clock", "macs_per_cycle", "word_bits", "dataflow", "levels"])
+        let macs = try t.required("macs_per_cycle").int(in: 1...(1 << 20))
+        let wordBits = try t.required("word_bits").int(in: 1...64)
+        let flow = LoopNestDataflow(rawValue: try t.required("dataflow").choice(LoopNestDataflow.allCases.map(\.rawValue)))!
+        let spaces = ConvolutionShape.DataSpace.allCases.map(\.name)
+        var levels: [StorageHierarchy.Level] = []
+        let levelsNode = try t.required("levels")
+        for item in try levelsNode.list() {
+            let m = try item.mapping(
+                allowed: ["name", "capacity", "vector_words", "instances", "keeps"], required: ["name", "capacity"])
+            let nameNode = try m.required("name")
+            let name = try nameNode.name()
+            guard name != "DRAM", !levels.contains(where: { $0.name == name }) else {
+                throw nameNode.error("the level name '\(name)' is used twice (DRAM names the channel above the levels)")
+            }
+            let capacityNode = try m.required("capacity")
+            let bytes = try capacityNode.bytes(in: 1...(1 << 40))
+            let words = bytes * 8 / UInt64(wordBits)
+            guard words >= 1 else { throw capacityNode.error("\(bytes) B holds no \(wordBits)-bit word") }
+            let instances = try m["instances"]?.int(in: 1...(1 << 20)) ?? 1
+            var keeps = [true, true, true]
+            if let k = m["keeps"] {
+                let kept = try k.list().map { v throws(SpindleError) in try v.choice(spaces) }
+                keeps = spaces.map { kept.contains($0) }
+            }
+            if let above = levels.last, instances % above.instances != 0 {
+                throw (m["instances"] ?? item).error(
+                    "level '\(name)' has \(instances) instances, not a multiple of the \(above.instances) of '\(above.name)' above it")
+            }
+            levels.append(
+                StorageHierarchy.Level(
+                    name: name, instances: instances, blockWords: try m["vector_words"]?.int(in: 1...65_536) ?? 1,
+                    capacityWords: Int(min(words, UInt64(Int.max))), keeps: keeps))
+        }
+        guard let innermost = levels.last else { throw levelsNode.error("a loop-nest tile needs at least one storage level") }
+        guard macs % innermost.instances == 0 else {
+            throw try t.required("macs_per_cycle").error(
+                "\(macs) MAC units do not divide among the \(innermost.instances) instances of '\(innermost.name)'")
+        }
+        var h = StorageHierarchy(levels: levels, macUnits: macs, wordBits: wordBits, dataflow: flow)
+        if let f = t["timeloop_mapping"] {
+            let m = try f.mapping(allowed: ["architecture", "problem", "mapping"], required: ["architecture", "problem", "mapping"])
+            func file(_ k: String) throws(SpindleError) -> String {
+                let v = try m.required(k)
+                let p = source.resolve(try v.string(), from: path)
+                guard source.exists(p) else {
+                    throw SpindleError(.fileNotFound, "the Timeloop \(k) '\(p)' named here does not exist", at: v.location)
+                }
+                return p
+            }
+            let layout = try TimeloopFiles.architecture(try file("architecture"), source: source)
+            let names = layout.architecture.storage.dropFirst().map(\.name)
+            guard names == levels.map(\.name) else {
+                throw f.error(
+                    "the Timeloop architecture's levels below its outermost are \(names.joined(separator: ", ")), the tile's are "
+                        + levels.map(\.name).joined(separator: ", "), expected: "the same levels in the same order")
+            }
+            let problem = try TimeloopFiles.problem(try file("problem"), source: source)
+            let mapping = try TimeloopFiles.mapping(try file("mapping"), problem: problem, layout: layout, source: source)
+            do {
+                h.fixed = [try TimeloopFiles.convolution(problem, mapping: mapping)]
+            } catch {
+                throw SpindleError(
+                    error.kind, error.message, at: f.location, expected: error.expected, choices: error.choices, hint: error.hint)
+            }
+        }
+        var type = TileType(
+            name: key, kind: .loopNest, macsPerCycle: macs, clockGHz: try t.required("clock").quantity(.frequency),
+            bufferBytes: UInt64(levels[0].capacityWords * levels[0].instances) * UInt64(wordBits) / 8)
+        type.hierarchy = h
+        return type
+    }
+}

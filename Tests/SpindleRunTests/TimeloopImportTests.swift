@@ -1,0 +1,216 @@
+import Foundation
+import SpindleCore
+import SpindleEngine
+import SpindleHardware
+import SpindleReport
+import SpindleRun
+import SpindleScenario
+import SpindleTestSupport
+import Testing
+
+/// `spindle import timeloop`: Timeloop's exercises written as Spindle files and run by the simulator, against
+/// Timeloop's own per-level energies (fixtures of the loop-nest tests, `Tests/SpindleStudiesTests/Fixtures/timeloop`).
+@Suite("Timeloop designs imported as Spindle topologies")
+struct TimeloopImportTests {
+    struct Reference: Decodable {
+        struct DataSpace: Decodable { var energyPj: Double }
+        struct Level: Decodable {
+            var leakPj: Double
+            var dataSpaces: [String: DataSpace]
+        }
+        var computeEnergyPj: Double, cycles: Double
+        var levels: [String: Level]
+        /// Energy of a level: its data spaces' accesses and its leakage.
+        func energy(_ level: String) -> Double {
+            guard let l = levels[level] else { return 0 }
+            return l.leakPj + l.dataSpaces.values.reduce(0) { $0 + $1.energyPj }
+        }
+    }
+
+    static let fixtures = repoPath("Tests/SpindleStudiesTests/Fixtures/timeloop")
+
+    /// Imports exercise `name` into a fresh folder and returns it with Timeloop's reference.
+    func imported(_ name: String, mapping: Bool = true, dataflow: LoopNestDataflow = .weightStationary) throws -> (String, Reference) {
+        let dir = Self.fixtures + "/" + name
+        let files = try TimeloopImport.files(
+            architecture: dir + "/arch.yaml", problem: dir + "/prob.yaml", mapping: mapping ? dir + "/map.yaml" : nil,
+            ert: dir + "/ERT_summary.yaml", dataflow: dataflow)
+        var texts = Dictionary(uniqueKeysWithValues: files.files.map { ($0.name, $0.text) })
+        texts[TimeloopImport.copies.architecture] = try String(contentsOfFile: dir + "/arch.yaml", encoding: .utf8)
+        texts[TimeloopImport.copies.problem] = try String(contentsOfFile: dir + "/prob.yaml", encoding: .utf8)
+        texts[TimeloopImport.copies.mapping] = try String(contentsOfFile: dir + "/map.yaml", encoding: .utf8)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let reference = try decoder.decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/reference.json")))
+        return (try temporaryFiles(texts), reference)
+    }
+
+    func run(_ folder: String) async throws -> RunReport {
+        try await ScenarioRunner.run(
+            try ScenarioLoader.load(folder + "/" + TimeloopImport.scenarioFile), options: EngineOptions(workers: 1))
+    }
+
+    /// Energy of one storage level in a run: its reads, writes, updates and leakage.
+    func levelEnergy(_ r: RunReport, _ level: String) -> Double {
+        StorageAccess.allCases.reduce(0) { $0 + (r.energyPJ.byAction[Action.storage(level: level, $1).name] ?? 0) }
+    }
+
+    @Test(
+        "Imported exercises run with their mappings: every on-chip level's energy, the MACs' and the cycles equal Timeloop's",
+        arguments: [
+            "01-conv1d-2level-os", "01-conv1d-2level-ws", "02-conv1d+oc-2level", "02-conv1d+oc-2level-tiled", "03-conv1d+oc-3level",
+            "03-conv1d+oc-3level-bypass", "04-conv1d+oc+ic-spatial-cp", "04-conv1d+oc+ic-spatial-kp",
+        ])
+    func exercises(_ name: String) async throws {
+        let (folder, ref) = try imported(name)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try await run(folder)
+        let topology = try TopologyLoader.load(folder + "/" + TimeloopImport.topologyFile)
+        let h = try #require(topology.tiles[0].type.hierarchy)
+        #expect(h.fixed.count == 1)
+        // Cycles: the tile's compute time at the imported 1 GHz clock.
+        let counts = try h.counts(h.fixed[0].shape) { PriceTable(topology: topology).price($0) ?? 0 }
+        #expect(Double(counts.cycles) == ref.cycles)
+        #expect(abs((r.energyPJ.byAction["mac.int8"] ?? 0) - ref.computeEnergyPj) <= 0.011)
+        for level in h.levels {
+            let spindle = levelEnergy(r, level.name), timeloop = ref.energy(level.name)
+            if name.hasPrefix("04") && level.name == "GlobalBuffer" {
+                // Timeloop counts 16 copies of the buffer above the PE container (Docs/validation.md): its
+                // inputs' energy and leakage are 16 times, the rest equal.
+                #expect(spindle < timeloop && spindle > timeloop / 16, "\(level.name): \(spindle) vs \(timeloop)")
+            } else {
+                #expect(abs(spindle - timeloop) <= max(0.03, 1e-6 * timeloop), "\(name) \(level.name): \(spindle) vs \(timeloop)")
+            }
+        }
+        // DRAM: Spindle prices bits, Timeloop whole vectors: equal but for each data space's last partial vector.
+        let dram = (r.energyPJ.byAction["dram.read.bits"] ?? 0) + (r.energyPJ.byAction["dram.write.bits"] ?? 0)
+        let vector = try #require(
+            TimeloopFiles.energyTables(Self.fixtures + "/" + name + "/ERT_summary.yaml")["MainMemory"]?.actions["read"])
+        let timeloopDRAM = ref.energy("MainMemory")
+        #expect(dram <= timeloopDRAM + 1e-6 && dram > timeloopDRAM - 3 * vector, "DRAM \(dram) vs \(timeloopDRAM)")
+        #expect(r.macs == h.fixed[0].shape.macs)
+    }
+
+    @Test("The written technology prices every action the tile counts, each with the ERT component and estimator as its source")
+    func technologySources() throws {
+        let (folder, _) = try imported("03-conv1d+oc-3level-bypass")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tech = try TechnologyLoader.load(folder + "/" + TimeloopImport.technologyFile)
+        for level in ["GlobalBuffer", "RegisterFile"] {
+            for a in StorageAccess.allCases {
+                let entry = try #require(tech.actions[Action.storage(level: level, a).name])
+                #expect(entry.source.contains("System_top_level.\(level)[1..1]") && entry.source.contains("estimator"))
+            }
+        }
+        #expect(tech.actions["storage.GlobalBuffer.read"]?.energyPJ == 43.353054)
+        #expect(tech.actions["dram.read.bits"]?.energyPJ == 8)  // 2,048 pJ per 256-bit access
+        #expect(tech.actions["mac.int8"]?.source.contains("MACC") == true)
+        // The bypass in the mapping becomes the level's keeps.
+        let topology = try TopologyLoader.load(folder + "/" + TimeloopImport.topologyFile)
+        let keeps = try #require(topology.tiles[0].type.hierarchy).levels.map(\.keeps)
+        #expect(keeps.contains { $0.contains(false) })
+    }
+
+    @Test("Without a mapping, each dataflow maps the problem: each computes every MAC, and their energies differ")
+    func dataflows() async throws {
+        var energies: [LoopNestDataflow: Double] = [:]
+        for flow in LoopNestDataflow.allCases {
+            let (folder, _) = try imported("04-conv1d+oc+ic-spatial-kp", mapping: false, dataflow: flow)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let r = try await run(folder)
+            energies[flow] = r.energyPJ.total
+            #expect(r.macs == 32 * 32 * 3 * 16)
+        }
+        #expect(Set(energies.values).count > 1, "\(energies)")
+    }
+
+    @Test("Refusals: a one-level design, a problem that is not a convolution, a missing ERT table, mismatched levels")
+    func refusals() throws {
+        let dir = Self.fixtures
+        #expect(throws: SpindleError.self) {
+            try TimeloopImport.files(
+                architecture: dir + "/00-conv1d-1level/arch.yaml", problem: dir + "/00-conv1d-1level/prob.yaml", mapping: nil,
+                ert: dir + "/00-conv1d-1level/ERT_summary.yaml", dataflow: .weightStationary)
+        }
+        let einsum = """
+            problem:
+              shape:
+                name: odd
+                dimensions: [A, B]
+                data_spaces:
+                  - {name: Weights, projection: [[[A]]]}
+                  - {name: Inputs, projection: [[[B]]]}
+                  - {name: Outputs, projection: [[[A]], [[B]]], read_write: True}
+              instance: {A: 4, B: 4}
+            """
+        let other = try temporaryFiles(["prob.yaml": einsum, "ert.yaml": "ERT_summary:\n  table_summary: []\n"])
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        do {
+            _ = try TimeloopImport.files(
+                architecture: dir + "/03-conv1d+oc-3level/arch.yaml", problem: other + "/prob.yaml", mapping: nil,
+                ert: dir + "/03-conv1d+oc-3level/ERT_summary.yaml", dataflow: .weightStationary)
+            Issue.record("a non-convolution problem was imported")
+        } catch {
+            #expect(error.message.contains("'A'") && error.choices.contains("M"))
+        }
+        do {
+            _ = try TimeloopImport.files(
+                architecture: dir + "/03-conv1d+oc-3level/arch.yaml", problem: dir + "/03-conv1d+oc-3level/prob.yaml", mapping: nil,
+                ert: other + "/ert.yaml", dataflow: .weightStationary)
+            Issue.record("an empty ERT was accepted")
+        } catch {
+            #expect(error.message.contains("no table"))
+        }
+    }
+}
+
+extension TimeloopImportTests {
+    @Test("The shipped imports (examples/timeloop/imported, imported-spatial) are what the import writes now")
+    func shippedImports() throws {
+        let examples = repoPath("examples/timeloop")
+        for (prefix, folder, flow) in [
+            ("", "imported", LoopNestDataflow.weightStationary), ("spatial-", "imported-spatial", .rowStationary),
+        ] {
+            let files = try TimeloopImport.files(
+                architecture: examples + "/\(prefix)arch.yaml", problem: examples + "/\(prefix)prob.yaml",
+                mapping: examples + "/\(prefix)map.yaml", ert: examples + "/\(prefix)ERT_summary.yaml", dataflow: flow)
+            for f in files.files {
+                let shipped = try String(contentsOfFile: examples + "/\(folder)/" + f.name, encoding: .utf8)
+                #expect(shipped == f.text, "\(folder)/\(f.name) differs: rerun the import command in examples/timeloop/README.md")
+            }
+        }
+    }
+
+    @Test("Numbers of an imported topology replaced by extremes are refused with the line, or mapped, never a crash")
+    func hostileTopologies() throws {
+        let (folder, _) = try imported("04-conv1d+oc+ic-spatial-kp")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + TimeloopImport.topologyFile
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        var refused = 0, loaded = 0
+        for (i, line) in lines.enumerated() {
+            guard ["capacity:", "vector_words:", "instances:", "macs_per_cycle:", "word_bits:"].contains(where: { line.contains($0) })
+            else {
+                continue
+            }
+            let key = line.split(separator: ":")[0]
+            for value in ["0", "-1", "3", "1 B", "99999999999", "x"] {
+                var copy = lines
+                copy[i] = key + ": " + value
+                try copy.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+                do {
+                    let t = try TopologyLoader.load(path)
+                    let h = try #require(t.tiles[0].type.hierarchy)
+                    // The fixed mapping may no longer fit; the mapper then maps the shape, or says why not.
+                    _ = try? h.counts(h.fixed[0].shape) { PriceTable(topology: t).price($0) ?? 0 }
+                    loaded += 1
+                } catch let error as SpindleError {
+                    #expect(error.location?.line != nil, "\(key): \(value): \(error.message)")
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused > 10 && loaded > 0)
+    }
+}
