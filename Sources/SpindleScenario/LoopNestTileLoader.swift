@@ -3,8 +3,8 @@ import SpindleHardware
 
 extension TopologyLoader {
     /// A loop-nest tile: `clock`, `macs_per_cycle` (the MAC units), `word_bits`, `dataflow`, and `levels`
-    /// below DRAM, outermost first, each with `name`, `capacity` (per instance), `vector_words`, `instances`
-    /// and `keeps`; optionally `timeloop_mapping` (`architecture`, `problem`, `mapping` files) for jobs of
+    /// below DRAM, outermost first, each with `name`, `capacity` (per instance), `vector_words`, `instances`,
+    /// `keeps` and `word_bits` (when it differs from the tile's); optionally `timeloop_mapping` (`architecture`, `problem`, `mapping` files) for jobs of
     /// exactly that problem's shape.
     static func loopNestTile(_ key: String, _ node: YAMLValue, path: String, source: FileSource) throws(SpindleError) -> TileType {
         let t = try node.mapping(
@@ -18,7 +18,7 @@ extension TopologyLoader {
         let levelsNode = try t.required("levels")
         for item in try levelsNode.list() {
             let m = try item.mapping(
-                allowed: ["name", "capacity", "vector_words", "instances", "keeps"], required: ["name", "capacity"])
+                allowed: ["name", "capacity", "vector_words", "instances", "keeps", "word_bits"], required: ["name", "capacity"])
             let nameNode = try m.required("name")
             let name = try nameNode.name()
             guard name != "DRAM", !levels.contains(where: { $0.name == name }) else {
@@ -26,8 +26,9 @@ extension TopologyLoader {
             }
             let capacityNode = try m.required("capacity")
             let bytes = try capacityNode.bytes(in: 1...(1 << 40))
-            let words = bytes * 8 / UInt64(wordBits)
-            guard words >= 1 else { throw capacityNode.error("\(bytes) B holds no \(wordBits)-bit word") }
+            let levelBits = try m["word_bits"]?.int(in: 1...64)
+            let words = bytes * 8 / UInt64(levelBits ?? wordBits)
+            guard words >= 1 else { throw capacityNode.error("\(bytes) B holds no \(levelBits ?? wordBits)-bit word") }
             let instances = try m["instances"]?.int(in: 1...(1 << 20)) ?? 1
             var keeps = [true, true, true]
             if let k = m["keeps"] {
@@ -38,10 +39,11 @@ extension TopologyLoader {
                 throw (m["instances"] ?? item).error(
                     "level '\(name)' has \(instances) instances, not a multiple of the \(above.instances) of '\(above.name)' above it")
             }
-            levels.append(
-                StorageHierarchy.Level(
-                    name: name, instances: instances, blockWords: try m["vector_words"]?.int(in: 1...65_536) ?? 1,
-                    capacityWords: Int(min(words, UInt64(Int.max))), keeps: keeps))
+            var level = StorageHierarchy.Level(
+                name: name, instances: instances, blockWords: try m["vector_words"]?.int(in: 1...65_536) ?? 1,
+                capacityWords: Int(min(words, UInt64(Int.max))), keeps: keeps)
+            level.wordBits = levelBits
+            levels.append(level)
         }
         guard let innermost = levels.last else { throw levelsNode.error("a loop-nest tile needs at least one storage level") }
         guard macs % innermost.instances == 0 else {

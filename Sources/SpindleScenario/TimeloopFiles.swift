@@ -15,7 +15,7 @@ import Yams
 /// level above it) or storage level, and `dataspace` (or `bypass`) entries with `keep` and `bypass` lists.
 /// Problem: `problem: {shape: {dimensions, coefficients, data_spaces: [{name, projection, read_write}]},
 /// instance: {...}}` with projections as lists of axes, each a list of `[dimension]` or
-/// `[coefficient, dimension]` terms.
+/// `[dimension, coefficient]` terms (either order).
 public enum TimeloopFiles {
     /// An architecture as read, with where its containers sit: a container's spatial mapping fans out below
     /// the storage level above it.
@@ -32,9 +32,21 @@ public enum TimeloopFiles {
         public var computeBits: Int?
         public var cycleSeconds: Double?
         public var technologyNm: Int?
+        /// Per storage level, the data spaces its `constraints: {dataspace: {keep, bypass}}` keep (true) or
+        /// bypass (false), `*` standing for the others (bypassed when only `keep` is given); a mapping's own
+        /// entries override them.
+        public var dataspaceConstraints: [[String: Bool]] = []
+        /// Components that came from `!Parallel` nodes (read as consecutive levels), and those whose temporal
+        /// or spatial constraints are not used (a mapping or the mapper decides the loops).
+        public var parallelComponents: [String] = []
+        public var unusedConstraints: [String] = []
     }
 
     // MARK: problem
+
+    /// Instance keys Timeloop's layer files write for information (input size, padding, sparsity) and
+    /// that no projection uses.
+    static let informationalInstanceKeys: Set<String> = ["densities", "H", "W", "Hpad", "Wpad"]
 
     public static func problem(_ path: String, source: FileSource = FileSource()) throws(SpindleError) -> LoopNestProblem {
         let root = try source.load(path).anyMapping()
@@ -57,7 +69,7 @@ public enum TimeloopFiles {
                 bounds[d] = try value.int(in: 1...(1 << 24))
             } else if coefficients[key] != nil {
                 coefficients[key] = try value.int(in: 0...(1 << 20))
-            } else if key != "densities" {
+            } else if !Self.informationalInstanceKeys.contains(key) {
                 throw value.error(
                     "'\(key)' is neither a dimension nor a coefficient of the shape", choices: dimensions + coefficients.keys.sorted())
             }
@@ -69,18 +81,20 @@ public enum TimeloopFiles {
             for axis in try m.required("projection").list() {
                 var terms: [LoopNestProblem.Term] = []
                 for term in try axis.list() {
+                    // Timeloop writes [DIMENSION, COEFFICIENT]; [COEFFICIENT, DIMENSION] is read too.
                     let words = try term.list().map { v throws(SpindleError) in try v.string() }
-                    guard (1...2).contains(words.count), let d = dimensions.firstIndex(of: words.last!) else {
-                        throw term.error("a projection term is [DIMENSION] or [COEFFICIENT, DIMENSION]", choices: dimensions)
+                    guard (1...2).contains(words.count), let at = words.firstIndex(where: { dimensions.contains($0) }) else {
+                        throw term.error("a projection term is [DIMENSION] or [DIMENSION, COEFFICIENT]", choices: dimensions)
                     }
                     var coefficient = 1
                     if words.count == 2 {
-                        guard let c = coefficients[words[0]] ?? Int(words[0]) else {
-                            throw term.error("'\(words[0])' is not a coefficient of the shape", choices: coefficients.keys.sorted())
+                        let name = words[1 - at]
+                        guard let c = coefficients[name] ?? Int(name) else {
+                            throw term.error("'\(name)' is not a coefficient of the shape", choices: coefficients.keys.sorted())
                         }
                         coefficient = c
                     }
-                    terms.append(LoopNestProblem.Term(coefficient: coefficient, dimension: d))
+                    terms.append(LoopNestProblem.Term(coefficient: coefficient, dimension: dimensions.firstIndex(of: words[at])!))
                 }
                 axes.append(terms)
             }
@@ -113,7 +127,25 @@ public enum TimeloopFiles {
         var containers: [String: Int?] = [:]
         var compute: (name: String, instances: Int)?
         var extra = Layout(architecture: LoopNestArchitecture(name: "", storage: [], computeName: "", computeInstances: 1), containers: [:])
+        // A !Parallel node's components sit side by side, each keeping its own data spaces: they are read as
+        // consecutive levels (a level only counts the data spaces it keeps). !Nothing nodes hold nothing.
+        var flat: [YAMLValue] = []
         for node in nodes {
+            switch node.tag {
+            case "!Parallel":
+                let inner = try node.anyMapping().required("nodes").list()
+                for n in inner where n.tag != "!Nothing" {
+                    guard n.tag == "!Component" else {
+                        throw n.error("a node tagged '\(n.tag ?? "(none)")' inside !Parallel", expected: "!Component or !Nothing")
+                    }
+                    extra.parallelComponents.append(try n.anyMapping().required("name").name())
+                    flat.append(n)
+                }
+            case "!Nothing": continue
+            default: flat.append(node)
+            }
+        }
+        for node in flat {
             let tag = node.tag
             let m = try node.anyMapping()
             let name = try m.required("name").name()
@@ -146,11 +178,24 @@ public enum TimeloopFiles {
                 func attribute(_ key: String) throws(SpindleError) -> Int? { try attributes?[key]?.int(in: 1...(1 << 40)) }
                 if cls.lowercased().contains("mac") || cls.lowercased() == "compute" {
                     compute = (name, fanout)
-                    let bits = try attribute("datawidth"), width = try attribute("width")
-                    extra.computeBits = bits ?? width
+                    let multiplier = try attribute("multiplier_width"), bits = try attribute("datawidth"), width = try attribute("width")
+                    extra.computeBits = multiplier ?? bits ?? width
                     continue
                 }
                 let width = try attribute("width"), datawidth = try attribute("datawidth")
+                var constraint: [String: Bool] = [:]
+                if let c = try m["constraints"]?.anyMapping() {
+                    if let d = try c["dataspace"]?.anyMapping() {
+                        for (key, value) in [("keep", true), ("bypass", false)] {
+                            for v in try d[key]?.list() ?? [] { constraint[try v.string()] = value }
+                        }
+                        // A keep list alone keeps only what it lists (the components of a !Parallel node each
+                        // keep their own data).
+                        if d["keep"] != nil && d["bypass"] == nil { constraint["*"] = false }
+                    }
+                    if c["temporal"] != nil || c["spatial"] != nil { extra.unusedConstraints.append(name) }
+                }
+                extra.dataspaceConstraints.append(constraint)
                 extra.classes.append(cls)
                 extra.wordBits.append(datawidth)
                 extra.widthBits.append(width)
@@ -161,7 +206,7 @@ public enum TimeloopFiles {
                         name: name, instances: fanout, blockWords: block,
                         capacityWords: cls.uppercased() == "DRAM" ? nil : depth.map { $0 * block }))
             default:
-                throw node.error("a node tagged '\(tag ?? "(none)")'", expected: "!Container or !Component")
+                throw node.error("a node tagged '\(tag ?? "(none)")'", expected: "!Container, !Component, !Parallel or !Nothing")
             }
         }
         guard let compute, !storage.isEmpty else {
@@ -183,7 +228,7 @@ public enum TimeloopFiles {
         let entries = try root.required("mapping").list()
         let levels = layout.architecture.storage.map(\.name)
         var loops = [[LoopNestMapping.Loop]](repeating: [], count: levels.count)
-        var keeps = [[Bool]](repeating: [Bool](repeating: true, count: problem.dataSpaces.count), count: levels.count)
+        var keeps = layout.keeps(problem)
         for e in entries {
             let m = try e.mapping(allowed: ["target", "type", "factors", "permutation", "keep", "bypass", "split"], required: ["target"])
             let targetNode = try m.required("target")
@@ -404,5 +449,18 @@ extension TimeloopFiles {
         }
         return StorageHierarchy.FixedMapping(
             shape: shape, mapping: LoopNestMapping(loops: loops, keeps: mapping.keeps.map { k in order.map { k[$0] } }))
+    }
+}
+
+extension TimeloopFiles.Layout {
+    /// Per storage level and data space of `problem`, whether the level keeps it under the architecture's
+    /// dataspace constraints (all kept where none is given).
+    public func keeps(_ problem: LoopNestProblem) -> [[Bool]] {
+        architecture.storage.indices.map { i in
+            problem.dataSpaces.map { ds in
+                guard i < dataspaceConstraints.count else { return true }
+                return dataspaceConstraints[i][ds.name] ?? dataspaceConstraints[i]["*"] ?? true
+            }
+        }
     }
 }

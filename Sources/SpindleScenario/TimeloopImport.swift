@@ -25,8 +25,22 @@ public enum TimeloopImport {
     public static let modelFile = "layer.csv"
     public static let copies = (architecture: "timeloop/arch.yaml", problem: "timeloop/problem.yaml", mapping: "timeloop/mapping.yaml")
 
+    /// Where the imported energies come from.
+    public enum Energies: Sendable {
+        /// An Accelergy energy reference table (`ERT.yaml` or `ERT_summary.yaml`).
+        case ert(String)
+        /// A Spindle technology table: storage levels priced by its SRAM curve at their capacity, DRAM and
+        /// the MACs by its actions.
+        case technology(String)
+    }
+
+    /// One priced action of the written technology table.
+    struct Entry {
+        var name: String, pj: Double, per: String, width: Int?, node: String, source: String
+    }
+
     public static func files(
-        architecture archPath: String, problem problemPath: String, mapping mappingPath: String?, ert ertPath: String,
+        architecture archPath: String, problem problemPath: String, mapping mappingPath: String?, energies: Energies,
         dataflow: LoopNestDataflow, source: FileSource = FileSource()
     ) throws(SpindleError) -> Files {
         let layout = try TimeloopFiles.architecture(archPath, source: source)
@@ -34,7 +48,9 @@ public enum TimeloopImport {
         let problem = try TimeloopFiles.problem(problemPath, source: source)
         let shape = try TimeloopFiles.convolution(problem)
         var notes: [String] = []
-        var keeps = [[Bool]](repeating: [true, true, true], count: arch.storage.count)
+        var keeps = layout.keeps(problem).map { k in
+            ConvolutionShape.DataSpace.allCases.map { d in k[problem.dataSpaces.firstIndex { $0.name == d.name }!] }
+        }
         if let mappingPath {
             let m = try TimeloopFiles.mapping(mappingPath, problem: problem, layout: layout, source: source)
             keeps = try TimeloopFiles.convolution(problem, mapping: m).mapping.keeps
@@ -49,93 +65,68 @@ public enum TimeloopImport {
                 "the outermost level '\(arch.storage[0].name)' (class \(layout.classes[0])) becomes the DRAM channel: its capacity (\(words) words) is not modelled"
             )
         }
-        let words = Set(layout.wordBits.compactMap { $0 } + [layout.computeBits].compactMap { $0 })
-        guard words.count <= 1 else {
-            throw SpindleError(
-                .invalidValue, "the levels' datawidths differ (\(words.sorted().map(String.init).joined(separator: ", ")) bits)",
-                expected: "one datawidth: a loop-nest tile keeps one word size in every level")
+        if !layout.parallelComponents.isEmpty {
+            notes.append(
+                "the !Parallel components " + layout.parallelComponents.joined(separator: ", ")
+                    + " are consecutive levels, each counting only the data it keeps")
         }
-        let wordBits = words.first ?? 8
-        if words.isEmpty { notes.append("no level gives a datawidth: words are 8 bits") }
-        guard [8, 16, 32].contains(wordBits) || wordBits % 8 == 0 else {
-            throw SpindleError(.invalidValue, "the datawidth is \(wordBits) bits", expected: "whole bytes (8, 16, 32)")
+        if !layout.unusedConstraints.isEmpty {
+            notes.append(
+                "the temporal and spatial constraints of " + layout.unusedConstraints.joined(separator: ", ")
+                    + " are not used: the mapping or the \(dataflow.rawValue) mapper decides the loops")
         }
-        let tables = try TimeloopFiles.energyTables(ertPath, source: source)
-        let ertName = (ertPath as NSString).lastPathComponent
-        func table(_ name: String) throws(SpindleError) -> TimeloopFiles.EnergyTable {
-            guard let t = tables[name] else {
-                throw SpindleError(.missingKey, "'\(ertPath)' has no table for '\(name)'", choices: tables.keys.sorted())
-            }
-            return t
+        // The tile's word is the MACs' operand; a level of another datawidth keeps its own.
+        let wordBits = layout.computeBits ?? layout.wordBits[0] ?? 8
+        if layout.computeBits == nil && layout.wordBits[0] == nil { notes.append("no datawidth is given: words are 8 bits") }
+        let levelBits = arch.storage.indices.map { layout.wordBits[$0] ?? wordBits }
+        for bits in [wordBits] + levelBits where bits % 8 != 0 || bits > 64 {
+            throw SpindleError(.invalidValue, "a datawidth is \(bits) bits", expected: "whole bytes, at most 64 bits (8, 16, 24, 32)")
         }
+        let dramWidth = layout.widthBits[0] ?? levelBits[0] * arch.storage[0].blockWords
         func base(_ path: String) -> String { (path as NSString).lastPathComponent }
-        let nodeText = layout.technologyNm.map(String.init) ?? "none"
-        if layout.technologyNm == nil { notes.append("the architecture names no technology node: node_nm is 'none'") }
-        func origin(_ t: TimeloopFiles.EnergyTable, _ action: String) -> String {
-            "Accelergy ERT \(ertName): \(t.fullName) \(action)" + (t.estimator.map { " (estimator \($0))" } ?? "")
+        let stem = (base(archPath) as NSString).deletingPathExtension
+        var header: String
+        var entries: [Entry]
+        switch energies {
+        case .ert(let ertPath):
+            header = "from the Accelergy energy reference table '\(base(ertPath))'"
+            entries = try ertEntries(ertPath, layout: layout, wordBits: wordBits, dramWidth: dramWidth, notes: &notes, source: source)
+        case .technology(let path):
+            header = "from Spindle's technology table '\(base(path))'"
+            entries = try tableEntries(path, layout: layout, wordBits: wordBits, levelBits: levelBits, notes: &notes, source: source)
         }
-        func entry(_ name: String, _ pj: Double, per: String, width: Int?, node: String, source: String) -> String {
-            var s = "  - name: \(name)\n    energy: \(format(pj)) pJ\n    per: \(quoted(per))\n"
-            if let width { s += "    width_bits: \(width)\n" }
-            return s + "    node_nm: \(node)\n    source: \(quoted(source))\n"
-        }
-        // The technology table.
-        let stem = ((archPath as NSString).lastPathComponent as NSString).deletingPathExtension
-        let dramName = arch.storage[0].name
-        let dram = try table(dramName)
-        let dramWidth = layout.widthBits[0] ?? wordBits * arch.storage[0].blockWords
         var tech = """
-            # Energies of the Timeloop design '\(base(archPath))' from the Accelergy energy reference table '\(base(ertPath))'.
-            # Written by 'spindle import timeloop'. Storage levels are priced per vector access, as the ERT gives them;
-            # DRAM per bit (one \(dramWidth)-bit access divided by its width).
-            name: \(stem)-accelergy
-            description: \(quoted("Accelergy ERT of \((archPath as NSString).lastPathComponent)"))
+            # Energies of the Timeloop design '\(base(archPath))' \(header).
+            # Written by 'spindle import timeloop'. Storage levels are priced per vector access, DRAM per bit.
+            name: \(stem)-energies
+            description: \(quoted("energies of \(base(archPath)) " + header))
             actions:
 
             """
-        for (name, action) in [(Action.dramReadBits.name, "read"), (Action.dramWriteBits.name, "write")] {
-            let pj = dram.actions[action] ?? dram.actions["read"] ?? 0
-            tech += entry(
-                name, pj / Double(dramWidth), per: "bit", width: 1, node: "off-chip",
-                source: origin(dram, action) + " [INF: \(format(pj)) pJ per \(dramWidth)-bit access / \(dramWidth)]")
-        }
-        let compute = try table(arch.computeName)
-        let macPJ = compute.actions["compute"] ?? compute.actions["mac_random"] ?? compute.actions["mac"] ?? 0
-        tech += entry(
-            Action.mac(bits: wordBits).name, macPJ, per: "op(\(wordBits) b)", width: wordBits, node: nodeText,
-            source: origin(compute, "compute"))
         var levels: [String] = []
         for (i, s) in arch.storage.enumerated().dropFirst() {
-            let t = try table(s.name)
-            let width = layout.widthBits[i] ?? wordBits * s.blockWords
-            for access in StorageAccess.allCases {
-                let key =
-                    access == .write
-                    ? (t.actions["write"] != nil ? "write" : "read")
-                    : access == .update ? (t.actions["update"] != nil ? "update" : "write") : access.rawValue
-                let pj = t.actions[key] ?? 0
-                if t.actions[key] == nil && access != .leak {
-                    notes.append("\(s.name) has no '\(access.rawValue)' energy in the ERT: priced 0")
-                }
-                tech += entry(
-                    Action.storage(level: s.name, access).name, pj,
-                    per: access == .leak ? "instance x cycle" : "\(width)-bit vector access",
-                    width: access == .leak ? nil : width, node: nodeText,
-                    source: origin(t, key) + (key != access.rawValue ? " [INF: the \(key) energy]" : ""))
-            }
             let keep = ConvolutionShape.DataSpace.allCases.filter { keeps[i][$0.rawValue] }.map(\.name)
-            var level = "      - name: \(s.name)\n        capacity: \(UInt64(s.capacityWords ?? 0) * UInt64(wordBits) / 8) B\n"
+            var level = "      - name: \(s.name)\n        capacity: \(UInt64(s.capacityWords ?? 0) * UInt64(levelBits[i]) / 8) B\n"
             level += "        vector_words: \(s.blockWords)\n        instances: \(s.instances)\n"
             if keep.count < 3 { level += "        keeps: [\(keep.joined(separator: ", "))]\n" }
+            if levelBits[i] != wordBits { level += "        word_bits: \(levelBits[i])\n" }
             levels.append(level)
         }
+        let nodeText = layout.technologyNm.map(String.init) ?? entries.first { $0.name == Action.mac(bits: wordBits).name }?.node ?? "none"
         let zero = "not in the Timeloop design, which has no network between its levels: 0 so the totals compare"
-        tech += entry(Action.nocRouterBits.name, 0, per: "bit", width: 1, node: nodeText, source: zero)
-        tech += entry(Action.wirePriceName, 0, per: "bit x mm", width: 1, node: nodeText, source: zero)
-        tech += entry(Action.nopLinkBits.name, 0, per: "bit", width: 1, node: nodeText, source: zero + " (one chip)")
         let unused = "unused: loop-nest tiles price their storage levels instead of one buffer"
-        tech += entry(Action.bufferRead(bankKiB: nil).name, 0, per: "byte", width: 8, node: nodeText, source: unused)
-        tech += entry(Action.bufferWrite(bankKiB: nil).name, 0, per: "byte", width: 8, node: nodeText, source: unused)
+        entries += [
+            Entry(name: Action.nocRouterBits.name, pj: 0, per: "bit", width: 1, node: nodeText, source: zero),
+            Entry(name: Action.wirePriceName, pj: 0, per: "bit x mm", width: 1, node: nodeText, source: zero),
+            Entry(name: Action.nopLinkBits.name, pj: 0, per: "bit", width: 1, node: nodeText, source: zero + " (one chip)"),
+            Entry(name: Action.bufferRead(bankKiB: nil).name, pj: 0, per: "byte", width: 8, node: nodeText, source: unused),
+            Entry(name: Action.bufferWrite(bankKiB: nil).name, pj: 0, per: "byte", width: 8, node: nodeText, source: unused),
+        ]
+        for e in entries {
+            tech += "  - name: \(e.name)\n    energy: \(format(e.pj)) pJ\n    per: \(quoted(e.per))\n"
+            if let w = e.width { tech += "    width_bits: \(w)\n" }
+            tech += "    node_nm: \(e.node)\n    source: \(quoted(e.source))\n"
+        }
 
         // The topology.
         let cycle = layout.cycleSeconds ?? 1e-9
@@ -149,7 +140,7 @@ public enum TimeloopImport {
         let tileName = "pe_array"
         var topology = """
             # The Timeloop design '\(base(archPath))' as a Spindle topology, written by 'spindle import timeloop'.
-            # '\(dramName)' is the DRAM channel; the levels below it are the tile's storage hierarchy.
+            # '\(arch.storage[0].name)' is the DRAM channel; the levels below it are the tile's storage hierarchy.
             name: \(stem)
             technology: \(technologyFile)
             chips: 1
@@ -210,7 +201,7 @@ public enum TimeloopImport {
             name: \(stem)-\(layerName.lowercased().replacingOccurrences(of: " ", with: "-"))
             topology: \(topologyFile)
             model: \(modelFile)
-            bits: \(wordBits)
+            bits: \(levelBits[0])
             batch: \(b[D.n])
 
             """
@@ -218,6 +209,124 @@ public enum TimeloopImport {
             files: [
                 (technologyFile, tech), (topologyFile, topology), (modelFile, csv), (scenarioFile, scenario),
             ], notes: notes)
+    }
+
+    /// DRAM, MAC and storage prices from an Accelergy ERT, each naming its component, action and estimator.
+    static func ertEntries(
+        _ ertPath: String, layout: TimeloopFiles.Layout, wordBits: Int, dramWidth: Int, notes: inout [String], source: FileSource
+    ) throws(SpindleError) -> [Entry] {
+        let arch = layout.architecture
+        let tables = try TimeloopFiles.energyTables(ertPath, source: source)
+        let ertName = (ertPath as NSString).lastPathComponent
+        func table(_ name: String) throws(SpindleError) -> TimeloopFiles.EnergyTable {
+            guard let t = tables[name] else {
+                throw SpindleError(.missingKey, "'\(ertPath)' has no table for '\(name)'", choices: tables.keys.sorted())
+            }
+            return t
+        }
+        func origin(_ t: TimeloopFiles.EnergyTable, _ action: String) -> String {
+            "Accelergy ERT \(ertName): \(t.fullName) \(action)" + (t.estimator.map { " (estimator \($0))" } ?? "")
+        }
+        let node = layout.technologyNm.map(String.init) ?? "none"
+        if layout.technologyNm == nil { notes.append("the architecture names no technology node: node_nm is 'none'") }
+        var out: [Entry] = []
+        let dram = try table(arch.storage[0].name)
+        for (name, action) in [(Action.dramReadBits.name, "read"), (Action.dramWriteBits.name, "write")] {
+            let pj = dram.actions[action] ?? dram.actions["read"] ?? 0
+            out.append(
+                Entry(
+                    name: name, pj: pj / Double(dramWidth), per: "bit", width: 1, node: "off-chip",
+                    source: origin(dram, action) + " [INF: \(format(pj)) pJ per \(dramWidth)-bit access / \(dramWidth)]"))
+        }
+        let compute = try table(arch.computeName)
+        let macPJ = compute.actions["compute"] ?? compute.actions["mac_random"] ?? compute.actions["mac"] ?? 0
+        out.append(
+            Entry(
+                name: Action.mac(bits: wordBits).name, pj: macPJ, per: "op(\(wordBits) b)", width: wordBits, node: node,
+                source: origin(compute, "compute")))
+        for (i, s) in arch.storage.enumerated().dropFirst() {
+            let t = try table(s.name)
+            let width = layout.widthBits[i] ?? (layout.wordBits[i] ?? wordBits) * s.blockWords
+            for access in StorageAccess.allCases {
+                let key =
+                    access == .write
+                    ? (t.actions["write"] != nil ? "write" : "read")
+                    : access == .update ? (t.actions["update"] != nil ? "update" : "write") : access.rawValue
+                if t.actions[key] == nil && access != .leak {
+                    notes.append("\(s.name) has no '\(access.rawValue)' energy in the ERT: priced 0")
+                }
+                out.append(
+                    Entry(
+                        name: Action.storage(level: s.name, access).name, pj: t.actions[key] ?? 0,
+                        per: access == .leak ? "instance x cycle" : "\(width)-bit vector access", width: access == .leak ? nil : width,
+                        node: node, source: origin(t, key) + (key != access.rawValue ? " [INF: the \(key) energy]" : "")))
+            }
+        }
+        return out
+    }
+
+    /// DRAM, MAC and storage prices from a Spindle technology table: DRAM as it prices it, the MACs by
+    /// `mac.int<bits>` (or `mac.int8` times the square of the width ratio), every storage level by the SRAM
+    /// curve at its capacity (or the table's `sram` price) times its vector's bytes; no leakage.
+    static func tableEntries(
+        _ path: String, layout: TimeloopFiles.Layout, wordBits: Int, levelBits: [Int], notes: inout [String], source: FileSource
+    ) throws(SpindleError) -> [Entry] {
+        let tech = try TechnologyLoader.load(path, source: source)
+        let arch = layout.architecture
+        let name = (path as NSString).lastPathComponent
+        notes.append("no Accelergy ERT: energies from Spindle's '\(tech.name)' table (\(name)), storage levels by its SRAM curve")
+        func node(_ n: Int?) -> String { n.map(String.init) ?? "none" }
+        var out: [Entry] = []
+        for action in [Action.dramReadBits, .dramWriteBits] {
+            guard let a = tech.actions[action.name] else {
+                throw SpindleError(.missingKey, "'\(path)' does not price \(action.name)", hint: "Give an Accelergy ERT with --ert")
+            }
+            out.append(
+                Entry(name: a.name, pj: a.energyPJ, per: a.per, width: a.widthBits, node: "off-chip", source: "\(tech.name): " + a.source))
+        }
+        let mac = Action.mac(bits: wordBits).name
+        if let a = tech.actions[mac] {
+            out.append(
+                Entry(name: mac, pj: a.energyPJ, per: a.per, width: a.widthBits, node: node(a.nodeNm), source: "\(tech.name): " + a.source))
+        } else if let a = tech.actions[Action.macInt8.name] {
+            let f = pow(Double(wordBits) / 8, 2)
+            out.append(
+                Entry(
+                    name: mac, pj: a.energyPJ * f, per: "op(\(wordBits) b)", width: wordBits, node: node(a.nodeNm),
+                    source: "\(tech.name): " + a.source + " [INF: x\(format(f)), a multiplier's energy grows with the square of its width]")
+            )
+        } else {
+            throw SpindleError(.missingKey, "'\(path)' prices neither \(mac) nor mac.int8", hint: "Give an Accelergy ERT with --ert")
+        }
+        for (i, s) in arch.storage.enumerated().dropFirst() {
+            let bytes = Double(s.capacityWords ?? 0) * Double(levelBits[i]) / 8
+            let vectorBytes = Double(s.blockWords * levelBits[i]) / 8
+            let perByte: Double, origin: String, nodeNm: Int?
+            if let p = tech.sramPerByte(capacity: bytes) {
+                perByte = p
+                origin =
+                    "\(tech.name) SRAM curve (" + tech.sramCurve.map(\.source).joined(separator: "; ")
+                    + ") [INF: log-log at \(Units.formatBytes(UInt64(bytes))) per instance, x \(format(vectorBytes)) B per vector]"
+                nodeNm = tech.sramCurve.first?.nodeNm
+            } else if let a = tech.actions[Action.bufferRead(bankKiB: nil).name] {
+                perByte = a.energyPJ
+                origin = "\(tech.name): " + a.source + " [INF: x \(format(vectorBytes)) B per vector]"
+                nodeNm = a.nodeNm
+            } else {
+                throw SpindleError(
+                    .missingKey, "'\(path)' prices no SRAM (sram_curve or sram.read.bytes)", hint: "Give an Accelergy ERT with --ert")
+            }
+            for access in StorageAccess.allCases {
+                let leak = access == .leak
+                out.append(
+                    Entry(
+                        name: Action.storage(level: s.name, access).name, pj: leak ? 0 : perByte * vectorBytes,
+                        per: leak ? "instance x cycle" : "\(s.blockWords * levelBits[i])-bit vector access",
+                        width: leak ? nil : s.blockWords * levelBits[i], node: node(nodeNm),
+                        source: leak ? "not in \(name): leakage is left out" : origin))
+            }
+        }
+        return out
     }
 
     static func format(_ x: Double) -> String {

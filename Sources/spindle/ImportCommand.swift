@@ -31,12 +31,19 @@ struct ImportTimeloopCommand: AsyncParsableCommand {
     var mapping: String?
     @Option(help: "Accelergy energy reference table (default: ERT_summary.yaml or ERT.yaml beside the architecture).")
     var ert: String?
+    @Option(
+        help:
+            "Spindle technology table for the energies when there is no ERT (default: \(defaultTechnology)): levels priced by its SRAM curve."
+    )
+    var technology: String?
     @Option(help: "Folder to write (default: the architecture's name followed by -spindle).")
     var output: String?
     @Option(help: "Dataflow for shapes without a mapping: \(LoopNestDataflow.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataflow: String = LoopNestDataflow.weightStationary.rawValue
     @Flag(help: "Replace files the folder already holds.")
     var force = false
+
+    static let defaultTechnology = "builtin:topologies/tech/horowitz45.yaml"
 
     func run() async throws {
         try await CLI.guarded {
@@ -48,13 +55,20 @@ struct ImportTimeloopCommand: AsyncParsableCommand {
             let candidates = ["ERT_summary.yaml", "ERT.yaml", "timeloop-model.ERT_summary.yaml", "timeloop-model.ERT.yaml"].map {
                 folder.isEmpty ? $0 : folder + "/" + $0
             }
-            guard let ertPath = ert ?? candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw SpindleError(
-                    .fileNotFound, "no Accelergy energy reference table beside '\(architecture)'", expected: "--ert FILE",
-                    choices: candidates, hint: "Run Accelergy (or timeloop-model) on the design and pass its ERT with --ert")
+            let energies: TimeloopImport.Energies
+            if let ert, technology != nil {
+                throw SpindleError(.invalidValue, "--ert '\(ert)' and --technology both give the energies", expected: "one of them")
+            } else if let ert {
+                energies = .ert(ert)
+            } else if let technology {
+                energies = .technology(technology)
+            } else if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+                energies = .ert(found)
+            } else {
+                energies = .technology(Self.defaultTechnology)
             }
             let imported = try TimeloopImport.files(
-                architecture: architecture, problem: problem, mapping: mapping, ert: ertPath, dataflow: flow)
+                architecture: architecture, problem: problem, mapping: mapping, energies: energies, dataflow: flow)
             let stem = ((architecture as NSString).lastPathComponent as NSString).deletingPathExtension
             let out = output ?? stem + "-spindle"
             var writes = imported.files.map { (path: out + "/" + $0.name, data: Data($0.text.utf8)) }
@@ -82,7 +96,10 @@ struct ImportTimeloopCommand: AsyncParsableCommand {
                 }
                 try AtomicFile.write(w.data, to: w.path)
             }
-            print("wrote \(writes.count) files to \(out)/ (energies from \(ertPath))")
+            switch energies {
+            case .ert(let path): print("wrote \(writes.count) files to \(out)/ (energies from the Accelergy ERT \(path))")
+            case .technology(let path): print("wrote \(writes.count) files to \(out)/ (energies from the technology table \(path))")
+            }
             for w in writes { print("  " + w.path) }
             for n in imported.notes { print("note: " + n) }
             print("run it: spindle run \(out)/\(TimeloopImport.scenarioFile)")

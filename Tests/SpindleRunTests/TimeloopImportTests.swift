@@ -34,7 +34,7 @@ struct TimeloopImportTests {
         let dir = Self.fixtures + "/" + name
         let files = try TimeloopImport.files(
             architecture: dir + "/arch.yaml", problem: dir + "/prob.yaml", mapping: mapping ? dir + "/map.yaml" : nil,
-            ert: dir + "/ERT_summary.yaml", dataflow: dataflow)
+            energies: .ert(dir + "/ERT_summary.yaml"), dataflow: dataflow)
         var texts = Dictionary(uniqueKeysWithValues: files.files.map { ($0.name, $0.text) })
         texts[TimeloopImport.copies.architecture] = try String(contentsOfFile: dir + "/arch.yaml", encoding: .utf8)
         texts[TimeloopImport.copies.problem] = try String(contentsOfFile: dir + "/prob.yaml", encoding: .utf8)
@@ -130,7 +130,7 @@ struct TimeloopImportTests {
         #expect(throws: SpindleError.self) {
             try TimeloopImport.files(
                 architecture: dir + "/00-conv1d-1level/arch.yaml", problem: dir + "/00-conv1d-1level/prob.yaml", mapping: nil,
-                ert: dir + "/00-conv1d-1level/ERT_summary.yaml", dataflow: .weightStationary)
+                energies: .ert(dir + "/00-conv1d-1level/ERT_summary.yaml"), dataflow: .weightStationary)
         }
         let einsum = """
             problem:
@@ -148,7 +148,7 @@ struct TimeloopImportTests {
         do {
             _ = try TimeloopImport.files(
                 architecture: dir + "/03-conv1d+oc-3level/arch.yaml", problem: other + "/prob.yaml", mapping: nil,
-                ert: dir + "/03-conv1d+oc-3level/ERT_summary.yaml", dataflow: .weightStationary)
+                energies: .ert(dir + "/03-conv1d+oc-3level/ERT_summary.yaml"), dataflow: .weightStationary)
             Issue.record("a non-convolution problem was imported")
         } catch {
             #expect(error.message.contains("'A'") && error.choices.contains("M"))
@@ -156,7 +156,7 @@ struct TimeloopImportTests {
         do {
             _ = try TimeloopImport.files(
                 architecture: dir + "/03-conv1d+oc-3level/arch.yaml", problem: dir + "/03-conv1d+oc-3level/prob.yaml", mapping: nil,
-                ert: other + "/ert.yaml", dataflow: .weightStationary)
+                energies: .ert(other + "/ert.yaml"), dataflow: .weightStationary)
             Issue.record("an empty ERT was accepted")
         } catch {
             #expect(error.message.contains("no table"))
@@ -173,7 +173,7 @@ extension TimeloopImportTests {
         ] {
             let files = try TimeloopImport.files(
                 architecture: examples + "/\(prefix)arch.yaml", problem: examples + "/\(prefix)prob.yaml",
-                mapping: examples + "/\(prefix)map.yaml", ert: examples + "/\(prefix)ERT_summary.yaml", dataflow: flow)
+                mapping: examples + "/\(prefix)map.yaml", energies: .ert(examples + "/\(prefix)ERT_summary.yaml"), dataflow: flow)
             for f in files.files {
                 let shipped = try String(contentsOfFile: examples + "/\(folder)/" + f.name, encoding: .utf8)
                 #expect(shipped == f.text, "\(folder)/\(f.name) differs: rerun the import command in examples/timeloop/README.md")
@@ -212,5 +212,38 @@ extension TimeloopImportTests {
             }
         }
         #expect(refused > 10 && loaded > 0)
+    }
+}
+
+extension TimeloopImportTests {
+    @Test(
+        "Timeloop's example designs (!Parallel scratchpads, dataspace constraints, mixed datawidths) import without an ERT and run",
+        arguments: ["simple_weight_stationary", "simple_output_stationary", "eyeriss_like", "simba_like"])
+    func exampleDesigns(_ design: String) async throws {
+        let dir = Self.fixtures + "/example_designs"
+        let files = try TimeloopImport.files(
+            architecture: dir + "/\(design).yaml", problem: dir + "/default_problem.yaml", mapping: nil,
+            energies: .technology(repoPath("topologies/tech/horowitz45.yaml")), dataflow: .rowStationary)
+        let folder = try temporaryFiles(Dictionary(uniqueKeysWithValues: files.files.map { ($0.name, $0.text) }))
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let topology = try TopologyLoader.load(folder + "/" + TimeloopImport.topologyFile)
+        let h = try #require(topology.tiles[0].type.hierarchy)
+        // The default problem: a 3 x 3, stride-2 convolution of 3 into 32 channels over 112 x 112 outputs,
+        // its projection terms written [DIMENSION, COEFFICIENT].
+        let csv = try String(contentsOfFile: folder + "/" + TimeloopImport.modelFile, encoding: .utf8)
+        #expect(csv.contains(", 225, 225, 3, 3, 3, 32, 2, 2,"), "\(csv)")
+        if design == "eyeriss_like" || design.hasPrefix("simple") {
+            #expect(files.notes.contains { $0.contains("!Parallel") })
+            // Each scratchpad or register of the !Parallel node keeps only its own data space.
+            #expect(h.levels.suffix(3).allSatisfy { $0.keeps.filter { $0 }.count == 1 }, "\(h.levels.map(\.keeps))")
+        }
+        if design == "eyeriss_like" {
+            #expect(h.levels.first { $0.name == "psum_spad" }?.wordBits == 16)
+            #expect(h.macUnits == 168)
+        }
+        let r = try await run(folder)
+        #expect(r.macs == 3 * 32 * 3 * 3 * 112 * 112)
+        #expect(h.levels.allSatisfy { levelEnergy(r, $0.name) >= 0 })
+        #expect(r.energyPJ.total > 0 && r.latencyPs > 0)
     }
 }

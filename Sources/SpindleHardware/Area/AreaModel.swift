@@ -92,8 +92,8 @@ public enum AreaModel {
                 let h = type.hierarchy!
                 add("\(label): MAC units", .mac, count: k * Double(h.macUnits))
                 for l in h.levels {
-                    let bytes = UInt64(l.capacityWords * l.instances) * UInt64(h.wordBits) / 8
-                    buffer("\(label): \(l.name)", bytes: bytes * UInt64(n), bankBytes: UInt64(l.capacityWords) * UInt64(h.wordBits) / 8)
+                    let bank = UInt64(l.capacityWords) * UInt64(l.wordBits ?? h.wordBits) / 8
+                    buffer("\(label): \(l.name)", bytes: bank * UInt64(l.instances * n), bankBytes: bank)
                 }
             case .spinCrossbar:
                 let x = type.crossbar!

@@ -83,6 +83,18 @@ public enum LoopNestAnalysis {
                     expected: "factors whose product over all levels is the problem's bound")
             }
         }
+        // Tiles are boxes: a dimension split across instances at one level is not iterated in time below it
+        // (the instances' union would have holes that a time step slides into).
+        for d in 0..<dims {
+            guard let spatial = flat.filter({ $0.dimension == d && $0.spatial && $0.bound > 1 }).map(\.level).min(),
+                let temporal = flat.first(where: { $0.dimension == d && !$0.spatial && $0.bound > 1 && $0.level > spatial })
+            else { continue }
+            throw SpindleError(
+                .invalidValue,
+                "the mapping splits \(problem.dimensions[d]) across the instances below '\(arch.storage[spatial].name)' and iterates it in time below, at '\(arch.storage[temporal.level].name)'",
+                expected: "a dimension's temporal loops above (or at) the level that splits it across instances",
+                hint: "Such interleaved tiles are not modelled")
+        }
         // Stride of each loop in its dimension's index: the bounds of the same dimension's loops inside it.
         var stride = [Int](repeating: 1, count: flat.count)
         for k in flat.indices {

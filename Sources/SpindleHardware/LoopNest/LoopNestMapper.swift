@@ -32,6 +32,12 @@ public enum LoopNestMapper {
                 fan /= f
             }
         }
+        // A dimension split across instances is iterated in time only at or above the level that splits it
+        // (`LoopNestAnalysis` counts boxes).
+        let deepest = (0..<dims).map { d in (0..<levels).filter { spatial[$0][d] > 1 }.min() ?? levels }
+        func allowed(_ d: Int, at level: Int) -> Bool {
+            level <= deepest[d] && (level < levels - 1 || dataflow.innermostDimensions.contains(d))
+        }
         var temporal = [[Int]](repeating: [Int](repeating: 1, count: dims), count: levels)
         temporal[0] = left
         func mapping(_ t: [[Int]]) -> LoopNestMapping {
@@ -70,7 +76,7 @@ public enum LoopNestMapper {
         var filled = temporal
         for i in stride(from: levels - 1, through: 1, by: -1) {
             let order = i == levels - 1 ? dataflow.innermostDimensions : Array(dataflow.loopOrder.reversed())
-            for d in order {
+            for d in order where allowed(d, at: i) {
                 while filled[0][d] > 1 {
                     let p = smallestPrime(of: filled[0][d])
                     var t = filled
@@ -94,7 +100,7 @@ public enum LoopNestMapper {
                         let prime = smallestPrime(of: current[from][d])
                         for p in Set([prime, current[from][d]]).sorted() {
                             for to in 0..<levels where to != from {
-                                if to == levels - 1 && !dataflow.innermostDimensions.contains(d) { continue }
+                                if !allowed(d, at: to) { continue }
                                 var t = current
                                 t[from][d] /= p
                                 t[to][d] *= p

@@ -19,6 +19,8 @@ public struct StorageHierarchy: Sendable, Equatable {
         public var capacityWords: Int
         /// Per data space (`ConvolutionShape.DataSpace`): whether the level keeps it (otherwise it bypasses it).
         public var keeps: [Bool]
+        /// Bits per word when they differ from the tile's (wider partial sums); `nil`: the tile's.
+        public var wordBits: Int?
 
         public init(name: String, instances: Int, blockWords: Int, capacityWords: Int, keeps: [Bool] = [true, true, true]) {
             self.name = name
@@ -99,14 +101,22 @@ public struct StorageHierarchy: Sendable, Equatable {
     public func counts(_ shape: ConvolutionShape, price: (Action) -> Double) throws(SpindleError) -> LoopNestCounts {
         let arch = architecture(price: price)
         let r = try LoopNestAnalysis.analyse(shape.problem, arch, try mapping(shape, on: arch))
+        let counted = r.levels.flatMap { l in
+            [l.readVectors, l.fillVectors, l.updateVectors] + l.dataSpaces.flatMap { [$0.reads, $0.updates] }
+        }
+        guard counted.allSatisfy({ $0.isFinite && $0 > -0.5 }), r.cycles.isFinite, r.cycles < 1e18 else {
+            throw SpindleError(
+                .invalidValue, "the loop-nest model cannot count \(shape.bounds) on this hierarchy (a count is negative or too large)",
+                hint: "Report the topology and the layer")
+        }
         var out = LoopNestCounts()
         out.cycles = UInt64(r.cycles.rounded(.up))
         for l in r.levels.dropFirst() {
-            out.accesses += [l.readVectors, l.fillVectors, l.updateVectors, l.leakInstanceCycles].map { UInt64($0.rounded(.up)) }
+            out.accesses += [l.readVectors, l.fillVectors, l.updateVectors, l.leakInstanceCycles].map { UInt64(max(0, $0).rounded(.up)) }
         }
         let dram = r.levels[0].dataSpaces
         func words(_ d: ConvolutionShape.DataSpace, _ key: KeyPath<LoopNestResult.DataSpaceStats, Double>) -> UInt64 {
-            UInt64((dram.first { $0.name == d.name }?[keyPath: key] ?? 0).rounded(.up))
+            UInt64(max(0, dram.first { $0.name == d.name }?[keyPath: key] ?? 0).rounded(.up))
         }
         out.dramWords = LoopNestCounts.DRAMWords(
             weights: words(.weights, \.reads), inputs: words(.inputs, \.reads), outputsRead: words(.outputs, \.reads),

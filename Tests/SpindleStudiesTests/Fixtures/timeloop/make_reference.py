@@ -63,3 +63,12 @@ for case, (folder, mapping, variant) in CASES.items():
     out = os.path.join(src, "ref-output", variant)
     shutil.copy(os.path.join(out, "timeloop-model.ERT_summary.yaml"), os.path.join(case, "ERT_summary.yaml"))
     json.dump(parse(os.path.join(out, "timeloop-model.stats.txt")), open(os.path.join(case, "reference.json"), "w"), indent=1, sort_keys=True)
+
+# The example designs (no ERT, no reference numbers): python3 make_reference.py EXERCISES EXAMPLE_DESIGNS, where
+# EXAMPLE_DESIGNS is workspace/example_designs/example_designs of the same commit.
+if len(sys.argv) > 2:
+    designs = sys.argv[2]
+    os.makedirs("example_designs", exist_ok=True)
+    for design in ["simple_weight_stationary", "simple_output_stationary", "eyeriss_like", "simba_like"]:
+        shutil.copy(os.path.join(designs, design, "arch.yaml"), os.path.join("example_designs", design + ".yaml"))
+    shutil.copy(os.path.join(designs, "_include", "default_problem.yaml"), os.path.join("example_designs", "default_problem.yaml"))
