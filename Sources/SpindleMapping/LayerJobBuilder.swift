@@ -5,8 +5,8 @@ import SpindleWorkload
 /// Builds the tile jobs of one layer in one phase on one chip.
 struct LayerJobBuilder {
     let options: MappingOptions
-    /// Loop-nest tiles' counts by shape, shared by every layer this builder maps.
-    let memo = LoopNestMemo()
+    /// Loop-nest tiles' counts by tile type and shape, shared by every layer and plan of one mapping run.
+    let memo: LoopNestMemo
 
     /// The jobs of `layer` (network index `index`) in `phase` for `samples` samples, as passes: each inner
     /// list runs as one step; passes exist when a tile's data do not fit its buffer.

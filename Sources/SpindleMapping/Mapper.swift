@@ -29,6 +29,8 @@ public struct Mapper: Sendable {
             }
         }
         let model = CostModel(topology: topology, options: options)
+        // Loop-nest tiles map each distinct layer shape once for every plan tried.
+        let loopNestMemo = LoopNestMemo()
         var best: (mapping: Mapping, score: Double)?
         var candidates: [Mapping.Candidate] = []
         var firstError: SpindleError?
@@ -40,7 +42,7 @@ public struct Mapper: Sendable {
                 plan.split = k
                 do {
                     var builder = ScheduleBuilder(
-                        network: network, batch: batch, plan: plan, topology: topology, options: options)
+                        network: network, batch: batch, plan: plan, topology: topology, options: options, loopNestMemo: loopNestMemo)
                     var m = try builder.build()
                     let cost = model.evaluate(m.schedule)
                     m.predictedLatencyPs = cost.latencyPs

@@ -24,14 +24,15 @@ struct ScheduleBuilder {
     private var training: Bool { options.mode == .training }
     private var hasCrossbars: Bool { topology.tiles.contains { $0.type.crossbar != nil } }
 
-    init(network: Network, batch: Int, plan: Plan, topology: Topology, options: MappingOptions) {
+    init(network: Network, batch: Int, plan: Plan, topology: Topology, options: MappingOptions, loopNestMemo: LoopNestMemo = LoopNestMemo())
+    {
         self.network = network
         self.batch = batch
         self.plan = plan
         self.topology = topology
         self.options = options
         programs = Array(repeating: [], count: topology.chips)
-        jobBuilder = LayerJobBuilder(options: options)
+        jobBuilder = LayerJobBuilder(options: options, memo: loopNestMemo)
         replicaSamples = (0..<plan.replicas).map { r in batch / plan.replicas + (r < batch % plan.replicas ? 1 : 0) }
     }
 
