@@ -5,7 +5,8 @@ extension TopologyLoader {
     /// A loop-nest tile: `clock`, `macs_per_cycle` (the MAC units), `word_bits`, `dataflow`, and `levels`
     /// below DRAM, outermost first, each with `name`, `capacity` (per instance), `vector_words`, `instances`,
     /// `keeps` and `word_bits` (when it differs from the tile's); optionally `timeloop_mapping` (`architecture`, `problem`, `mapping` files) for jobs of
-    /// exactly that problem's shape.
+    /// exactly that problem's shape. A level's `spatial` (fan-outs below it, each `size` and `dimensions`)
+    /// and `temporal` (the dimensions it may loop over, outermost first) constrain the mapper.
     static func loopNestTile(_ key: String, _ node: YAMLValue, path: String, source: FileSource) throws(SpindleError) -> TileType {
         let t = try node.mapping(
             allowed: ["kind", "clock", "macs_per_cycle", "word_bits", "dataflow", "levels", "timeloop_mapping"],
@@ -18,7 +19,8 @@ extension TopologyLoader {
         let levelsNode = try t.required("levels")
         for item in try levelsNode.list() {
             let m = try item.mapping(
-                allowed: ["name", "capacity", "vector_words", "instances", "keeps", "word_bits"], required: ["name", "capacity"])
+                allowed: ["name", "capacity", "vector_words", "instances", "keeps", "word_bits", "spatial", "temporal"],
+                required: ["name", "capacity"])
             let nameNode = try m.required("name")
             let name = try nameNode.name()
             guard name != "DRAM", !levels.contains(where: { $0.name == name }) else {
@@ -43,7 +45,18 @@ extension TopologyLoader {
                 name: name, instances: instances, blockWords: try m["vector_words"]?.int(in: 1...65_536) ?? 1,
                 capacityWords: Int(min(words, UInt64(Int.max))), keeps: keeps)
             level.wordBits = levelBits
+            level.constraints = try constraints(m)
             levels.append(level)
+        }
+        // Each level's fan-outs multiply to the instances below it.
+        for (i, level) in levels.enumerated() where !level.constraints.fanouts.isEmpty {
+            let below = i + 1 < levels.count ? levels[i + 1].instances : macs
+            let product = level.constraints.fanouts.reduce(1) { $0 * $1.size }
+            guard product * level.instances == below else {
+                throw try levelsNode.list()[i].error(
+                    "the fan-outs below '\(level.name)' multiply to \(product), but \(level.instances) instance(s) feed \(below) below it",
+                    expected: "spatial sizes whose product is \(below / max(level.instances, 1))")
+            }
         }
         guard let innermost = levels.last else { throw levelsNode.error("a loop-nest tile needs at least one storage level") }
         guard macs % innermost.instances == 0 else {
@@ -82,5 +95,33 @@ extension TopologyLoader {
             bufferBytes: UInt64(levels[0].capacityWords * levels[0].instances) * UInt64(wordBits) / 8)
         type.hierarchy = h
         return type
+    }
+}
+
+extension TopologyLoader {
+    /// A level's `spatial` and `temporal` constraints, dimensions named as Timeloop's CNN layer (`K` for `M`).
+    static func constraints(_ m: YAMLMapping) throws(SpindleError) -> LoopNestConstraints {
+        let names = ConvolutionShape.dimensionNames
+        func dimensions(_ v: YAMLValue) throws(SpindleError) -> [Int] {
+            var out: [Int] = []
+            for item in try v.list() {
+                let name = try item.string()
+                guard let d = names.firstIndex(of: name) ?? ConvolutionShape.aliases[name], !out.contains(d) else {
+                    throw item.error("'\(name)' is not a convolution dimension, or repeats", choices: names)
+                }
+                out.append(d)
+            }
+            return out
+        }
+        var c = LoopNestConstraints()
+        for item in try m["spatial"]?.list() ?? [] {
+            let f = try item.mapping(allowed: ["size", "dimensions"], required: ["size"])
+            c.fanouts.append(
+                .init(
+                    size: try f.required("size").int(in: 1...(1 << 20)),
+                    dimensions: try f["dimensions"].map { v throws(SpindleError) in try dimensions(v) }))
+        }
+        if let t = m["temporal"] { c.temporal = try dimensions(t) }
+        return c
     }
 }

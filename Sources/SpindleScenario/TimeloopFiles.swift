@@ -36,10 +36,20 @@ public enum TimeloopFiles {
         /// bypass (false), `*` standing for the others (bypassed when only `keep` is given); a mapping's own
         /// entries override them.
         public var dataspaceConstraints: [[String: Bool]] = []
-        /// Components that came from `!Parallel` nodes (read as consecutive levels), and those whose temporal
-        /// or spatial constraints are not used (a mapping or the mapper decides the loops).
+        /// Components that came from `!Parallel` nodes (read as consecutive levels), and constraints not used.
         public var parallelComponents: [String] = []
         public var unusedConstraints: [String] = []
+        /// A container's fan-out: the storage level above it (nil: none), its instances, and the dimensions
+        /// its spatial constraints let it split, in the permutation's order (nil: unconstrained).
+        public struct Fanout: Sendable {
+            public var level: Int?
+            public var size: Int
+            public var dimensions: [String]?
+        }
+        public var fanouts: [Fanout] = []
+        /// Per storage level, the temporal constraints: the permutation (innermost first, as written, when
+        /// given) and the dimensions fixed to a factor of 1.
+        public var temporalConstraints: [(order: [String]?, fixed: Set<String>)?] = []
     }
 
     // MARK: problem
@@ -159,9 +169,18 @@ public enum TimeloopFiles {
                     extra.technologyNm = nm
                 }
             }
+            let constraints = try m["constraints"]?.anyMapping()
             if let s = m["spatial"] {
                 let spatial = try s.mapping(allowed: ["meshX", "meshY"])
-                fanout *= try (spatial["meshX"]?.int(in: 1...(1 << 16)) ?? 1) * (spatial["meshY"]?.int(in: 1...(1 << 16)) ?? 1)
+                let size = try (spatial["meshX"]?.int(in: 1...(1 << 16)) ?? 1) * (spatial["meshY"]?.int(in: 1...(1 << 16)) ?? 1)
+                fanout *= size
+                if size > 1 {
+                    let allowed = try constraints?["spatial"].map { v throws(SpindleError) in try Self.loopConstraint(v) }
+                    extra.fanouts.append(
+                        Layout.Fanout(
+                            level: storage.isEmpty ? nil : storage.count - 1, size: size,
+                            dimensions: allowed.map { c in (c.order ?? ConvolutionShape.dimensionNames).filter { !c.fixed.contains($0) } }))
+                }
                 guard fanout <= 1 << 24 else {
                     throw s.error("the instances multiply to \(fanout)", expected: "at most \(1 << 24) instances")
                 }
@@ -184,7 +203,8 @@ public enum TimeloopFiles {
                 }
                 let width = try attribute("width"), datawidth = try attribute("datawidth")
                 var constraint: [String: Bool] = [:]
-                if let c = try m["constraints"]?.anyMapping() {
+                extra.temporalConstraints.append(try constraints?["temporal"].map { v throws(SpindleError) in try Self.loopConstraint(v) })
+                if let c = constraints {
                     if let d = try c["dataspace"]?.anyMapping() {
                         for (key, value) in [("keep", true), ("bypass", false)] {
                             for v in try d[key]?.list() ?? [] { constraint[try v.string()] = value }
@@ -193,7 +213,9 @@ public enum TimeloopFiles {
                         // keep their own data).
                         if d["keep"] != nil && d["bypass"] == nil { constraint["*"] = false }
                     }
-                    if c["temporal"] != nil || c["spatial"] != nil { extra.unusedConstraints.append(name) }
+                    for key in c.keys where !["dataspace", "temporal", "spatial"].contains(key) {
+                        extra.unusedConstraints.append("\(name) (\(key))")
+                    }
                 }
                 extra.dataspaceConstraints.append(constraint)
                 extra.classes.append(cls)
@@ -462,5 +484,34 @@ extension TimeloopFiles.Layout {
                 return dataspaceConstraints[i][ds.name] ?? dataspaceConstraints[i]["*"] ?? true
             }
         }
+    }
+}
+
+extension TimeloopFiles {
+    /// A `temporal` or `spatial` constraint: its permutation as written (Timeloop lists it innermost first,
+    /// as a list or a string of one-letter names), and the dimensions its `factors` fix to 1 (other factors
+    /// are not used).
+    static func loopConstraint(_ v: YAMLValue) throws(SpindleError) -> (order: [String]?, fixed: Set<String>) {
+        let m = try v.anyMapping()
+        func words(_ x: YAMLValue) throws(SpindleError) -> [String] {
+            if let items = try? x.list() { return try items.map { i throws(SpindleError) in try i.string() } }
+            let text = try x.string()
+            return text.contains(" ") || text.contains("=") ? text.split(separator: " ").map(String.init) : text.map { String($0) }
+        }
+        var fixed: Set<String> = []
+        for f in try m["factors"].map({ x throws(SpindleError) in try words(x) }) ?? [] {
+            let parts = f.split(separator: "=")
+            guard parts.count == 2, let n = Int(parts[1]) else {
+                throw v.error("the constraint factor '\(f)' is not DIMENSION=FACTOR")
+            }
+            if n == 1 { fixed.insert(Self.canonical(String(parts[0]))) }
+        }
+        let order = try m["permutation"].map { x throws(SpindleError) in try words(x).map(Self.canonical) }
+        return (order, fixed)
+    }
+
+    /// A dimension's name as `ConvolutionShape` spells it (`K` is `M`).
+    static func canonical(_ name: String) -> String {
+        ConvolutionShape.aliases[name].map { ConvolutionShape.dimensionNames[$0] } ?? name
     }
 }

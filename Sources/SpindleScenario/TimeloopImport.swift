@@ -41,7 +41,7 @@ public enum TimeloopImport {
 
     public static func files(
         architecture archPath: String, problem problemPath: String, mapping mappingPath: String?, energies: Energies,
-        dataflow: LoopNestDataflow, source: FileSource = FileSource()
+        dataflow: LoopNestDataflow, designConstraints: Bool = true, source: FileSource = FileSource()
     ) throws(SpindleError) -> Files {
         let layout = try TimeloopFiles.architecture(archPath, source: source)
         let arch = layout.architecture
@@ -71,9 +71,34 @@ public enum TimeloopImport {
                     + " are consecutive levels, each counting only the data it keeps")
         }
         if !layout.unusedConstraints.isEmpty {
-            notes.append(
-                "the temporal and spatial constraints of " + layout.unusedConstraints.joined(separator: ", ")
-                    + " are not used: the mapping or the \(dataflow.rawValue) mapper decides the loops")
+            notes.append("constraints not used: " + layout.unusedConstraints.joined(separator: ", "))
+        }
+        let names = ConvolutionShape.dimensionNames
+        var spatial = [[LoopNestConstraints.Fanout]](repeating: [], count: arch.storage.count)
+        var temporal = [[String]?](repeating: nil, count: arch.storage.count)
+        if designConstraints {
+            for f in layout.fanouts {
+                guard let level = f.level, level > 0 else {
+                    if f.dimensions != nil {
+                        notes.append(
+                            "a fan-out of \(f.size) above the first level below DRAM keeps the dataflow's split: its constraint is not used"
+                        )
+                    }
+                    continue
+                }
+                spatial[level].append(.init(size: f.size, dimensions: f.dimensions?.compactMap { names.firstIndex(of: $0) }))
+            }
+            for (i, c) in layout.temporalConstraints.enumerated() where i > 0 {
+                guard let c else { continue }
+                // Timeloop's permutations run innermost first; Spindle's lists outermost first.
+                let order = c.order.map { Array($0.reversed()) } ?? dataflow.loopOrder.map { names[$0] }
+                temporal[i] = order.filter { names.contains($0) && !c.fixed.contains($0) }
+            }
+            if spatial.contains(where: { $0.contains { $0.dimensions != nil } }) || temporal.contains(where: { $0 != nil }) {
+                notes.append("the design's loop constraints are kept: the \(dataflow.rawValue) dataflow decides only where they are silent")
+            }
+        } else if !layout.fanouts.filter({ $0.dimensions != nil }).isEmpty || layout.temporalConstraints.contains(where: { $0 != nil }) {
+            notes.append("the design's loop constraints are dropped: the \(dataflow.rawValue) dataflow decides every loop")
         }
         // The tile's word is the MACs' operand; a level of another datawidth keeps its own.
         let wordBits = layout.computeBits ?? layout.wordBits[0] ?? 8
@@ -110,6 +135,14 @@ public enum TimeloopImport {
             level += "        vector_words: \(s.blockWords)\n        instances: \(s.instances)\n"
             if keep.count < 3 { level += "        keeps: [\(keep.joined(separator: ", "))]\n" }
             if levelBits[i] != wordBits { level += "        word_bits: \(levelBits[i])\n" }
+            if spatial[i].contains(where: { $0.dimensions != nil }) {
+                level += "        spatial:\n"
+                for f in spatial[i] {
+                    level += "          - size: \(f.size)\n"
+                    if let d = f.dimensions { level += "            dimensions: [\(d.map { names[$0] }.joined(separator: ", "))]\n" }
+                }
+            }
+            if let t = temporal[i] { level += "        temporal: [\(t.joined(separator: ", "))]\n" }
             levels.append(level)
         }
         let nodeText = layout.technologyNm.map(String.init) ?? entries.first { $0.name == Action.mac(bits: wordBits).name }?.node ?? "none"

@@ -40,6 +40,8 @@ struct ImportTimeloopCommand: AsyncParsableCommand {
     var output: String?
     @Option(help: "Dataflow for shapes without a mapping: \(LoopNestDataflow.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataflow: String = LoopNestDataflow.weightStationary.rawValue
+    @Flag(help: "Drop the design's temporal and spatial constraints: the --dataflow decides every loop.")
+    var ignoreConstraints = false
     @Flag(help: "Replace files the folder already holds.")
     var force = false
 
@@ -68,7 +70,8 @@ struct ImportTimeloopCommand: AsyncParsableCommand {
                 energies = .technology(Self.defaultTechnology)
             }
             let imported = try TimeloopImport.files(
-                architecture: architecture, problem: problem, mapping: mapping, energies: energies, dataflow: flow)
+                architecture: architecture, problem: problem, mapping: mapping, energies: energies, dataflow: flow,
+                designConstraints: !ignoreConstraints)
             let stem = ((architecture as NSString).lastPathComponent as NSString).deletingPathExtension
             let out = output ?? stem + "-spindle"
             var writes = imported.files.map { (path: out + "/" + $0.name, data: Data($0.text.utf8)) }

@@ -127,4 +127,19 @@ struct LoopNestMapperTests {
             #expect(error.message.contains("'RF'"))
         }
     }
+
+    @Test("A level's constraints bind the mapper: its fan-outs split only their dimensions, and it loops only over its own")
+    func constraints() throws {
+        let shape = ConvolutionShape(
+            filterWidth: 3, filterHeight: 3, outputWidth: 28, outputHeight: 28, channels: 32, filters: 32, samples: 1)
+        var (h, price) = hierarchy(.weightStationary)
+        h.levels[0].constraints = LoopNestConstraints(fanouts: [.init(size: 4, dimensions: [D.q]), .init(size: 4, dimensions: [D.s, D.m])])
+        h.levels[1].constraints = LoopNestConstraints(temporal: [D.r, D.c])
+        let arch = h.architecture(price: price)
+        let m = try LoopNestMapper.map(shape, on: arch, keeps: h.keeps, dataflow: .weightStationary, constraints: h.constraints)
+        // Q splits 4 ways (28 = 4 x 7), then S 3 ways; the rest of the second fan-out finds no divisor of M below 2.
+        #expect(m.loops[1].filter(\.spatial).map { [$0.dimension, $0.bound] } == [[D.q, 4], [D.s, 3]])
+        #expect(m.loops[2].allSatisfy { !$0.spatial && [D.r, D.c].contains($0.dimension) }, "\(m.loops[2])")
+        _ = try LoopNestAnalysis.analyse(shape.problem, arch, m)
+    }
 }

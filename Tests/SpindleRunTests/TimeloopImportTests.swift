@@ -217,7 +217,7 @@ extension TimeloopImportTests {
 
 extension TimeloopImportTests {
     @Test(
-        "Timeloop's example designs (!Parallel scratchpads, dataspace constraints, mixed datawidths) import without an ERT and run",
+        "Timeloop's example designs (!Parallel scratchpads, loop and dataspace constraints, mixed datawidths) import without an ERT and run",
         arguments: ["simple_weight_stationary", "simple_output_stationary", "eyeriss_like", "simba_like"])
     func exampleDesigns(_ design: String) async throws {
         let dir = Self.fixtures + "/example_designs"
@@ -240,6 +240,22 @@ extension TimeloopImportTests {
         if design == "eyeriss_like" {
             #expect(h.levels.first { $0.name == "psum_spad" }?.wordBits == 16)
             #expect(h.macUnits == 168)
+            // The design's row-stationary constraints: columns split output rows (then filters), the PEs of a
+            // column filter rows (then channels, filters); the weights scratchpad loops over filter columns and
+            // channels, the partial-sum one over filters, the input one over nothing.
+            typealias D = ConvolutionShape
+            let glb = try #require(h.levels.first).constraints
+            #expect(glb.fanouts == [.init(size: 14, dimensions: [D.q, D.m]), .init(size: 12, dimensions: [D.s, D.c, D.m])])
+            #expect(h.levels.first { $0.name == "ifmap_spad" }?.constraints.temporal == [])
+            #expect(h.levels.first { $0.name == "weights_spad" }?.constraints.temporal == [D.r, D.c])
+            #expect(h.levels.first { $0.name == "psum_spad" }?.constraints.temporal == [D.m])
+            let arch = h.architecture { PriceTable(topology: topology).price($0) ?? 0 }
+            let m = try h.mapping(
+                ConvolutionShape(filterWidth: 3, filterHeight: 3, outputWidth: 56, outputHeight: 56, channels: 64, filters: 64, samples: 1),
+                on: arch)
+            #expect(m.loops[1].filter(\.spatial).map(\.dimension) == [D.q, D.s, D.c], "\(m.loops[1])")
+            #expect(m.loops[2].isEmpty)
+            #expect(m.loops[3].allSatisfy { [D.r, D.c].contains($0.dimension) })
         }
         let r = try await run(folder)
         #expect(r.macs == 3 * 32 * 3 * 3 * 112 * 112)

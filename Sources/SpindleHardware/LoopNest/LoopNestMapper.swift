@@ -15,37 +15,56 @@ public enum LoopNestMapper {
     /// The mapping of `shape` on `arch` (outermost level first, instances non-decreasing, prices set) that
     /// keeps `keeps[level][dataSpace]`.
     public static func map(
-        _ shape: ConvolutionShape, on arch: LoopNestArchitecture, keeps: [[Bool]], dataflow: LoopNestDataflow
+        _ shape: ConvolutionShape, on arch: LoopNestArchitecture, keeps: [[Bool]], dataflow: LoopNestDataflow,
+        constraints: [LoopNestConstraints] = []
     ) throws(SpindleError) -> LoopNestMapping {
         let problem = shape.problem
         let levels = arch.storage.count
         let dims = problem.dimensions.count
+        let constraint = (0..<levels).map { $0 < constraints.count ? constraints[$0] : LoopNestConstraints() }
         var spatial = [[Int]](repeating: [Int](repeating: 1, count: dims), count: levels)
+        // The spatial loops of each level, outermost first (one group per fan-out).
+        var spatialOrder = [[(dimension: Int, bound: Int)]](repeating: [], count: levels)
         var left = problem.bounds
         for i in 0..<levels {
             let child = i + 1 < levels ? arch.storage[i + 1].instances : arch.computeInstances
-            var fan = max(child / max(arch.storage[i].instances, 1), 1)
-            for d in dataflow.spatialDimensions where fan > 1 {
-                let f = largestDivisor(of: left[d], atMost: fan)
-                spatial[i][d] = f
-                left[d] /= f
-                fan /= f
+            let fanouts =
+                constraint[i].fanouts.isEmpty
+                ? [LoopNestConstraints.Fanout(size: max(child / max(arch.storage[i].instances, 1), 1), dimensions: nil)]
+                : constraint[i].fanouts
+            for group in fanouts {
+                var fan = group.size
+                for d in group.dimensions ?? dataflow.spatialDimensions where fan > 1 && left[d] > 1 {
+                    let f = largestDivisor(of: left[d], atMost: fan)
+                    guard f > 1 else { continue }
+                    spatial[i][d] *= f
+                    spatialOrder[i].append((d, f))
+                    left[d] /= f
+                    fan /= f
+                }
             }
+        }
+        /// Each level's temporal loop order, outermost first: its constraint's, else the dataflow's (DRAM runs
+        /// every dimension).
+        let order = (0..<levels).map { i in
+            let own = constraint[i].temporal ?? dataflow.loopOrder
+            return i == 0 ? own + dataflow.loopOrder.filter { !own.contains($0) } : own
         }
         // A dimension split across instances is iterated in time only at or above the level that splits it
         // (`LoopNestAnalysis` counts boxes).
         let deepest = (0..<dims).map { d in (0..<levels).filter { spatial[$0][d] > 1 }.min() ?? levels }
         func allowed(_ d: Int, at level: Int) -> Bool {
-            level <= deepest[d] && (level < levels - 1 || dataflow.innermostDimensions.contains(d))
+            guard level > 0 else { return true }
+            guard level <= deepest[d] else { return false }
+            if let own = constraint[level].temporal { return own.contains(d) }
+            return level < levels - 1 || dataflow.innermostDimensions.contains(d)
         }
         var temporal = [[Int]](repeating: [Int](repeating: 1, count: dims), count: levels)
         temporal[0] = left
         func mapping(_ t: [[Int]]) -> LoopNestMapping {
             let loops = (0..<levels).map { i in
-                dataflow.loopOrder.filter { t[i][$0] > 1 }.map { LoopNestMapping.Loop(dimension: $0, bound: t[i][$0], spatial: false) }
-                    + dataflow.spatialDimensions.filter { spatial[i][$0] > 1 }.map {
-                        LoopNestMapping.Loop(dimension: $0, bound: spatial[i][$0], spatial: true)
-                    }
+                order[i].filter { t[i][$0] > 1 }.map { LoopNestMapping.Loop(dimension: $0, bound: t[i][$0], spatial: false) }
+                    + spatialOrder[i].map { LoopNestMapping.Loop(dimension: $0.dimension, bound: $0.bound, spatial: true) }
             }
             return LoopNestMapping(loops: loops, keeps: keeps)
         }
@@ -75,8 +94,10 @@ public enum LoopNestMapper {
         // them (innermost first), while its tile fits.
         var filled = temporal
         for i in stride(from: levels - 1, through: 1, by: -1) {
-            let order = i == levels - 1 ? dataflow.innermostDimensions : Array(dataflow.loopOrder.reversed())
-            for d in order where allowed(d, at: i) {
+            let fill =
+                constraint[i].temporal.map { Array($0.reversed()) }
+                ?? (i == levels - 1 ? dataflow.innermostDimensions : Array(dataflow.loopOrder.reversed()))
+            for d in fill where allowed(d, at: i) {
                 while filled[0][d] > 1 {
                     let p = smallestPrime(of: filled[0][d])
                     var t = filled

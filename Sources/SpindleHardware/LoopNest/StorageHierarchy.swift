@@ -21,6 +21,8 @@ public struct StorageHierarchy: Sendable, Equatable {
         public var keeps: [Bool]
         /// Bits per word when they differ from the tile's (wider partial sums); `nil`: the tile's.
         public var wordBits: Int?
+        /// Constraints on this level's loops (a design's own dataflow); empty: the tile's dataflow decides.
+        public var constraints = LoopNestConstraints()
 
         public init(name: String, instances: Int, blockWords: Int, capacityWords: Int, keeps: [Bool] = [true, true, true]) {
             self.name = name
@@ -88,13 +90,16 @@ public struct StorageHierarchy: Sendable, Equatable {
         return arch
     }
 
+    /// Each level's constraints, DRAM (unconstrained) first.
+    public var constraints: [LoopNestConstraints] { [LoopNestConstraints()] + levels.map(\.constraints) }
+
     /// Which data spaces each level keeps, DRAM first.
     public var keeps: [[Bool]] { [[true, true, true]] + levels.map(\.keeps) }
 
     /// The mapping a job of `shape` runs: the fixed one for its shape, else the mapper's for the dataflow.
     public func mapping(_ shape: ConvolutionShape, on arch: LoopNestArchitecture) throws(SpindleError) -> LoopNestMapping {
         if let f = fixed.first(where: { $0.shape == shape }) { return f.mapping }
-        return try LoopNestMapper.map(shape, on: arch, keeps: keeps, dataflow: dataflow)
+        return try LoopNestMapper.map(shape, on: arch, keeps: keeps, dataflow: dataflow, constraints: constraints)
     }
 
     /// What one job of `shape` counts: its cycles, each storage action's count and its DRAM traffic in words.
@@ -146,4 +151,30 @@ public struct LoopNestCounts: Sendable, Hashable {
 /// level above), a vector update (a partial sum written back) or one cycle of one instance's leakage.
 public enum StorageAccess: String, Sendable, CaseIterable {
     case read, write, update, leak
+}
+
+/// Constraints on one storage level's loops, as a design's own dataflow states them (Timeloop's `constraints`).
+public struct LoopNestConstraints: Sendable, Equatable {
+    /// One fan-out below the level (a container's instances): its size and the dimensions it may split,
+    /// first choice first (`nil`: the dataflow's).
+    public struct Fanout: Sendable, Equatable {
+        public var size: Int
+        public var dimensions: [Int]?
+        public init(size: Int, dimensions: [Int]?) {
+            self.size = size
+            self.dimensions = dimensions
+        }
+    }
+    /// The fan-outs below the level, outermost first; their sizes multiply to the level's fan-out. Empty: one
+    /// fan-out split as the dataflow says.
+    public var fanouts: [Fanout] = []
+    /// The dimensions the level may loop over in time, outermost first (`nil`: the dataflow's).
+    public var temporal: [Int]?
+
+    public init(fanouts: [Fanout] = [], temporal: [Int]? = nil) {
+        self.fanouts = fanouts
+        self.temporal = temporal
+    }
+
+    public var isEmpty: Bool { fanouts.isEmpty && temporal == nil }
 }
