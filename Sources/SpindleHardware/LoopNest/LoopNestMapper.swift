@@ -10,7 +10,9 @@ import SpindleCore
 /// From each start, the move of one prime factor of one dimension (or all of its factor at a level) from one
 /// level to another that lowers the energy most (as `LoopNestAnalysis` prices it) is taken, while every tile
 /// fits, until no move lowers it; the better of the two is kept. The search is deterministic: ties keep the
-/// first move in (dimension, from, factor, to) order.
+/// first move in (dimension, from, factor, to) order. A level's `LoopNestConstraints` (a design's own
+/// dataflow) replace the dataflow's fan-out splits and loops at that level where given, and a dimension split
+/// across instances is never iterated in time below the split (tiles stay boxes).
 public enum LoopNestMapper {
     /// The mapping of `shape` on `arch` (outermost level first, instances non-decreasing, prices set) that
     /// keeps `keeps[level][dataSpace]`.
@@ -52,10 +54,10 @@ public enum LoopNestMapper {
         }
         // A dimension split across instances is iterated in time only at or above the level that splits it
         // (`LoopNestAnalysis` counts boxes).
-        let deepest = (0..<dims).map { d in (0..<levels).filter { spatial[$0][d] > 1 }.min() ?? levels }
+        let splitAt = (0..<dims).map { d in (0..<levels).filter { spatial[$0][d] > 1 }.min() ?? levels }
         func allowed(_ d: Int, at level: Int) -> Bool {
             guard level > 0 else { return true }
-            guard level <= deepest[d] else { return false }
+            guard level <= splitAt[d] else { return false }
             if let own = constraint[level].temporal { return own.contains(d) }
             return level < levels - 1 || dataflow.innermostDimensions.contains(d)
         }
