@@ -407,7 +407,7 @@ extension TimeloopFiles {
                 throw SpindleError(
                     .invalidValue, "the problem's dimension '\(d)' is not one of a convolution's, or repeats one",
                     expected: "distinct convolution dimensions", choices: names + ConvolutionShape.aliases.keys.sorted(),
-                    hint: "Spindle runs convolutions and matrix products; other loop nests run with 'spindle timeloop'")
+                    hint: "Spindle runs convolutions (a matrix product as a 1 x 1 one); other loop nests run with 'spindle timeloop'")
             }
             roles.append(r)
         }
@@ -453,7 +453,7 @@ extension TimeloopFiles {
                     "the problem's data space '\(space.name)' is not a convolution's: it depends on "
                         + mine.sorted().map { ConvolutionShape.dimensionNames[$0] }.joined(separator: ", ") + ", a convolution's on "
                         + theirs.sorted().map { ConvolutionShape.dimensionNames[$0] }.joined(separator: ", "),
-                    hint: "Spindle runs convolutions and matrix products; other loop nests run with 'spindle timeloop'")
+                    hint: "Spindle runs convolutions (a matrix product as a 1 x 1 one); other loop nests run with 'spindle timeloop'")
             }
         }
         return shape

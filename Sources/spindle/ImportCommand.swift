@@ -25,7 +25,7 @@ struct ImportTimeloopCommand: AsyncParsableCommand {
 
     @Argument(help: "Timeloop v0.4 architecture (architecture: nodes: [...]).")
     var architecture: String
-    @Argument(help: "Timeloop problem: a convolution or matrix product (dimensions C, M or K, R, S, N, P, Q).")
+    @Argument(help: "Timeloop problem: a convolution (dimensions among C, M or K, R, S, N, P, Q).")
     var problem: String
     @Argument(help: "Timeloop mapping of the problem (optional).")
     var mapping: String?
