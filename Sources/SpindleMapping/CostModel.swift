@@ -29,14 +29,7 @@ struct CostModel {
         self.topology = topology
         self.options = options
         let prices = PriceTable(topology: topology)
-        if let j = topology.dram.first?.jedec {
-            let b = Double(j.requestBytes)
-            dramReadPJ = (j.energyPJ(.read) + 0.5 * j.energyPJ(.activate)) / b
-            dramWritePJ = (j.energyPJ(.write) + 0.5 * j.energyPJ(.activate)) / b
-        } else {
-            dramReadPJ = (prices.price(.dramReadBits) ?? 0) * 8
-            dramWritePJ = (prices.price(.dramWriteBits) ?? 0) * 8
-        }
+        (dramReadPJ, dramWritePJ) = Self.dramBytePJ(topology, prices)
         workPrices = topology.tiles.map { tile in tile.type.workActions.map { (field: $0.field, pj: prices.price($0.action) ?? 0) } }
         storagePrices = topology.tiles.map { $0.type.storageActions.map { prices.price($0) ?? 0 } }
         bufferPJ = topology.tiles.map {
@@ -47,6 +40,16 @@ struct CostModel {
         nopPJ = prices.price(.nopLinkBits) ?? 0
         fpMulPJ = prices.price(.fp32Mul) ?? 0
         fpAddPJ = prices.price(.fp32Add) ?? 0
+    }
+
+    /// DRAM energy per byte read and written: a JEDEC channel's read or write command plus half an activate
+    /// per request (background left out), or a simple channel's price per bit.
+    static func dramBytePJ(_ topology: Topology, _ prices: PriceTable) -> (read: Double, write: Double) {
+        guard let j = topology.dram.first?.jedec else {
+            return ((prices.price(.dramReadBits) ?? 0) * 8, (prices.price(.dramWriteBits) ?? 0) * 8)
+        }
+        let b = Double(j.requestBytes)
+        return ((j.energyPJ(.read) + 0.5 * j.energyPJ(.activate)) / b, (j.energyPJ(.write) + 0.5 * j.energyPJ(.activate)) / b)
     }
 
     struct Cost {

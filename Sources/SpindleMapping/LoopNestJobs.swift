@@ -41,21 +41,14 @@ extension LayerJobBuilder {
     /// mapping whose outer levels hold everything), with partial sums sent back down read again.
     func loopNest(_ j: inout TileJob, type: TileType, shape: ConvolutionShape, topology t: Topology) throws(SpindleError) {
         guard let h = type.hierarchy else { return }
-        let prices = PriceTable(topology: t)
-        let dramBitPJ: (read: Double, write: Double) =
-            if let jedec = t.dram.first?.jedec {
-                (
-                    (jedec.energyPJ(.read) + 0.5 * jedec.energyPJ(.activate)) / Double(jedec.requestBytes * 8),
-                    (jedec.energyPJ(.write) + 0.5 * jedec.energyPJ(.activate)) / Double(jedec.requestBytes * 8)
-                )
-            } else {
-                (prices.price(.dramReadBits) ?? 0, prices.price(.dramWriteBits) ?? 0)
-            }
         let counts = try memo.counts(LoopNestMemo.Key(type: type.name, shape: shape)) { () throws(SpindleError) in
-            try h.counts(shape) { action in
+            // The mapper prices DRAM per word as the cost model does.
+            let prices = PriceTable(topology: t)
+            let dram = CostModel.dramBytePJ(t, prices)
+            return try h.counts(shape) { action in
                 switch action {
-                case .dramReadBits: dramBitPJ.read
-                case .dramWriteBits: dramBitPJ.write
+                case .dramReadBits: dram.read / 8
+                case .dramWriteBits: dram.write / 8
                 default: prices.price(action) ?? 0
                 }
             }

@@ -50,6 +50,17 @@ struct TimeloopImportTests {
             try ScenarioLoader.load(folder + "/" + TimeloopImport.scenarioFile), options: EngineOptions(workers: 1))
     }
 
+    /// Energy of one storage level as `spindle timeloop` counts exercise `name` with its mapping and ERT.
+    func modelLevelEnergy(_ name: String, _ level: String) throws -> Double {
+        let dir = Self.fixtures + "/" + name
+        let problem = try TimeloopFiles.problem(dir + "/prob.yaml")
+        var layout = try TimeloopFiles.architecture(dir + "/arch.yaml")
+        try TimeloopFiles.applyEnergy(dir + "/ERT_summary.yaml", to: &layout.architecture)
+        let mapping = try TimeloopFiles.mapping(dir + "/map.yaml", problem: problem, layout: layout)
+        let r = try LoopNestAnalysis.analyse(problem, layout.architecture, mapping)
+        return try #require(r.levels.first { $0.name == level }).energyPJ
+    }
+
     /// Energy of one storage level in a run: its reads, writes, updates and leakage.
     func levelEnergy(_ r: RunReport, _ level: String) -> Double {
         StorageAccess.allCases.reduce(0) { $0 + (r.energyPJ.byAction[Action.storage(level: level, $1).name] ?? 0) }
@@ -75,9 +86,12 @@ struct TimeloopImportTests {
         for level in h.levels {
             let spindle = levelEnergy(r, level.name), timeloop = ref.energy(level.name)
             if name.hasPrefix("04") && level.name == "GlobalBuffer" {
-                // Timeloop counts 16 copies of the buffer above the PE container (Docs/validation.md): its
-                // inputs' energy and leakage are 16 times, the rest equal.
-                #expect(spindle < timeloop && spindle > timeloop / 16, "\(level.name): \(spindle) vs \(timeloop)")
+                // Timeloop counts 16 copies of the buffer above the PE container, each reading what the PEs
+                // share (Docs/validation.md; TimeloopTests compares it data space by data space). The run
+                // equals the loop-nest model of the same design, and costs less than Timeloop's count.
+                let model = try modelLevelEnergy(name, level.name)
+                #expect(
+                    abs(spindle - model) <= 0.03 && spindle < timeloop, "\(level.name): \(spindle) vs model \(model), Timeloop \(timeloop)")
             } else {
                 #expect(abs(spindle - timeloop) <= max(0.03, 1e-6 * timeloop), "\(name) \(level.name): \(spindle) vs \(timeloop)")
             }
@@ -259,7 +273,7 @@ extension TimeloopImportTests {
         }
         let r = try await run(folder)
         #expect(r.macs == 3 * 32 * 3 * 3 * 112 * 112)
-        #expect(h.levels.allSatisfy { levelEnergy(r, $0.name) >= 0 })
-        #expect(r.energyPJ.total > 0 && r.latencyPs > 0)
+        // Every level the problem's data pass through is accessed and priced.
+        #expect(h.levels.allSatisfy { levelEnergy(r, $0.name) > 0 }, "\(h.levels.map { levelEnergy(r, $0.name) })")
     }
 }
